@@ -1,0 +1,54 @@
+#include "pdu.hpp"
+
+#include "codes.hpp"
+
+namespace dicom {
+
+const char *pdu_type_name(uint8_t type) { return code_name(kPduTypes, type); }
+
+bool parse_pdu_header(ByteView b, PduHeader &out) {
+    if (!b.has(0, kPduHeaderLen)) return false;
+    out.type = b.u8(0);
+    out.reserved = b.u8(1);
+    out.length = b.be32(2);
+    return true;
+}
+
+bool pdu_length_plausible(uint8_t type, uint32_t length, uint32_t cap) {
+    switch (type) {
+    case kAssociateRq:
+    case kAssociateAc: return length >= kAssociateFixedLen && length <= cap;
+    case kAssociateRj:
+    case kReleaseRq:
+    case kReleaseRp:
+    case kAbort: return length == 4;
+    case kPData: return length >= 6 && length <= cap; // one PDV: 4-byte length, id, flags
+    default: return false;
+    }
+}
+
+Framing frame_next(ByteView available, uint32_t cap) {
+    PduHeader h;
+    if (!parse_pdu_header(available, h))
+        return {Framing::NeedMore, kPduHeaderLen - available.size};
+    if (h.reserved != 0 || !pdu_length_plausible(h.type, h.length, cap))
+        return {Framing::Garbage, available.size};
+    return {Framing::Pdu, h.total()};
+}
+
+bool looks_like_associate_rq(ByteView b) {
+    PduHeader h;
+    // The header and the protocol version field: fewer bytes are too weak a signal.
+    if (!b.has(0, 10) || !parse_pdu_header(b, h)) return false;
+    if (h.type != kAssociateRq || h.reserved != 0) return false;
+    if (h.length < kAssociateFixedLen + 4 || h.length > (1u << 20)) return false;
+    if ((b.be16(6) & 0x0001) == 0) return false;
+    if (b.has(10, 32)) {
+        if (!is_valid_ae_title(b.chars(10, 16)) || !is_valid_ae_title(b.chars(26, 16)))
+            return false;
+    }
+    if (b.has(74, 1) && b.u8(74) != 0x10) return false; // application context item first
+    return true;
+}
+
+} // namespace dicom

@@ -1,0 +1,51 @@
+// PDU framing (PS3.8 section 9.3): the 6-byte header, which PDU types exist, and how to find
+// where the next PDU ends in a byte stream whose contents may be anything.
+#pragma once
+#include <cstdint>
+
+#include "bytes.hpp"
+
+namespace dicom {
+
+enum PduType : uint8_t {
+    kAssociateRq = 0x01,
+    kAssociateAc = 0x02,
+    kAssociateRj = 0x03,
+    kPData = 0x04,
+    kReleaseRq = 0x05,
+    kReleaseRp = 0x06,
+    kAbort = 0x07,
+};
+
+constexpr uint32_t kPduHeaderLen = 6;
+// Fixed part of A-ASSOCIATE-RQ/AC after the header: version, reserved, AE titles, reserved.
+constexpr uint32_t kAssociateFixedLen = 68;
+
+// "A-ASSOCIATE-RQ" etc., or nullptr for a type PS3.8 does not define.
+const char *pdu_type_name(uint8_t type);
+
+struct PduHeader {
+    uint8_t type = 0;
+    uint8_t reserved = 0;
+    uint32_t length = 0; // of what follows the header
+    uint64_t total() const { return uint64_t(kPduHeaderLen) + length; }
+};
+
+bool parse_pdu_header(ByteView bytes, PduHeader &out);
+
+// Smallest and largest length field each PDU type can legitimately carry (largest bounded
+// by `cap` for the variable-size types).
+bool pdu_length_plausible(uint8_t type, uint32_t length, uint32_t cap);
+
+// What the bytes at a PDU boundary are.
+struct Framing {
+    enum Kind : uint8_t { Pdu, NeedMore, Garbage } kind;
+    uint64_t length; // Pdu: total PDU size; Garbage: bytes to skip; NeedMore: bytes wanted
+};
+Framing frame_next(ByteView available, uint32_t cap);
+
+// Heuristic test of a connection's first payload: is this an A-ASSOCIATE-RQ? Works on the
+// first segment alone (the PDU may continue in later segments); checks as much as is there.
+bool looks_like_associate_rq(ByteView first_bytes);
+
+} // namespace dicom

@@ -1,0 +1,73 @@
+#include "problems.hpp"
+
+namespace dicom {
+
+const char *problem_text(Problem p) {
+    switch (p) {
+    case Problem::PduTruncated: return "PDU is cut short: the capture holds fewer bytes than its length field says";
+    case Problem::PduLengthInvalid: return "PDU length field is too small for this PDU type";
+    case Problem::PduTypeUnknown: return "Unknown PDU type (PS3.8 defines 0x01-0x07)";
+    case Problem::ReservedNotZero: return "Reserved field is not zero";
+    case Problem::ProtocolVersionUnsupported: return "Protocol version bit 0 (version 1) is not set";
+    case Problem::AeTitleInvalid: return "AE title is empty or has characters outside the default repertoire";
+    case Problem::ItemLengthInvalid: return "Item length does not fit the enclosing PDU or item";
+    case Problem::ItemTypeUnknown: return "Unknown item type";
+    case Problem::ItemUnexpected: return "Item type not allowed in this PDU";
+    case Problem::ItemDuplicated: return "Item appears more than once";
+    case Problem::ItemMissing: return "Mandatory item is missing";
+    case Problem::UidInvalid: return "UID is not a valid UID (digits and dots, at most 64 characters)";
+    case Problem::PresentationContextIdEven: return "Presentation context ID must be odd (1-255)";
+    case Problem::PresentationContextIdDuplicated: return "Presentation context ID used twice in one PDU";
+    case Problem::AbstractSyntaxMissing: return "Presentation context has no abstract syntax";
+    case Problem::TransferSyntaxMissing: return "Presentation context has no transfer syntax";
+    case Problem::TransferSyntaxTooMany: return "Accepted presentation context carries more than one transfer syntax";
+    case Problem::PdvLengthInvalid: return "PDV item length does not fit the PDU";
+    case Problem::PdvEmptyList: return "P-DATA-TF PDU carries no PDV item";
+    case Problem::PdvFlagsReserved: return "Reserved bits of the PDV message control header are set";
+    case Problem::ValueOutOfRange: return "Value not defined by PS3.8";
+    case Problem::Count: break;
+    }
+    return "Unknown problem";
+}
+
+const char *problem_key(Problem p) {
+    switch (p) {
+    case Problem::PduTruncated: return "pdu_truncated";
+    case Problem::PduLengthInvalid: return "pdu_length_invalid";
+    case Problem::PduTypeUnknown: return "pdu_type_unknown";
+    case Problem::ReservedNotZero: return "reserved_not_zero";
+    case Problem::ProtocolVersionUnsupported: return "protocol_version";
+    case Problem::AeTitleInvalid: return "ae_title_invalid";
+    case Problem::ItemLengthInvalid: return "item_length_invalid";
+    case Problem::ItemTypeUnknown: return "item_type_unknown";
+    case Problem::ItemUnexpected: return "item_unexpected";
+    case Problem::ItemDuplicated: return "item_duplicated";
+    case Problem::ItemMissing: return "item_missing";
+    case Problem::UidInvalid: return "uid_invalid";
+    case Problem::PresentationContextIdEven: return "pctx_id_even";
+    case Problem::PresentationContextIdDuplicated: return "pctx_id_duplicated";
+    case Problem::AbstractSyntaxMissing: return "abstract_syntax_missing";
+    case Problem::TransferSyntaxMissing: return "transfer_syntax_missing";
+    case Problem::TransferSyntaxTooMany: return "transfer_syntax_too_many";
+    case Problem::PdvLengthInvalid: return "pdv_length_invalid";
+    case Problem::PdvEmptyList: return "pdv_list_empty";
+    case Problem::PdvFlagsReserved: return "pdv_flags_reserved";
+    case Problem::ValueOutOfRange: return "value_out_of_range";
+    case Problem::Count: break;
+    }
+    return "unknown";
+}
+
+bool problem_is_malformed(Problem p) {
+    switch (p) {
+    case Problem::ReservedNotZero:
+    case Problem::ItemTypeUnknown:
+    case Problem::ValueOutOfRange:
+    case Problem::PdvFlagsReserved:
+        return false;
+    default:
+        return true;
+    }
+}
+
+} // namespace dicom

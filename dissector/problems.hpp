@@ -1,0 +1,52 @@
+// Everything the core can find wrong or noteworthy in a PDU. The plugin maps each kind to an
+// expert info; the text here is the one the user reads.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "bytes.hpp"
+
+namespace dicom {
+
+enum class Problem : uint8_t {
+    PduTruncated,           // PDU shorter than its header says (capture cut)
+    PduLengthInvalid,       // length field too small for this PDU type
+    PduTypeUnknown,
+    ReservedNotZero,
+    ProtocolVersionUnsupported,
+    AeTitleInvalid,
+    ItemLengthInvalid,      // item header says more than its parent holds, or too little
+    ItemTypeUnknown,
+    ItemUnexpected,         // item type that does not belong here (e.g. 0x21 in a RQ)
+    ItemDuplicated,
+    ItemMissing,            // mandatory item absent
+    UidInvalid,
+    PresentationContextIdEven,
+    PresentationContextIdDuplicated,
+    AbstractSyntaxMissing,
+    TransferSyntaxMissing,
+    TransferSyntaxTooMany,  // an AC context carries exactly one transfer syntax
+    PdvLengthInvalid,
+    PdvEmptyList,
+    PdvFlagsReserved,
+    ValueOutOfRange,        // an enumerated field holds a value PS3.8 does not define
+    Count
+};
+
+struct Finding {
+    Problem what;
+    Span where;
+};
+
+using Findings = std::vector<Finding>;
+
+// Stable lower-case name for filter abbreviations, e.g. "pdv_length_invalid".
+const char *problem_key(Problem p);
+
+// One line for the user, e.g. "Item length exceeds the enclosing item".
+const char *problem_text(Problem p);
+
+// Malformed (the bytes do not follow PS3.8) versus merely unusual.
+bool problem_is_malformed(Problem p);
+
+} // namespace dicom

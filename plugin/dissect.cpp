@@ -1,0 +1,322 @@
+/* TCP framing, association tracking and dispatch of each PDU to its tree builder.
+ *
+ * Wireshark reports errors by longjmp. Parsed PDUs are heap objects with destructors, so
+ * each is parsed in code that calls no epan function (and catches C++ exceptions); the tree
+ * is then built inside TRY, whose CATCH_ALL frees the object before passing the exception
+ * on, so nothing leaks and no destructor is skipped. */
+#include "dissect.h"
+
+#include <memory>
+#include <new>
+#include <vector>
+
+#include <epan/conversation.h>
+#include <epan/exceptions.h>
+#include <epan/expert.h>
+#include <epan/proto_data.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include "compat.h"
+#include "fields.h"
+#include "pdu.hpp"
+
+DicomPrefs dicom_prefs;
+
+static dissector_handle_t dicom_handle;
+
+/* ---- association registry ------------------------------------------------------------ */
+
+static std::vector<std::unique_ptr<AssocRecord>> *g_records;
+
+static void records_cleanup(void) {
+    delete g_records;
+    g_records = nullptr;
+}
+
+static AssocRecord *new_record(void) noexcept {
+    try {
+        if (!g_records) g_records = new std::vector<std::unique_ptr<AssocRecord>>();
+        g_records->emplace_back(new AssocRecord());
+        AssocRecord *r = g_records->back().get();
+        r->number = (guint32)g_records->size();
+        return r;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+/* The association a PDU belongs to. First pass: the conversation's current one (a new one
+ * when an A-ASSOCIATE-RQ arrives on a conversation that already had one). Later passes:
+ * whatever the first pass recorded for the frame. */
+static AssocRecord *record_for(packet_info *pinfo, bool is_rq) {
+    auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    if (rec || PINFO_FD_VISITED(pinfo)) return rec;
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    rec = (AssocRecord *)conversation_get_proto_data(conv, proto_dicom_ul);
+    if (!rec || (is_rq && rec->core.rq_frame && rec->core.rq_frame != pinfo->num)) {
+        rec = new_record();
+        if (!rec) return nullptr;
+        conversation_add_proto_data(conv, proto_dicom_ul, rec);
+    }
+    if (is_rq && !rec->requestor_known) {
+        copy_address_wmem(wmem_file_scope(), &rec->requestor_addr, &pinfo->src);
+        rec->requestor_port = pinfo->srcport;
+        rec->requestor_known = true;
+    }
+    p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0, rec);
+    return rec;
+}
+
+static int direction(const AssocRecord *rec, packet_info *pinfo) {
+    if (!rec->requestor_known) return -1;
+    return addresses_equal(&rec->requestor_addr, &pinfo->src) &&
+           rec->requestor_port == pinfo->srcport;
+}
+
+/* ---- parsing outside of epan --------------------------------------------------------- */
+
+template <class T, class Parse> static T *parse_noexcept(Parse &&parse) noexcept {
+    try {
+        std::unique_ptr<T> p(new T());
+        parse(*p);
+        return p.release();
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+/* Runs `build` (which may throw epan exceptions) and frees `obj` whichever way it ends. */
+template <class T, class Build> static void build_then_free(T *obj, Build &&build) {
+    TRY {
+        build(*obj);
+    }
+    CATCH_ALL {
+        delete obj;
+        RETHROW;
+    }
+    ENDTRY;
+    delete obj;
+}
+
+template <class F> static bool update_noexcept(F &&f) noexcept {
+    try {
+        f();
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+/* ---- per PDU --------------------------------------------------------------------------- */
+
+struct SegmentContext {
+    int pdus; /* PDUs already shown for this frame by this call */
+};
+
+static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text) {
+    if (seg && seg->pdus++ > 0)
+        col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", text);
+    else
+        col_add_str(pinfo->cinfo, COL_INFO, text);
+}
+
+static void info_associate(const PduContext &c, const dicom::Associate &a, SegmentContext *seg) {
+    const bool rq = a.pdu_type == dicom::kAssociateRq;
+    const char *from = span_text(c, rq ? a.calling_ae.where : a.called_ae.where);
+    const char *to = span_text(c, rq ? a.called_ae.where : a.calling_ae.where);
+    unsigned n = (unsigned)a.contexts.size(), accepted = 0;
+    for (const auto &pc : a.contexts) accepted += pc.result == dicom::kAcceptance;
+    if (rq)
+        set_info(c.pinfo, seg, wmem_strdup_printf(c.pinfo->pool,
+                 "A-ASSOCIATE-RQ %s \xe2\x86\x92 %s (%u context%s)", from, to, n, n == 1 ? "" : "s"));
+    else
+        set_info(c.pinfo, seg, wmem_strdup_printf(c.pinfo->pool,
+                 "A-ASSOCIATE-AC %s \xe2\x86\x92 %s (%u of %u contexts accepted)", from, to, accepted, n));
+}
+
+static void dissect_associate(const PduContext &c, dicom::ByteView view, SegmentContext *seg) {
+    auto *a = parse_noexcept<dicom::Associate>(
+        [&](dicom::Associate &o) { dicom::parse_associate(view, o); });
+    if (!a) {
+        expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+        return;
+    }
+    if (!PINFO_FD_VISITED(c.pinfo)) {
+        bool ok = update_noexcept([&] {
+            if (a->pdu_type == dicom::kAssociateRq)
+                c.rec->core.apply_rq(*a, c.pinfo->num);
+            else
+                c.rec->core.apply_ac(*a, c.pinfo->num);
+        });
+        if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+    }
+    build_then_free(a, [&](const dicom::Associate &pdu) {
+        tree_associate(c, pdu);
+        info_associate(c, pdu, seg);
+    });
+}
+
+/* "P-DATA 2 PDVs ctx 1 CT Image Storage (command, last; data)" */
+static void info_pdata(const PduContext &c, const dicom::PData &pd, SegmentContext *seg) {
+    wmem_strbuf_t *info = wmem_strbuf_new(c.pinfo->pool, "P-DATA");
+    if (pd.pdvs.size() != 1) wmem_strbuf_append_printf(info, " %u PDVs", (unsigned)pd.pdvs.size());
+    int last_ctx = -1;
+    for (const dicom::Pdv &v : pd.pdvs) {
+        if (v.context_id != last_ctx) {
+            if (last_ctx >= 0) wmem_strbuf_append(info, "),");
+            const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
+            wmem_strbuf_append_printf(info, " ctx %u", v.context_id);
+            if (nc && !nc->abstract_syntax.empty())
+                wmem_strbuf_append_printf(info, " %s", uid_label(nc->abstract_syntax));
+            wmem_strbuf_append(info, " (");
+            last_ctx = v.context_id;
+        } else {
+            wmem_strbuf_append(info, "; ");
+        }
+        wmem_strbuf_append(info, v.is_command() ? "command" : "data");
+        if (v.is_last()) wmem_strbuf_append(info, ", last");
+    }
+    if (last_ctx >= 0) wmem_strbuf_append(info, ")");
+    set_info(c.pinfo, seg, wmem_strbuf_get_str(info));
+}
+
+static void dissect_pdata(const PduContext &c, dicom::ByteView view, SegmentContext *seg,
+                          guint32 pdu_length) {
+    auto *pd = parse_noexcept<dicom::PData>([&](dicom::PData &o) { dicom::parse_pdata(view, o); });
+    if (!pd) {
+        expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+        return;
+    }
+    build_then_free(pd, [&](const dicom::PData &pdu) {
+        tree_pdata(c, pdu, pdu_length);
+        info_pdata(c, pdu, seg);
+    });
+}
+
+static const char *human(packet_info *pinfo, const char *standard_term) {
+    /* "called-AE-title-not-recognized" reads better as "called AE title not recognized" */
+    char *s = wmem_strdup(pinfo->pool, standard_term ? standard_term : "unknown");
+    for (char *p = s; *p; ++p)
+        if (*p == '-') *p = ' ';
+    return s;
+}
+
+static void info_control(const PduContext &c, const dicom::ControlPdu &p, SegmentContext *seg) {
+    const char *text;
+    switch (p.type) {
+    case dicom::kAssociateRj:
+        text = wmem_strdup_printf(c.pinfo->pool, "A-ASSOCIATE-RJ %s: %s",
+                                  p.result == 2 ? "transient" : "permanent",
+                                  human(c.pinfo, dicom::reject_reason_name(p.source, p.reason)));
+        break;
+    case dicom::kAbort:
+        if (p.source == 2)
+            text = wmem_strdup_printf(c.pinfo->pool, "A-ABORT by service-provider: %s",
+                                      human(c.pinfo, dicom::code_name(dicom::kAbortReasons, p.reason)));
+        else
+            text = p.source == 0 ? "A-ABORT by service-user" : "A-ABORT";
+        break;
+    default:
+        text = dicom::pdu_type_name(p.type);
+    }
+    set_info(c.pinfo, seg, text);
+}
+
+static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentContext *seg) {
+    auto *p = parse_noexcept<dicom::ControlPdu>(
+        [&](dicom::ControlPdu &o) { dicom::parse_control_pdu(view, o); });
+    if (!p) {
+        expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+        return;
+    }
+    if (!PINFO_FD_VISITED(c.pinfo)) {
+        dicom::Association &a = c.rec->core;
+        guint32 *slot = p->type == dicom::kAssociateRj ? &a.rj_frame
+                      : p->type == dicom::kReleaseRq   ? &a.release_rq_frame
+                      : p->type == dicom::kReleaseRp   ? &a.release_rp_frame
+                                                       : &a.abort_frame;
+        if (!*slot) *slot = c.pinfo->num;
+    }
+    build_then_free(p, [&](const dicom::ControlPdu &pdu) {
+        tree_control(c, pdu);
+        info_control(c, pdu, seg);
+    });
+}
+
+static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    auto *seg = (SegmentContext *)data;
+    guint len = tvb_captured_length(tvb);
+    dicom::ByteView view(tvb_get_ptr(tvb, 0, len), len);
+
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "DICOM");
+    proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
+    proto_tree *pt = proto_item_add_subtree(ti, ett_dicom);
+    proto_item *any = proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA);
+    proto_item_set_hidden(any);
+
+    dicom::Framing f = dicom::frame_next(view, dicom_prefs.max_pdu_cap);
+    if (f.kind != dicom::Framing::Pdu) {
+        proto_item_append_text(ti, ", not a PDU");
+        proto_tree_add_item(pt, hf_garbage, tvb, 0, -1, ENC_NA);
+        expert_add_info(pinfo, ti, &ei_not_pdu);
+        set_info(pinfo, seg, "Not a DICOM PDU (no plausible PDU header)");
+        return len;
+    }
+    guint8 type = view.u8(0);
+    guint32 pdu_length = view.be32(2);
+    proto_item_append_text(ti, ", %s", dicom::pdu_type_name(type));
+    proto_tree_add_item(pt, hf_pdu_type, tvb, 0, 1, ENC_BIG_ENDIAN);
+    proto_tree_add_item(pt, hf_pdu_len, tvb, 2, 4, ENC_BIG_ENDIAN);
+
+    AssocRecord *rec = record_for(pinfo, type == dicom::kAssociateRq);
+    if (!rec) {
+        expert_add_info(pinfo, ti, &ei_parse_failed);
+        return len;
+    }
+    PduContext c{tvb, pinfo, pt, ti, rec, direction(rec, pinfo)};
+    switch (type) {
+    case dicom::kAssociateRq:
+    case dicom::kAssociateAc: dissect_associate(c, view, seg); break;
+    case dicom::kPData: dissect_pdata(c, view, seg, pdu_length); break;
+    default: dissect_control(c, view, seg);
+    }
+    return len;
+}
+
+static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
+    guint avail = tvb_captured_length_remaining(tvb, offset);
+    dicom::ByteView head(tvb_get_ptr(tvb, offset, 6), 6); /* fixed_len guarantees 6 */
+    dicom::Framing f = dicom::frame_next(head, dicom_prefs.max_pdu_cap);
+    if (f.kind == dicom::Framing::Pdu) return (guint)f.length;
+    /* No header here: give up on the rest of this segment and look again at the next. */
+    return avail;
+}
+
+static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
+    SegmentContext seg{0};
+    tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, dicom::kPduHeaderLen, get_pdu_len,
+                     dissect_pdu, &seg);
+    return tvb_captured_length(tvb);
+}
+
+static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                            void *data) {
+    guint n = tvb_captured_length(tvb);
+    if (n > 80) n = 80;
+    if (!dicom::looks_like_associate_rq(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n))) return FALSE;
+    /* From now on the whole conversation is ours: no other heuristic sees its payload. */
+    conversation_set_dissector(find_or_create_conversation(pinfo), dicom_handle);
+    dissect_dicom_tcp(tvb, pinfo, tree, data);
+    return TRUE;
+}
+
+void dicom_register_dissector(void) {
+    dicom_handle = register_dissector("dicom_ul", dissect_dicom_tcp, proto_dicom_ul);
+    register_cleanup_routine(records_cleanup);
+}
+
+void dicom_handoff(void) {
+    dissector_add_uint_range_with_preference("tcp.port", "104,11112", dicom_handle);
+    heur_dissector_add("tcp", dissect_dicom_heur, "DICOM Upper Layer over TCP (A-ASSOCIATE-RQ)",
+                       "dicom_ul_tcp", proto_dicom_ul, HEURISTIC_ENABLE);
+}

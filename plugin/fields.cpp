@@ -1,0 +1,206 @@
+/* Every filterable field of the plugin. Names follow PS3.8 (upper layer) and PS3.7 Annex D
+ * (user information sub-items); docs/fields.md documents each one. */
+#include "fields.h"
+
+#include "codes.hpp"
+
+int proto_dicom_ul = -1;
+
+int hf_dicom_any = -1, hf_pdu_type = -1, hf_pdu_len = -1, hf_protocol_version = -1;
+int hf_ae_called = -1, hf_ae_calling = -1, hf_ae_called_compat = -1, hf_ae_calling_compat = -1;
+int hf_item_type = -1, hf_item_len = -1, hf_app_context = -1;
+int hf_pctx_id = -1, hf_pctx_result = -1, hf_pctx_abstract = -1, hf_pctx_transfer = -1;
+int hf_pctx_proposed_in = -1, hf_pctx_answered_in = -1, hf_sop_class_uid = -1;
+int hf_max_pdu_len = -1, hf_impl_class_uid = -1, hf_impl_version = -1;
+int hf_async_invoked = -1, hf_async_performed = -1;
+int hf_role_sop_class = -1, hf_role_scu = -1, hf_role_scp = -1;
+int hf_extneg_sop_class = -1, hf_extneg_info = -1;
+int hf_extneg_relational = -1, hf_extneg_datetime = -1, hf_extneg_fuzzy = -1,
+    hf_extneg_timezone = -1;
+int hf_cextneg_version = -1, hf_cextneg_sop_class = -1, hf_cextneg_service_class = -1,
+    hf_cextneg_related = -1;
+int hf_uid_type = -1, hf_uid_response_requested = -1, hf_uid_primary = -1,
+    hf_uid_primary_bytes = -1, hf_uid_secondary = -1, hf_uid_server_response = -1;
+int hf_item_data = -1;
+int hf_rj_result = -1, hf_rj_source = -1, hf_rj_reason = -1, hf_abort_source = -1,
+    hf_abort_reason = -1;
+int hf_pdv_count = -1, hf_pdv_len = -1, hf_pdv_ctx = -1, hf_pdv_flags = -1,
+    hf_pdv_flag_command = -1, hf_pdv_flag_last = -1, hf_pdv_flag_reserved = -1,
+    hf_pdv_abstract = -1, hf_pdv_transfer = -1, hf_pdv_negotiated_in = -1, hf_pdv_value = -1;
+int hf_garbage = -1;
+
+gint ett_dicom = -1, ett_item = -1, ett_pctx = -1, ett_userinfo = -1, ett_sub = -1,
+     ett_pdv = -1, ett_pdv_flags = -1;
+
+expert_field ei_problem[(int)dicom::Problem::Count];
+expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_INIT,
+             ei_context_rejected = EI_INIT, ei_no_context_accepted = EI_INIT,
+             ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
+             ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT;
+
+namespace {
+
+/* value_string tables made once from the core's code tables, kept for the process's life. */
+const value_string *vals_from(const dicom::CodeName *t) {
+    size_t n = 0;
+    while (t[n].name) ++n;
+    value_string *vs = g_new0(value_string, n + 1);
+    for (size_t i = 0; i < n; ++i) {
+        vs[i].value = t[i].code;
+        vs[i].strptr = t[i].name;
+    }
+    return vs;
+}
+
+const value_string role_vals[] = {
+    {0, "non-support (RQ) / rejection (AC)"}, {1, "support (RQ) / acceptance (AC)"}, {0, NULL}};
+const value_string supported_vals[] = {{0, "not supported"}, {1, "supported"}, {0, NULL}};
+const value_string response_requested_vals[] = {
+    {0, "no response requested"}, {1, "positive response requested"}, {0, NULL}};
+const true_false_string tfs_command = {"Command", "Data set"};
+const true_false_string tfs_last = {"Last fragment", "More fragments follow"};
+
+#define FIELD(id, name, abbrev, type, base, strings, mask, blurb) \
+    { &id, { name, abbrev, type, base, strings, mask, blurb, HFILL } }
+
+} // namespace
+
+void dicom_register_fields(void) {
+    const value_string *pdu_types = vals_from(dicom::kPduTypes);
+    const value_string *item_types = vals_from(dicom::kItemTypes);
+    const value_string *pctx_results = vals_from(dicom::kContextResults);
+    const value_string *rj_results = vals_from(dicom::kRejectResults);
+    const value_string *rj_sources = vals_from(dicom::kRejectSources);
+    const value_string *abort_sources = vals_from(dicom::kAbortSources);
+    const value_string *uid_types = vals_from(dicom::kUserIdentityTypes);
+
+    static hf_register_info hf[] = {
+        FIELD(hf_dicom_any, "DICOM", "dicom", FT_PROTOCOL, BASE_NONE, NULL, 0,
+              "Present in every DICOM PDU, so the filter 'dicom' finds them"),
+        FIELD(hf_pdu_type, "PDU Type", "dicom.pdu.type", FT_UINT8, BASE_HEX, VALS(pdu_types), 0, NULL),
+        FIELD(hf_pdu_len, "PDU Length", "dicom.pdu.len", FT_UINT32, BASE_DEC, NULL, 0,
+              "Length of the PDU after its 6-byte header"),
+        FIELD(hf_protocol_version, "Protocol Version", "dicom.assoc.version", FT_UINT16, BASE_HEX, NULL, 0, NULL),
+        FIELD(hf_ae_called, "Called AE Title", "dicom.ae_called", FT_STRING, BASE_NONE, NULL, 0,
+              "Called application entity title, trailing spaces removed"),
+        FIELD(hf_ae_calling, "Calling AE Title", "dicom.ae_calling", FT_STRING, BASE_NONE, NULL, 0,
+              "Calling application entity title, trailing spaces removed"),
+        FIELD(hf_ae_called_compat, "Called AE Title", "dicom.assoc.ae.called", FT_STRING, BASE_NONE, NULL, 0,
+              "Same as dicom.ae_called (the built-in dissector's name)"),
+        FIELD(hf_ae_calling_compat, "Calling AE Title", "dicom.assoc.ae.calling", FT_STRING, BASE_NONE, NULL, 0,
+              "Same as dicom.ae_calling (the built-in dissector's name)"),
+        FIELD(hf_item_type, "Item Type", "dicom.assoc.item.type", FT_UINT8, BASE_HEX, VALS(item_types), 0, NULL),
+        FIELD(hf_item_len, "Item Length", "dicom.assoc.item.len", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_app_context, "Application Context Name", "dicom.actx", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_pctx_id, "Presentation Context ID", "dicom.pctx.id", FT_UINT8, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_pctx_result, "Result", "dicom.pctx.result", FT_UINT8, BASE_DEC, VALS(pctx_results), 0,
+              "Presentation context result/reason of the A-ASSOCIATE-AC"),
+        FIELD(hf_pctx_abstract, "Abstract Syntax", "dicom.pctx.abstract_syntax", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_pctx_transfer, "Transfer Syntax", "dicom.pctx.transfer_syntax", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_pctx_proposed_in, "Proposed in", "dicom.pctx.proposed_in", FT_FRAMENUM, BASE_NONE,
+              FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "Frame of the A-ASSOCIATE-RQ that proposed this context"),
+        FIELD(hf_pctx_answered_in, "Answered in", "dicom.pctx.answered_in", FT_FRAMENUM, BASE_NONE,
+              FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "Frame of the A-ASSOCIATE-AC that answered this context"),
+        FIELD(hf_sop_class_uid, "SOP Class UID", "dicom.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0,
+              "Abstract syntax (SOP class) of a presentation context, on the negotiation and on each PDV"),
+        FIELD(hf_max_pdu_len, "Maximum Length Received", "dicom.max_pdu_len", FT_UINT32, BASE_DEC, NULL, 0,
+              "Largest P-DATA-TF PDU the sender of this PDU accepts (0: no limit)"),
+        FIELD(hf_impl_class_uid, "Implementation Class UID", "dicom.userinfo.impl_class_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_impl_version, "Implementation Version Name", "dicom.userinfo.impl_version", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_async_invoked, "Maximum Number Operations Invoked", "dicom.userinfo.async.invoked", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_async_performed, "Maximum Number Operations Performed", "dicom.userinfo.async.performed", FT_UINT16, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_role_sop_class, "SOP Class UID", "dicom.userinfo.role.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_role_scu, "SCU Role", "dicom.userinfo.role.scu", FT_UINT8, BASE_DEC, VALS(role_vals), 0, NULL),
+        FIELD(hf_role_scp, "SCP Role", "dicom.userinfo.role.scp", FT_UINT8, BASE_DEC, VALS(role_vals), 0, NULL),
+        FIELD(hf_extneg_sop_class, "SOP Class UID", "dicom.userinfo.extneg.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_extneg_info, "Service Class Application Information", "dicom.userinfo.extneg.info", FT_BYTES, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_extneg_relational, "Relational Queries", "dicom.userinfo.extneg.relational", FT_UINT8, BASE_DEC, VALS(supported_vals), 0, NULL),
+        FIELD(hf_extneg_datetime, "Combined Date-Time Matching", "dicom.userinfo.extneg.datetimematching", FT_UINT8, BASE_DEC, VALS(supported_vals), 0, NULL),
+        FIELD(hf_extneg_fuzzy, "Fuzzy Semantic Matching of Person Names", "dicom.userinfo.extneg.fuzzymatching", FT_UINT8, BASE_DEC, VALS(supported_vals), 0, NULL),
+        FIELD(hf_extneg_timezone, "Timezone Query Adjustment", "dicom.userinfo.extneg.timezone", FT_UINT8, BASE_DEC, VALS(supported_vals), 0, NULL),
+        FIELD(hf_cextneg_version, "Sub-Item Version", "dicom.userinfo.common_extneg.version", FT_UINT8, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_cextneg_sop_class, "SOP Class UID", "dicom.userinfo.common_extneg.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_cextneg_service_class, "Service Class UID", "dicom.userinfo.common_extneg.service_class_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_cextneg_related, "Related General SOP Class UID", "dicom.userinfo.common_extneg.related_uid", FT_STRING, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_uid_type, "User Identity Type", "dicom.user_identity.type", FT_UINT8, BASE_DEC, VALS(uid_types), 0, NULL),
+        FIELD(hf_uid_response_requested, "Positive Response Requested", "dicom.user_identity.response_requested", FT_UINT8, BASE_DEC, VALS(response_requested_vals), 0, NULL),
+        FIELD(hf_uid_primary, "Primary Field", "dicom.user_identity.primary", FT_STRING, BASE_NONE, NULL, 0,
+              "User name, SAML assertion or JSON Web Token"),
+        FIELD(hf_uid_primary_bytes, "Primary Field", "dicom.user_identity.primary_bytes", FT_BYTES, BASE_NONE, NULL, 0,
+              "Kerberos service ticket"),
+        FIELD(hf_uid_secondary, "Secondary Field (passcode)", "dicom.user_identity.secondary", FT_STRING, BASE_NONE, NULL, 0,
+              "Passcode; masked unless the 'Show user identity passcodes' preference is on"),
+        FIELD(hf_uid_server_response, "Server Response", "dicom.user_identity.server_response", FT_BYTES, BASE_NONE, NULL, 0, NULL),
+        FIELD(hf_item_data, "Item Data", "dicom.assoc.item.data", FT_BYTES, BASE_NONE, NULL, 0,
+              "Body of an item that could not be decoded"),
+        FIELD(hf_rj_result, "Result", "dicom.assoc.reject.result", FT_UINT8, BASE_DEC, VALS(rj_results), 0, NULL),
+        FIELD(hf_rj_source, "Source", "dicom.assoc.reject.source", FT_UINT8, BASE_DEC, VALS(rj_sources), 0, NULL),
+        FIELD(hf_rj_reason, "Reason/Diag.", "dicom.assoc.reject.reason", FT_UINT8, BASE_DEC, NULL, 0,
+              "Meaning depends on the source (PS3.8 Table 9-21)"),
+        FIELD(hf_abort_source, "Source", "dicom.assoc.abort.source", FT_UINT8, BASE_DEC, VALS(abort_sources), 0, NULL),
+        FIELD(hf_abort_reason, "Reason/Diag.", "dicom.assoc.abort.reason", FT_UINT8, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_pdv_count, "Number of PDVs", "dicom.pdv.count", FT_UINT32, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_pdv_len, "PDV Length", "dicom.pdv.len", FT_UINT32, BASE_DEC, NULL, 0,
+              "Item length: context ID, message control header and fragment"),
+        FIELD(hf_pdv_ctx, "Presentation Context ID", "dicom.pdv.ctx", FT_UINT8, BASE_DEC, NULL, 0, NULL),
+        FIELD(hf_pdv_flags, "Message Control Header", "dicom.pdv.flags", FT_UINT8, BASE_HEX, NULL, 0, NULL),
+        FIELD(hf_pdv_flag_command, "Command", "dicom.pdv.flags.command", FT_BOOLEAN, 8, TFS(&tfs_command), 0x01,
+              "Set: fragment of a command set; clear: fragment of a data set"),
+        FIELD(hf_pdv_flag_last, "Last", "dicom.pdv.flags.last", FT_BOOLEAN, 8, TFS(&tfs_last), 0x02, NULL),
+        FIELD(hf_pdv_flag_reserved, "Reserved", "dicom.pdv.flags.reserved", FT_UINT8, BASE_HEX, NULL, 0xFC, NULL),
+        FIELD(hf_pdv_abstract, "Abstract Syntax", "dicom.pdv.abstract_syntax", FT_STRING, BASE_NONE, NULL, 0,
+              "Abstract syntax negotiated for the PDV's presentation context"),
+        FIELD(hf_pdv_transfer, "Transfer Syntax", "dicom.pdv.transfer_syntax", FT_STRING, BASE_NONE, NULL, 0,
+              "Transfer syntax accepted for the PDV's presentation context"),
+        FIELD(hf_pdv_negotiated_in, "Context negotiated in", "dicom.pdv.negotiated_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame of the A-ASSOCIATE-AC that accepted the PDV's presentation context"),
+        FIELD(hf_pdv_value, "Fragment", "dicom.pdv.value", FT_BYTES, BASE_NONE, NULL, 0,
+              "Command or data set fragment carried by the PDV"),
+        FIELD(hf_garbage, "Not a PDU", "dicom.garbage", FT_BYTES, BASE_NONE, NULL, 0,
+              "Bytes where a PDU header was expected but none was found"),
+    };
+
+    static gint *ett[] = {&ett_dicom, &ett_item, &ett_pctx, &ett_userinfo, &ett_sub, &ett_pdv,
+                          &ett_pdv_flags};
+
+    /* One expert info per kind of problem the core reports, named after problem_key(). */
+    const int n_problems = (int)dicom::Problem::Count;
+    ei_register_info *ei_core = g_new0(ei_register_info, n_problems);
+    for (int i = 0; i < n_problems; ++i) {
+        auto p = (dicom::Problem)i;
+        bool bad = dicom::problem_is_malformed(p);
+        ei_problem[i] = EI_INIT;
+        ei_core[i].ids = &ei_problem[i];
+        ei_core[i].eiinfo.name = g_strdup_printf("dicom.expert.%s", dicom::problem_key(p));
+        ei_core[i].eiinfo.group = bad ? PI_MALFORMED : PI_PROTOCOL;
+        ei_core[i].eiinfo.severity = bad ? PI_ERROR : PI_WARN;
+        ei_core[i].eiinfo.summary = dicom::problem_text(p);
+        HFILL_INIT(ei_core[i].eiinfo.hf_info);
+    }
+
+    static ei_register_info ei[] = {
+        {&ei_not_pdu, {"dicom.expert.not_pdu", PI_MALFORMED, PI_ERROR,
+                       "Not a DICOM PDU: no plausible PDU header here", EXPFILL}},
+        {&ei_assoc_rejected, {"dicom.expert.assoc_rejected", PI_RESPONSE_CODE, PI_WARN,
+                              "Association rejected", EXPFILL}},
+        {&ei_aborted, {"dicom.expert.aborted", PI_SEQUENCE, PI_WARN, "Association aborted", EXPFILL}},
+        {&ei_context_rejected, {"dicom.expert.pctx_rejected", PI_RESPONSE_CODE, PI_WARN,
+                                "Presentation context rejected", EXPFILL}},
+        {&ei_no_context_accepted, {"dicom.expert.no_pctx_accepted", PI_RESPONSE_CODE, PI_ERROR,
+                                   "No presentation context was accepted", EXPFILL}},
+        {&ei_pdv_context_unknown, {"dicom.expert.pdv_ctx_unknown", PI_PROTOCOL, PI_WARN,
+                                   "PDV on a presentation context that was not negotiated in this capture", EXPFILL}},
+        {&ei_pdv_context_rejected, {"dicom.expert.pdv_ctx_not_accepted", PI_PROTOCOL, PI_ERROR,
+                                    "PDV on a presentation context that was not accepted", EXPFILL}},
+        {&ei_pdu_exceeds_max, {"dicom.expert.pdu_exceeds_max", PI_PROTOCOL, PI_WARN,
+                               "PDU longer than the receiver's maximum length", EXPFILL}},
+        {&ei_parse_failed, {"dicom.expert.parse_failed", PI_MALFORMED, PI_ERROR,
+                            "PDU could not be decoded", EXPFILL}},
+    };
+
+    proto_register_field_array(proto_dicom_ul, hf, array_length(hf));
+    proto_register_subtree_array(ett, array_length(ett));
+    expert_module_t *em = expert_register_protocol(proto_dicom_ul);
+    expert_register_field_array(em, ei_core, n_problems);
+    expert_register_field_array(em, ei, array_length(ei));
+}

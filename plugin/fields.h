@@ -1,0 +1,42 @@
+/* Header field, subtree and expert info ids of the plugin, and their registration. */
+#pragma once
+
+#include <epan/expert.h>
+#include <epan/packet.h>
+
+#include "problems.hpp"
+
+extern int proto_dicom_ul;
+
+/* PDU and A-ASSOCIATE */
+extern int hf_dicom_any, hf_pdu_type, hf_pdu_len, hf_protocol_version;
+extern int hf_ae_called, hf_ae_calling, hf_ae_called_compat, hf_ae_calling_compat;
+extern int hf_item_type, hf_item_len, hf_app_context;
+extern int hf_pctx_id, hf_pctx_result, hf_pctx_abstract, hf_pctx_transfer;
+extern int hf_pctx_proposed_in, hf_pctx_answered_in, hf_sop_class_uid;
+extern int hf_max_pdu_len, hf_impl_class_uid, hf_impl_version;
+extern int hf_async_invoked, hf_async_performed;
+extern int hf_role_sop_class, hf_role_scu, hf_role_scp;
+extern int hf_extneg_sop_class, hf_extneg_info;
+extern int hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone;
+extern int hf_cextneg_version, hf_cextneg_sop_class, hf_cextneg_service_class,
+    hf_cextneg_related;
+extern int hf_uid_type, hf_uid_response_requested, hf_uid_primary, hf_uid_primary_bytes,
+    hf_uid_secondary, hf_uid_server_response;
+extern int hf_item_data;
+/* RJ, abort */
+extern int hf_rj_result, hf_rj_source, hf_rj_reason, hf_abort_source, hf_abort_reason;
+/* P-DATA */
+extern int hf_pdv_count, hf_pdv_len, hf_pdv_ctx, hf_pdv_flags, hf_pdv_flag_command,
+    hf_pdv_flag_last, hf_pdv_flag_reserved, hf_pdv_abstract, hf_pdv_transfer,
+    hf_pdv_negotiated_in, hf_pdv_value;
+extern int hf_garbage;
+
+extern gint ett_dicom, ett_item, ett_pctx, ett_userinfo, ett_sub, ett_pdv, ett_pdv_flags;
+
+extern expert_field ei_problem[(int)dicom::Problem::Count];
+extern expert_field ei_not_pdu, ei_assoc_rejected, ei_aborted, ei_context_rejected,
+    ei_no_context_accepted, ei_pdv_context_unknown, ei_pdv_context_rejected,
+    ei_pdu_exceeds_max, ei_parse_failed;
+
+void dicom_register_fields(void);

@@ -1,0 +1,51 @@
+/* Plugin entry points, protocol and preference registration. */
+#include "compat.h"
+
+#include <epan/prefs.h>
+#include <epan/proto.h>
+
+#include "dissect.h"
+#include "fields.h"
+
+#ifndef PLUGIN_VERSION
+#define PLUGIN_VERSION "0.0.0"
+#endif
+
+extern "C" WS_DLL_PUBLIC_DEF const gchar plugin_version[] = PLUGIN_VERSION;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
+extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+
+static void proto_register_dicom_ul(void) {
+    /* The built-in dissector owns "DICOM"/"dicom"; ours has its own names (docs/README). */
+    proto_dicom_ul = proto_register_protocol("DICOM Upper Layer (plugin)", "DICOM-UL", "dicom_ul");
+    dicom_register_fields();
+    dicom_register_dissector();
+
+    module_t *m = prefs_register_protocol(proto_dicom_ul, NULL);
+    prefs_register_bool_preference(m, "desegment",
+        "Reassemble PDUs spanning multiple TCP segments",
+        "Needs TCP's \"Allow subdissector to reassemble TCP streams\" as well.",
+        &dicom_prefs.desegment);
+    prefs_register_bool_preference(m, "show_passcode", "Show user identity passcodes",
+        "Show the secondary field (passcode) of a User Identity sub-item instead of ********.",
+        &dicom_prefs.show_passcode);
+    prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
+        "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
+        "length cannot swallow the rest of the stream.",
+        10, &dicom_prefs.max_pdu_cap);
+}
+
+static void proto_reg_handoff_dicom_ul(void) {
+    dicom_handoff();
+    /* Off by default so the two do not fight over port 104 and the heuristic; a user can
+     * turn it back on under Analyze > Enabled Protocols. */
+    int builtin = proto_get_id_by_filter_name("dicom");
+    if (builtin != -1) proto_disable_by_default(builtin);
+}
+
+extern "C" WS_DLL_PUBLIC_DEF void plugin_register(void) {
+    static proto_plugin plug;
+    plug.register_protoinfo = proto_register_dicom_ul;
+    plug.register_handoff = proto_reg_handoff_dicom_ul;
+    proto_register_plugin(&plug);
+}

@@ -1,0 +1,139 @@
+/* Trees of P-DATA-TF, A-ASSOCIATE-RJ, A-RELEASE-RQ/RP and A-ABORT, and the helpers all
+ * tree builders share. */
+#include "dissect.h"
+
+#include <epan/expert.h>
+
+#include "fields.h"
+#include "pdu.hpp"
+#include "uids.hpp"
+
+using dicom::Span;
+
+const char *span_text(const PduContext &c, Span s) {
+    /* ENC_ASCII maps bytes above 0x7f to the replacement character: always valid UTF-8. */
+    char *text = (char *)tvb_get_string_enc(c.pinfo->pool, c.tvb, s.off, s.len, ENC_ASCII);
+    return g_strstrip(text);
+}
+
+const char *uid_label(std::string_view uid) {
+    const char *name = dicom::uid_name(uid);
+    return name ? name : "unknown UID";
+}
+
+static proto_item *add_uid_value(const PduContext &c, proto_tree *t, int hf, Span s, const char *uid) {
+    const char *name = dicom::uid_name(uid);
+    if (name)
+        return proto_tree_add_string_format_value(t, hf, c.tvb, s.off, s.len, uid, "%s (%s)", uid, name);
+    return proto_tree_add_string(t, hf, c.tvb, s.off, s.len, uid);
+}
+
+proto_item *add_uid(const PduContext &c, proto_tree *t, int hf, Span s) {
+    return add_uid_value(c, t, hf, s, span_text(c, s));
+}
+
+proto_item *add_generated_uid(const PduContext &c, proto_tree *t, int hf, const char *uid) {
+    proto_item *pi = add_uid_value(c, t, hf, Span{0, 0}, uid);
+    proto_item_set_generated(pi);
+    return pi;
+}
+
+void add_findings(const PduContext &c, const dicom::Findings &findings) {
+    for (const dicom::Finding &f : findings) {
+        guint avail = tvb_captured_length(c.tvb);
+        guint off = f.where.off < avail ? f.where.off : avail;
+        guint len = f.where.len <= avail - off ? f.where.len : avail - off;
+        proto_tree_add_expert(c.tree, c.pinfo, &ei_problem[(int)f.what], c.tvb, off, len);
+    }
+}
+
+void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length) {
+    const dicom::Association &a = c.rec->core;
+    proto_item *cnt = proto_tree_add_uint(c.tree, hf_pdv_count, c.tvb, 0, 0, (guint32)pd.pdvs.size());
+    proto_item_set_generated(cnt);
+    proto_item_append_text(c.pdu_item, ", %u PDV%s", (unsigned)pd.pdvs.size(), pd.pdvs.size() == 1 ? "" : "s");
+
+    /* The receiver's announced maximum applies to this PDU's length field (PS3.8 D.1). */
+    if (c.from_requestor >= 0) {
+        guint32 max = c.from_requestor ? a.max_pdu_acceptor : a.max_pdu_requestor;
+        guint32 known_from = c.from_requestor ? a.ac_frame : a.rq_frame;
+        if (max && known_from && known_from < c.pinfo->num && pdu_length > max)
+            expert_add_info_format(c.pinfo, c.pdu_item, &ei_pdu_exceeds_max,
+                                   "P-DATA-TF length %u exceeds the %s's maximum of %u announced in frame %u",
+                                   pdu_length, c.from_requestor ? "acceptor" : "requestor", max, known_from);
+    }
+
+    guint32 n = 0;
+    for (const dicom::Pdv &v : pd.pdvs) {
+        ++n;
+        const dicom::NegotiatedContext *nc = a.context(v.context_id);
+        proto_tree *t = proto_tree_add_subtree_format(
+            c.tree, c.tvb, v.where.off, v.where.len, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, %u bytes", n,
+            v.context_id, v.is_command() ? "command" : "data set", v.is_last() ? " (last)" : "", v.value.len);
+        proto_tree_add_item(t, hf_pdv_len, c.tvb, v.where.off, 4, ENC_BIG_ENDIAN);
+        proto_item *ci = proto_tree_add_item(t, hf_pdv_ctx, c.tvb, v.where.off + 4, 1, ENC_BIG_ENDIAN);
+        if (!nc) {
+            expert_add_info(c.pinfo, ci, &ei_pdv_context_unknown);
+        } else {
+            if (nc->answered && !nc->accepted())
+                expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
+                                       "PDV on presentation context %u, which was rejected in frame %u",
+                                       v.context_id, nc->answered_in);
+            if (!nc->abstract_syntax.empty()) {
+                add_generated_uid(c, t, hf_pdv_abstract, nc->abstract_syntax.c_str());
+                proto_item_set_hidden(add_generated_uid(c, t, hf_sop_class_uid, nc->abstract_syntax.c_str()));
+            }
+            if (!nc->transfer_syntax.empty())
+                add_generated_uid(c, t, hf_pdv_transfer, nc->transfer_syntax.c_str());
+            if (nc->answered_in) {
+                proto_item *g = proto_tree_add_uint(t, hf_pdv_negotiated_in, c.tvb, 0, 0, nc->answered_in);
+                proto_item_set_generated(g);
+            }
+        }
+        static int *const flag_bits[] = {&hf_pdv_flag_reserved, &hf_pdv_flag_last, &hf_pdv_flag_command, NULL};
+        proto_tree_add_bitmask(t, c.tvb, v.where.off + 5, hf_pdv_flags, ett_pdv_flags, flag_bits, ENC_BIG_ENDIAN);
+        if (v.value.len) proto_tree_add_item(t, hf_pdv_value, c.tvb, v.value.off, v.value.len, ENC_NA);
+    }
+    add_findings(c, pd.findings);
+}
+
+void tree_control(const PduContext &c, const dicom::ControlPdu &cp) {
+    tvbuff_t *tvb = c.tvb;
+    if (tvb_captured_length(tvb) < dicom::kPduHeaderLen + 4) {
+        add_findings(c, cp.findings);
+        return;
+    }
+    switch (cp.type) {
+    case dicom::kAssociateRj: {
+        proto_tree_add_item(c.tree, hf_rj_result, tvb, 7, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(c.tree, hf_rj_source, tvb, 8, 1, ENC_BIG_ENDIAN);
+        const char *reason = dicom::reject_reason_name(cp.source, cp.reason);
+        proto_tree_add_uint_format_value(c.tree, hf_rj_reason, tvb, 9, 1, cp.reason, "%s (%u)",
+                                         reason ? reason : "unknown", cp.reason);
+        const char *result = dicom::code_name(dicom::kRejectResults, cp.result);
+        const char *source = dicom::code_name(dicom::kRejectSources, cp.source);
+        expert_add_info_format(c.pinfo, c.pdu_item, &ei_assoc_rejected,
+                               "Association rejected (%s) by %s: %s", result ? result : "unknown result",
+                               source ? source : "unknown source", reason ? reason : "unknown reason");
+        proto_item_append_text(c.pdu_item, ": %s", reason ? reason : "unknown reason");
+        break;
+    }
+    case dicom::kAbort: {
+        proto_tree_add_item(c.tree, hf_abort_source, tvb, 8, 1, ENC_BIG_ENDIAN);
+        const char *reason = cp.source == 2 ? dicom::code_name(dicom::kAbortReasons, cp.reason)
+                                            : "not significant (service-user abort)";
+        proto_tree_add_uint_format_value(c.tree, hf_abort_reason, tvb, 9, 1, cp.reason, "%s (%u)",
+                                         reason ? reason : "unknown", cp.reason);
+        const char *source = dicom::code_name(dicom::kAbortSources, cp.source);
+        const char *who = c.from_requestor < 0 ? "" : c.from_requestor ? " (sent by the requestor)"
+                                                                       : " (sent by the acceptor)";
+        expert_add_info_format(c.pinfo, c.pdu_item, &ei_aborted, "Association aborted by %s%s%s%s",
+                               source ? source : "unknown source", who,
+                               cp.source == 2 ? ": " : "", cp.source == 2 && reason ? reason : "");
+        break;
+    }
+    default:
+        break;
+    }
+    add_findings(c, cp.findings);
+}

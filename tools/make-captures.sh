@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Regenerates sample-pcaps/ from real dcmtk peers talking over loopback inside a private
+# network namespace (MTU 1500, offloads off, so segments look like a real Ethernet link).
+# Usage: tools/make-captures.sh [OUTDIR] [SCENARIO...]   (run as root; needs dcmtk, tcpdump)
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+out=${1:-$here/sample-pcaps}; shift || true
+mkdir -p "$out"; out=$(cd "$out" && pwd)
+files=/usr/lib/python3/dist-packages/pydicom/data/test_files
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+chmod 777 "$work"
+
+# run_capture NAME PORT SERVER_CMD CLIENT_CMD: everything runs inside one fresh namespace.
+run_capture() {
+  local name=$1 port=$2 server=$3 client=$4
+  echo "== $name"
+  unshare -n bash -s "$out/$name.pcap" "$port" "$server" "$client" "$work" <<'INNER'
+set -u
+pcap=$1 port=$2 server=$3 client=$4 work=$5
+ip link set lo up; ip link set lo mtu 1500
+ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+mkdir -p "$work/rx"; cd "$work"
+tcpdump -Z root -U -s 0 -i lo -w "$pcap" "tcp port $port" 2>/dev/null & tcpd=$!
+sleep 1
+eval "$server" >"$work/server.log" 2>&1 & srv=$!
+sleep 1
+eval "$client" >"$work/client.log" 2>&1 || echo "   (client exit $?)"
+sleep 1
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+sleep 0.5
+kill "$tcpd"; wait "$tcpd" 2>/dev/null
+rm -rf "$work/rx"
+INNER
+}
+
+scp="storescp -aet PACS -od rx"
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity)
+[ $# -gt 0 ] && all=("$@")
+for s in "${all[@]}"; do
+  case $s in
+    echo) run_capture echo 11112 "$scp 11112" \
+      "echoscu -aet MODALITY -aec PACS 127.0.0.1 11112" ;;
+    store-multi) run_capture store-multi 11112 "$scp 11112" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/CT_small.dcm $files/MR_small.dcm $files/rtplan.dcm" ;;
+    refused) run_capture refused 11112 "$scp --refuse 11112" \
+      "echoscu -aet MODALITY -aec PACS 127.0.0.1 11112" ;;
+    abort) run_capture abort 11112 "$scp --abort-during 11112" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    heuristic-port) run_capture heuristic-port 4242 "$scp 4242" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 4242 $files/MR_small.dcm $files/rtdose_1frame.dcm $files/rtstruct.dcm $files/test-SR.dcm $files/waveform_ecg.dcm" ;;
+    max-pdu-4096) run_capture max-pdu-4096 11112 "$scp --max-pdu 4096 11112" \
+      "storescu -aet MODALITY -aec PACS --max-pdu 4096 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    find-rejected) run_capture find-rejected 11112 "$scp 11112" \
+      "findscu -aet MODALITY -aec PACS -P -k QueryRetrieveLevel=PATIENT -k PatientName=A* 127.0.0.1 11112" ;;
+    user-identity) run_capture user-identity 11112 "$scp 11112" \
+      "storescu -R -aet WORKSTATION -aec PACS -usr alice -pwd s3cret 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    *) echo "unknown scenario $s" >&2; exit 2 ;;
+  esac
+done
+ls -l "$out"
