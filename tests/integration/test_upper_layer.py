@@ -1,0 +1,174 @@
+"""tshark with the plugin on every sample capture: PDUs found, exact field values, filters,
+Info column and expert infos. Expected values come from the dcmtk peers' known behaviour
+and from the built-in dissector where it decodes the same field."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+from tshark_run import fields, frames, pcap, tshark  # noqa: E402
+
+CAPTURES = ["echo.pcap", "store-multi.pcap", "refused.pcap", "abort.pcap", "heuristic-port.pcap",
+            "max-pdu-4096.pcap", "find-rejected.pcap", "user-identity.pcap"]
+CT = "1.2.840.10008.5.1.4.1.1.2"
+
+
+def info(name, display_filter="dicom"):
+    return {int(r[0]): r[1] for r in fields(name, display_filter, "frame.number", "_ws.col.Info")}
+
+
+class Loading(unittest.TestCase):
+    def test_plugin_is_loaded(self):
+        self.assertIn("dicom-ul.so", tshark("-G", "plugins"))
+        protocols = tshark("-G", "protocols")
+        self.assertIn("DICOM Upper Layer (plugin)\tDICOM-UL\tdicom_ul", protocols)
+
+    def test_builtin_is_off_by_default_and_can_be_turned_on(self):
+        rows = fields("echo.pcap", "frame.number == 4", "frame.protocols", "_ws.col.Protocol")
+        self.assertEqual(rows, [["eth:ethertype:ip:tcp:dicom_ul", "DICOM"]])
+        rows = fields("echo.pcap", "frame.number == 4", "frame.protocols",
+                      extra=["--enable-protocol", "dicom", "-d", "tcp.port==11112,dicom"])
+        self.assertEqual(rows, [["eth:ethertype:ip:tcp:dicom"]])
+
+
+class PdusFound(unittest.TestCase):
+    def test_every_pdu_the_builtin_finds(self):
+        for name in CAPTURES:
+            with self.subTest(capture=name):
+                ours = set(frames(name, "dicom"))
+                builtin = set(frames(name, "dicom", plugin=False))
+                self.assertTrue(builtin, name)
+                self.assertLessEqual(builtin, ours, name)
+
+    def test_pdu_types_of_echo(self):
+        rows = fields("echo.pcap", "dicom", "frame.number", "dicom.pdu.type", "dicom.pdu.len")
+        self.assertEqual(rows, [["4", "0x01", "205"], ["6", "0x02", "184"], ["10", "0x04", "74"],
+                                ["14", "0x04", "84"], ["16", "0x05", "4"], ["17", "0x06", "4"]])
+
+
+class Association(unittest.TestCase):
+    def test_echo_negotiation(self):
+        rows = fields("echo.pcap", "dicom.pdu.type == 1", "dicom.ae_called", "dicom.ae_calling",
+                      "dicom.assoc.version", "dicom.actx", "dicom.pctx.id", "dicom.pctx.abstract_syntax",
+                      "dicom.pctx.transfer_syntax", "dicom.max_pdu_len", "dicom.userinfo.impl_class_uid",
+                      "dicom.userinfo.impl_version")
+        self.assertEqual(rows, [["PACS", "MODALITY", "0x0001", "1.2.840.10008.3.1.1.1", "1",
+                                 "1.2.840.10008.1.1", "1.2.840.10008.1.2", "16384",
+                                 "1.2.276.0.7230010.3.0.3.6.7", "OFFIS_DCMTK_367"]])
+        rows = fields("echo.pcap", "dicom.pdu.type == 2", "dicom.pctx.id", "dicom.pctx.result",
+                      "dicom.pctx.transfer_syntax", "dicom.pctx.proposed_in", "dicom.max_pdu_len")
+        self.assertEqual(rows, [["1", "0", "1.2.840.10008.1.2", "4", "16384"]])
+
+    def test_ae_filters(self):
+        self.assertEqual(frames("echo.pcap", 'dicom.ae_called == "PACS"'), [4, 6])
+        self.assertEqual(frames("echo.pcap", 'dicom.ae_calling == "MODALITY"'), [4, 6])
+        self.assertEqual(frames("echo.pcap", 'dicom.assoc.ae.calling == "MODALITY"'), [4, 6])
+        self.assertEqual(frames("echo.pcap", 'dicom.ae_called == "PACS "'), [])
+
+    def test_rejected_context_of_find(self):
+        rows = fields("find-rejected.pcap", "dicom.pdu.type == 2", "dicom.pctx.id", "dicom.pctx.result",
+                      "dicom.pctx.abstract_syntax", "dicom.expert.pctx_rejected",
+                      "dicom.expert.no_pctx_accepted")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][:3], ["1", "3", "1.2.840.10008.5.1.4.1.2.1.1"])
+        self.assertEqual(frames("find-rejected.pcap", "dicom.expert.pctx_rejected"), [6])
+        self.assertEqual(frames("find-rejected.pcap", "dicom.expert.no_pctx_accepted"), [6])
+        self.assertEqual(info("find-rejected.pcap")[6], "A-ASSOCIATE-AC PACS → MODALITY (0 of 1 contexts accepted)")
+
+    def test_many_contexts_and_sop_class_filter(self):
+        rq = fields("store-multi.pcap", "dicom.pdu.type == 1", "dicom.pctx.id")[0][0].split(",")
+        self.assertEqual(len(rq), 128)
+        self.assertEqual(rq[:3], ["1", "3", "5"])
+        ct_frames = frames("store-multi.pcap", f'dicom.sop_class_uid == "{CT}"')
+        info_ct = info("store-multi.pcap", f'dicom.sop_class_uid == "{CT}"')
+        self.assertIn(15, ct_frames)  # the A-ASSOCIATE-RQ
+        self.assertIn(20, ct_frames)  # the A-ASSOCIATE-AC
+        pdata = [f for f, text in info_ct.items() if text.startswith("P-DATA")]
+        self.assertEqual(len(pdata), 5)  # command, 3 data fragments, response
+        self.assertTrue(all("CT Image Storage" in info_ct[f] for f in pdata))
+
+    def test_user_identity_passcode_is_masked_unless_asked(self):
+        rows = fields("user-identity.pcap", "dicom.user_identity.type", "dicom.user_identity.type",
+                      "dicom.user_identity.primary", "dicom.user_identity.secondary")
+        self.assertEqual(rows, [["2", "alice", "********"]])
+        rows = fields("user-identity.pcap", "dicom.user_identity.type", "dicom.user_identity.secondary",
+                      extra=["-o", "dicom_ul.show_passcode:TRUE"])
+        self.assertEqual(rows, [["s3cret"]])
+
+
+class Pdvs(unittest.TestCase):
+    def test_echo_pdvs(self):
+        rows = fields("echo.pcap", "dicom.pdv.len", "frame.number", "dicom.pdv.len", "dicom.pdv.ctx",
+                      "dicom.pdv.flags", "dicom.pdv.flags.command", "dicom.pdv.flags.last",
+                      "dicom.pdv.abstract_syntax", "dicom.pdv.transfer_syntax", "dicom.pdv.negotiated_in")
+        self.assertEqual(rows, [
+            ["10", "70", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"],
+            ["14", "80", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"]])
+
+    def test_flag_filters_on_a_store(self):
+        commands = frames("max-pdu-4096.pcap", "dicom.pdv.flags.command == 1")
+        last_data = frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x02")
+        middle = frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x00")
+        self.assertEqual(len(commands), 2)  # C-STORE-RQ and C-STORE-RSP commands
+        self.assertEqual(len(last_data), 1)
+        self.assertEqual(len(middle), 9)
+        self.assertLess(max(middle), last_data[0])
+
+    def test_max_pdu_is_respected_and_not_flagged(self):
+        lens = fields("max-pdu-4096.pcap", "dicom.pdu.type == 4", "dicom.pdu.len")
+        self.assertTrue(all(int(r[0]) <= 4096 for r in lens))
+        self.assertEqual(frames("max-pdu-4096.pcap", "dicom.expert.pdu_exceeds_max"), [])
+        ac = fields("max-pdu-4096.pcap", "dicom.pdu.type == 2", "dicom.max_pdu_len")
+        self.assertEqual(ac, [["4096"]])
+
+
+class ControlPdus(unittest.TestCase):
+    def test_refused(self):
+        rows = fields("refused.pcap", "dicom.pdu.type == 3", "frame.number", "dicom.assoc.reject.result",
+                      "dicom.assoc.reject.source", "dicom.assoc.reject.reason", "_ws.col.Info")
+        self.assertEqual(rows, [["6", "1", "1", "1", "A-ASSOCIATE-RJ permanent: no reason given"]])
+        self.assertEqual(frames("refused.pcap", "dicom.expert.assoc_rejected"), [6])
+
+    def test_abort(self):
+        rows = fields("abort.pcap", "dicom.pdu.type == 7", "tcp.srcport", "dicom.assoc.abort.source",
+                      "dicom.assoc.abort.reason", "_ws.col.Info")
+        self.assertEqual(rows, [["11112", "0", "0", "A-ABORT by service-user"]])
+        self.assertEqual(len(frames("abort.pcap", "dicom.expert.aborted")), 1)
+
+    def test_release_info(self):
+        i = info("echo.pcap")
+        self.assertEqual(i[4], "A-ASSOCIATE-RQ MODALITY → PACS (1 context)")
+        self.assertEqual(i[6], "A-ASSOCIATE-AC PACS → MODALITY (1 of 1 contexts accepted)")
+        self.assertEqual(i[10], "P-DATA ctx 1 Verification SOP Class (command, last)")
+        self.assertEqual(i[16], "A-RELEASE-RQ")
+        self.assertEqual(i[17], "A-RELEASE-RP")
+
+
+class Detection(unittest.TestCase):
+    def test_heuristic_on_port_4242_with_multi_segment_rq(self):
+        rows = fields("heuristic-port.pcap", "dicom.pdu.type == 1", "frame.number", "dicom.pdu.len",
+                      "tcp.reassembled.length", "dicom.ae_calling")
+        self.assertEqual(len(rows), 1)
+        self.assertGreater(int(rows[0][1]), 1448)
+        self.assertEqual(int(rows[0][2]), int(rows[0][1]) + 6)
+        self.assertEqual(rows[0][3], "MODALITY")
+        # The conversation is ours: no payload-carrying frame goes to another protocol.
+        protos = fields("heuristic-port.pcap", "tcp.len > 0", "frame.protocols")
+        self.assertTrue(all(p[0].endswith(":dicom_ul") or p[0].endswith(":tcp") for p in protos), protos)
+
+    def test_heuristic_can_be_disabled_and_decode_as_still_works(self):
+        off = ["--disable-heuristic", "dicom_ul_tcp"]
+        self.assertEqual(frames("heuristic-port.pcap", "dicom", extra=off), [])
+        forced = frames("heuristic-port.pcap", "dicom", extra=off + ["-d", "tcp.port==4242,dicom_ul"])
+        self.assertEqual(forced, frames("heuristic-port.pcap", "dicom"))
+
+    def test_two_pass_gives_the_same_info(self):
+        for name in CAPTURES:
+            with self.subTest(capture=name):
+                one = tshark("-r", pcap(name), "-Y", "dicom")
+                two = tshark("-r", pcap(name), "-2", "-Y", "dicom")
+                self.assertEqual(one, two)
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)

@@ -1,0 +1,80 @@
+"""Runs tshark with the freshly built plugin, the way a user's Wireshark would load it.
+
+Wireshark ignores personal plugins when it runs with special privileges, and plain root
+counts; so as root tshark runs as uid/gid 65534 with a temporary HOME that holds only this
+build's plugin. WIRESHARK_PLUGIN_DIR points at an empty folder so that an installed copy
+(from `cmake --install`) cannot load next to the one under test."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+PLUGIN = os.environ.get("DICOM_PLUGIN", "")
+PCAPS = os.environ.get("SAMPLE_PCAPS", os.path.join(os.path.dirname(__file__), "..", "..", "sample-pcaps"))
+_home = None
+
+
+def _ws_version():
+    out = subprocess.run(["tshark", "--version"], capture_output=True, text=True, check=True).stdout
+    ver = out.split("(Wireshark) ")[1].split()[0] if "(Wireshark) " in out else out.split()[1]
+    major, minor = ver.split(".")[:2]
+    return f"{major}.{minor}"
+
+
+def home(with_plugin=True):
+    """A temporary HOME (created once per process) with the plugin in its personal folder."""
+    global _home
+    if _home is None:
+        _home = {}
+        for kind in (True, False):
+            h = tempfile.mkdtemp(prefix="dicom-ul-test-")
+            os.chmod(h, 0o755)
+            os.makedirs(os.path.join(h, "empty-global"))
+            if kind:
+                if not os.path.isfile(PLUGIN):
+                    raise RuntimeError("DICOM_PLUGIN does not name the built plugin: %r" % PLUGIN)
+                d = os.path.join(h, ".local/lib/wireshark/plugins", _ws_version(), "epan")
+                os.makedirs(d)
+                shutil.copy(PLUGIN, d)
+            for root, dirs, files in os.walk(h):
+                for x in dirs + files:
+                    os.chmod(os.path.join(root, x), 0o755)
+            _home[kind] = h
+    return _home[with_plugin]
+
+
+def tshark(*args, plugin=True, check=True):
+    h = home(plugin)
+    env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+           "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
+    cmd = ["tshark", *args]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=h, timeout=600)
+    if check and p.returncode != 0:
+        raise AssertionError("tshark failed (%d): %s\n%s" % (p.returncode, " ".join(args), p.stderr))
+    return p.stdout
+
+
+def pcap(name):
+    """A sample capture copied where the unprivileged tshark can read it."""
+    dst = os.path.join(home(True), name)
+    if not os.path.exists(dst):
+        shutil.copy(os.path.join(PCAPS, name), dst)
+        os.chmod(dst, 0o644)
+    return dst
+
+
+def fields(name, display_filter, *names, plugin=True, extra=()):
+    """Rows of -T fields output, each a list of strings (multiple occurrences joined by ',')."""
+    args = ["-r", pcap(name), "-T", "fields", "-E", "separator=|"]
+    if display_filter:
+        args += ["-Y", display_filter]
+    for n in names:
+        args += ["-e", n]
+    out = tshark(*args, *extra, plugin=plugin)
+    return [line.split("|") for line in out.splitlines()]
+
+
+def frames(name, display_filter, plugin=True, extra=()):
+    return [int(r[0]) for r in fields(name, display_filter, "frame.number", plugin=plugin, extra=extra)]
