@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job: install dependencies, build, install the plugin where this user's tshark
+# loads it, and dissect a bundled capture with it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools/install-deps.sh
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j2 --target dicom_ul
+cmake --install build
+capture=${1:-sample-pcaps/store-multi.pcap}
+echo
+echo "== tshark -r $capture -Y dicom"
+tshark -r "$capture" -Y dicom 2>/dev/null
+echo
+echo "== Association set-up of the same capture (tshark -V -O dicom_ul, first PDU)"
+tshark -r "$capture" -Y "dicom.pdu.type == 1" -V -O dicom_ul 2>/dev/null | sed -n '/^DICOM Upper Layer/,$p' | head -40
