@@ -167,7 +167,7 @@ static void info_pdata(const PduContext &c, const dicom::PData &pd, SegmentConte
             const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
             wmem_strbuf_append_printf(info, " ctx %u", v.context_id);
             if (nc && !nc->abstract_syntax.empty())
-                wmem_strbuf_append_printf(info, " %s", uid_label(nc->abstract_syntax));
+                wmem_strbuf_append_printf(info, " %s", uid_label(c.pinfo, nc->abstract_syntax));
             wmem_strbuf_append(info, " (");
             last_ctx = v.context_id;
         } else {

@@ -50,6 +50,6 @@ void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
 /* Helpers shared by the builders. */
 void add_findings(const PduContext &c, const dicom::Findings &f);
 const char *span_text(const PduContext &c, dicom::Span s); /* trimmed ASCII, pinfo->pool */
-const char *uid_label(std::string_view uid);                 /* registry name or the UID */
+const char *uid_label(packet_info *pinfo, std::string_view uid); /* registry name, else the UID */
 proto_item *add_uid(const PduContext &c, proto_tree *t, int hf, dicom::Span s);
 proto_item *add_generated_uid(const PduContext &c, proto_tree *t, int hf, const char *uid);

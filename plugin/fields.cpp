@@ -17,6 +17,7 @@ int hf_role_sop_class = -1, hf_role_scu = -1, hf_role_scp = -1;
 int hf_extneg_sop_class = -1, hf_extneg_info = -1;
 int hf_extneg_relational = -1, hf_extneg_datetime = -1, hf_extneg_fuzzy = -1,
     hf_extneg_timezone = -1;
+int hf_extneg_storage_level = -1, hf_extneg_signature_level = -1, hf_extneg_coercion = -1;
 int hf_cextneg_version = -1, hf_cextneg_sop_class = -1, hf_cextneg_service_class = -1,
     hf_cextneg_related = -1;
 int hf_uid_type = -1, hf_uid_response_requested = -1, hf_uid_primary = -1,
@@ -55,6 +56,13 @@ const value_string *vals_from(const dicom::CodeName *t) {
 const value_string role_vals[] = {
     {0, "non-support (RQ) / rejection (AC)"}, {1, "support (RQ) / acceptance (AC)"}, {0, NULL}};
 const value_string supported_vals[] = {{0, "not supported"}, {1, "supported"}, {0, NULL}};
+/* Storage service extended negotiation (PS3.4 B.3.1.1) */
+const value_string storage_level_vals[] = {
+    {0, "level 0 (local)"}, {1, "level 1 (basic)"}, {2, "level 2 (full)"}, {3, "N/A (association acceptor is the SCU)"}, {0, NULL}};
+const value_string signature_level_vals[] = {
+    {0, "unspecified"}, {1, "signature level 1"}, {2, "signature level 2"}, {3, "signature level 3"}, {0, NULL}};
+const value_string coercion_vals[] = {
+    {0, "does not coerce any element"}, {1, "may coerce data elements"}, {2, "N/A (association acceptor is the SCU)"}, {0, NULL}};
 const value_string response_requested_vals[] = {
     {0, "no response requested"}, {1, "positive response requested"}, {0, NULL}};
 const true_false_string tfs_command = {"Command", "Data set"};
@@ -139,6 +147,12 @@ void dicom_register_fields(void) {
               "Query/Retrieve extended negotiation byte 3"),
         FIELD(hf_extneg_timezone, "Timezone Query Adjustment", "dicom.userinfo.extneg.timezone", FT_UINT8, BASE_DEC, VALS(supported_vals), 0, 
               "Query/Retrieve extended negotiation byte 4"),
+        FIELD(hf_extneg_storage_level, "Level of Support", "dicom.userinfo.extneg.storage_level", FT_UINT8, BASE_DEC, VALS(storage_level_vals), 0,
+              "Storage extended negotiation byte 1 (PS3.4 B.3.1.1)"),
+        FIELD(hf_extneg_signature_level, "Level of Digital Signature Support", "dicom.userinfo.extneg.signature_level", FT_UINT8, BASE_DEC, VALS(signature_level_vals), 0,
+              "Storage extended negotiation byte 3"),
+        FIELD(hf_extneg_coercion, "Element Coercion", "dicom.userinfo.extneg.coercion", FT_UINT8, BASE_DEC, VALS(coercion_vals), 0,
+              "Storage extended negotiation byte 5"),
         FIELD(hf_cextneg_version, "Sub-Item Version", "dicom.userinfo.common_extneg.version", FT_UINT8, BASE_DEC, NULL, 0, 
               "Sub-item version of the SOP class common extended negotiation (0)"),
         FIELD(hf_cextneg_sop_class, "SOP Class UID", "dicom.userinfo.common_extneg.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, 

@@ -19,6 +19,7 @@ extern int hf_async_invoked, hf_async_performed;
 extern int hf_role_sop_class, hf_role_scu, hf_role_scp;
 extern int hf_extneg_sop_class, hf_extneg_info;
 extern int hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone;
+extern int hf_extneg_storage_level, hf_extneg_signature_level, hf_extneg_coercion;
 extern int hf_cextneg_version, hf_cextneg_sop_class, hf_cextneg_service_class,
     hf_cextneg_related;
 extern int hf_uid_type, hf_uid_response_requested, hf_uid_primary, hf_uid_primary_bytes,

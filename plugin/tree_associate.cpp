@@ -29,9 +29,9 @@ static void tree_context(const PduContext &c, proto_tree *parent, const dicom::P
     const dicom::NegotiatedContext *nc = c.rec->core.context(pc.id);
     const char *abstract = NULL;
     if (pc.has_abstract)
-        abstract = uid_label(pc.abstract_syntax.value);
+        abstract = uid_label(c.pinfo, pc.abstract_syntax.value);
     else if (nc && !nc->abstract_syntax.empty())
-        abstract = uid_label(nc->abstract_syntax);
+        abstract = uid_label(c.pinfo, nc->abstract_syntax);
     char *label;
     if (in_rq)
         label = wmem_strdup_printf(c.pinfo->pool, "Presentation Context: ID %u, %s", pc.id,
@@ -76,7 +76,7 @@ static void tree_context(const PduContext &c, proto_tree *parent, const dicom::P
     for (size_t i = 0; i < pc.transfer_items.size(); ++i) {
         proto_tree *st = item_subtree(c, t, pc.transfer_items[i], ett_sub,
                                       wmem_strdup_printf(c.pinfo->pool, "Transfer Syntax: %s",
-                                                         uid_label(pc.transfer_syntaxes[i].value)));
+                                                         uid_label(c.pinfo, pc.transfer_syntaxes[i].value)));
         add_uid(c, st, hf_pctx_transfer, pc.transfer_syntaxes[i].where);
     }
     for (const Item &o : pc.other_items) {
@@ -89,6 +89,8 @@ static bool is_query_retrieve(std::string_view sop) {
     return sop.substr(0, 24) == "1.2.840.10008.5.1.4.1.2." ||
            sop.substr(0, 22) == "1.2.840.10008.5.1.4.31";
 }
+
+static bool is_storage(std::string_view sop) { return sop.substr(0, 24) == "1.2.840.10008.5.1.4.1.1."; }
 
 static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const dicom::UserInfoEntry &e) {
     const char *name = dicom::item_type_name(e.item.type);
@@ -106,7 +108,7 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         break;
     case dicom::kSubImplementationClassUid:
         add_uid(c, t, hf_impl_class_uid, e.uid.where);
-        proto_item_append_text(t, ": %s", uid_label(e.uid.value));
+        proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
         break;
     case dicom::kSubImplementationVersionName:
         proto_tree_add_string(t, hf_impl_version, tvb, b.off, b.len, span_text(c, b));
@@ -122,16 +124,20 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         add_sop_class_alias(c, t, e.uid.where);
         proto_tree_add_item(t, hf_role_scu, tvb, e.scu_at.off, 1, ENC_BIG_ENDIAN);
         proto_tree_add_item(t, hf_role_scp, tvb, e.scp_at.off, 1, ENC_BIG_ENDIAN);
-        proto_item_append_text(t, ": %s, SCU %u, SCP %u", uid_label(e.uid.value), e.scu_role, e.scp_role);
+        proto_item_append_text(t, ": %s, SCU %u, SCP %u", uid_label(c.pinfo, e.uid.value), e.scu_role, e.scp_role);
         break;
     case dicom::kSubSopClassExtendedNegotiation: {
         add_uid(c, t, hf_extneg_sop_class, e.uid.where);
-        proto_item_append_text(t, ": %s", uid_label(e.uid.value));
+        proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
         if (e.app_info.len) proto_tree_add_item(t, hf_extneg_info, tvb, e.app_info.off, e.app_info.len, ENC_NA);
         if (is_query_retrieve(e.uid.value)) { /* PS3.4 C.5.1.1 / C.5.3.1 byte meanings */
             const int hfs[] = {hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone};
             for (guint32 i = 0; i < 4 && i < e.app_info.len; ++i)
                 proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
+        } else if (is_storage(e.uid.value)) { /* PS3.4 B.3.1.1: odd bytes are reserved */
+            const int hfs[] = {hf_extneg_storage_level, hf_extneg_signature_level, hf_extneg_coercion};
+            for (guint32 i = 0; i < 3 && 2 * i < e.app_info.len; ++i)
+                proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + 2 * i, 1, ENC_BIG_ENDIAN);
         }
         break;
     }
@@ -140,7 +146,7 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         add_uid(c, t, hf_cextneg_sop_class, e.uid.where);
         add_uid(c, t, hf_cextneg_service_class, e.service_class.where);
         for (const dicom::UidField &r : e.related) add_uid(c, t, hf_cextneg_related, r.where);
-        proto_item_append_text(t, ": %s", uid_label(e.uid.value));
+        proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
         break;
     case dicom::kSubUserIdentityRq: {
         proto_tree_add_item(t, hf_uid_type, tvb, b.off, 1, ENC_BIG_ENDIAN);
@@ -180,7 +186,7 @@ void tree_associate(const PduContext &c, const dicom::Associate &a) {
     if (a.has_app_context) {
         proto_tree *st = item_subtree(c, t, a.app_context_item, ett_item,
                                       wmem_strdup_printf(c.pinfo->pool, "Application Context: %s",
-                                                         uid_label(a.app_context.value)));
+                                                         uid_label(c.pinfo, a.app_context.value)));
         add_uid(c, st, hf_app_context, a.app_context.where);
     }
     unsigned accepted = 0;

@@ -3,6 +3,7 @@
 #include "dissect.h"
 
 #include <epan/expert.h>
+#include <epan/strutil.h>
 
 #include "fields.h"
 #include "pdu.hpp"
@@ -16,9 +17,9 @@ const char *span_text(const PduContext &c, Span s) {
     return g_strstrip(text);
 }
 
-const char *uid_label(std::string_view uid) {
+const char *uid_label(packet_info *pinfo, std::string_view uid) {
     const char *name = dicom::uid_name(uid);
-    return name ? name : "unknown UID";
+    return name ? name : format_text(pinfo->pool, (const guchar *)uid.data(), uid.size());
 }
 
 static proto_item *add_uid_value(const PduContext &c, proto_tree *t, int hf, Span s, const char *uid) {

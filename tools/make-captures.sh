@@ -34,7 +34,7 @@ INNER
 }
 
 scp="storescp -aet PACS -od rx"
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -54,6 +54,11 @@ for s in "${all[@]}"; do
       "findscu -aet MODALITY -aec PACS -P -k QueryRetrieveLevel=PATIENT -k PatientName=A* 127.0.0.1 11112" ;;
     user-identity) run_capture user-identity 11112 "$scp 11112" \
       "storescu -R -aet WORKSTATION -aec PACS -usr alice -pwd s3cret 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    negotiation) cfg=$here/tools/captures/negotiation.cfg
+      run_capture negotiation 11112 "storescp -aet PACS -od rx --config-file $cfg Acceptor 11112" \
+      "storescu -aet MODALITY -aec PACS --config-file $cfg Requestor 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    extended-negotiation) run_capture extended-negotiation 11112 "$scp 11112" \
+      "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done

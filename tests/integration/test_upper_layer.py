@@ -9,7 +9,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from tshark_run import fields, frames, home, pcap, tshark  # noqa: E402
 
 CAPTURES = ["echo.pcap", "store-multi.pcap", "refused.pcap", "abort.pcap", "heuristic-port.pcap",
-            "max-pdu-4096.pcap", "find-rejected.pcap", "user-identity.pcap"]
+            "max-pdu-4096.pcap", "find-rejected.pcap", "user-identity.pcap", "negotiation.pcap",
+            "extended-negotiation.pcap"]
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
 
@@ -96,6 +97,33 @@ class Association(unittest.TestCase):
         rows = fields("user-identity.pcap", "dicom.user_identity.type", "dicom.user_identity.secondary",
                       extra=["-o", "dicom_ul.show_passcode:TRUE"])
         self.assertEqual(rows, [["s3cret"]])
+
+
+    def test_role_selection_and_extended_negotiation(self):
+        rq = fields("negotiation.pcap", "dicom.pdu.type == 1", "dicom.userinfo.role.sop_class_uid",
+                    "dicom.userinfo.role.scu", "dicom.userinfo.role.scp", "dicom.userinfo.extneg.sop_class_uid",
+                    "dicom.userinfo.extneg.info", "dicom.userinfo.extneg.storage_level",
+                    "dicom.userinfo.extneg.signature_level", "dicom.userinfo.extneg.coercion",
+                    "dicom.userinfo.extneg.relational", "dicom.userinfo.extneg.fuzzymatching")
+        self.assertEqual(rq, [[CT, "1", "1", CT + ",1.2.840.10008.5.1.4.1.2.2.1", "020003000000,01010101",
+                               "2", "3", "0", "1", "1"]])
+        ac = fields("negotiation.pcap", "dicom.pdu.type == 2", "dicom.userinfo.role.scu",
+                    "dicom.userinfo.role.scp", "dicom.userinfo.extneg.info", "dicom.pctx.result")
+        self.assertEqual(ac, [["1", "1", "020003000000", "0,3"]])
+
+    def test_async_window_common_extneg_and_jwt(self):
+        rows = fields("extended-negotiation.pcap", "dicom.pdu.type == 1", "dicom.userinfo.async.invoked",
+                      "dicom.userinfo.async.performed", "dicom.userinfo.common_extneg.sop_class_uid",
+                      "dicom.userinfo.common_extneg.service_class_uid",
+                      "dicom.userinfo.common_extneg.related_uid", "dicom.user_identity.type",
+                      "dicom.user_identity.response_requested", "dicom.user_identity.primary",
+                      "dicom.userinfo.impl_class_uid", "dicom.max_pdu_len")
+        self.assertEqual(rows, [["5", "3", "1.2.840.10008.5.1.4.1.1.88.22", "1.2.840.10008.4.2",
+                                 "1.2.840.10008.5.1.4.1.1.88.11", "5", "1",
+                                 "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImlzcyI6ImRpY29tLXVsLXRlc3QifQ.",
+                                 "2.25.329800735698586629295641978511506172918", "32768"]])
+        # No malformed or protocol expert info on well-formed negotiation.
+        self.assertEqual(frames("extended-negotiation.pcap", '_ws.expert.group == "Malformed"'), [])
 
 
 class Pdvs(unittest.TestCase):

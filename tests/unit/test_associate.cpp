@@ -109,6 +109,69 @@ TEST(Associate, UserIdentityUsernameAndPasscode) {
     EXPECT_EQ(text(id->secondary), "s3cret");
 }
 
+TEST(Associate, RoleSelectionAndExtendedNegotiationFromDcmtkProfiles) {
+    Parsed rq, ac;
+    first_pdu("negotiation.pcap", 0, rq);
+    first_pdu("negotiation.pcap", 1, ac);
+    const UserInfoEntry *role = rq.a.find_sub(kSubRoleSelection);
+    ASSERT_NE(role, nullptr);
+    EXPECT_EQ(role->uid.value, "1.2.840.10008.5.1.4.1.1.2");
+    EXPECT_EQ(role->scu_role, 1);
+    EXPECT_EQ(role->scp_role, 1);
+    int extneg = 0;
+    for (const UserInfoEntry &e : rq.a.user_info.entries) {
+        if (e.item.type != kSubSopClassExtendedNegotiation) continue;
+        ASSERT_TRUE(e.decoded);
+        ++extneg;
+        EXPECT_EQ(e.app_info.len, e.uid.value == "1.2.840.10008.5.1.4.1.1.2" ? 6u : 4u);
+    }
+    EXPECT_EQ(extneg, 2);
+    EXPECT_TRUE(rq.a.findings.empty());
+    ASSERT_NE(ac.a.find_sub(kSubRoleSelection), nullptr);
+    EXPECT_EQ(ac.a.contexts.at(1).result, kAbstractSyntaxNotSupported);
+}
+
+TEST(Associate, AsyncWindowCommonExtendedNegotiationAndJwt) {
+    Parsed p;
+    first_pdu("extended-negotiation.pcap", 0, p);
+    const UserInfoEntry *win = p.a.find_sub(kSubAsyncOperationsWindow);
+    ASSERT_NE(win, nullptr);
+    EXPECT_EQ(win->invoked, 5);
+    EXPECT_EQ(win->performed, 3);
+    const UserInfoEntry *common = p.a.find_sub(kSubSopClassCommonExtendedNegotiation);
+    ASSERT_NE(common, nullptr);
+    EXPECT_EQ(common->uid.value, "1.2.840.10008.5.1.4.1.1.88.22");
+    EXPECT_EQ(common->service_class.value, "1.2.840.10008.4.2");
+    ASSERT_EQ(common->related.size(), 1u);
+    EXPECT_EQ(common->related[0].value, "1.2.840.10008.5.1.4.1.1.88.11");
+    const UserInfoEntry *id = p.a.find_sub(kSubUserIdentityRq);
+    ASSERT_NE(id, nullptr);
+    EXPECT_EQ(id->identity_type, 5);
+    EXPECT_EQ(id->response_requested, 1);
+    EXPECT_EQ(id->secondary.len, 0u);
+    EXPECT_GT(id->primary.len, 20u);
+    EXPECT_TRUE(p.a.findings.empty());
+}
+
+TEST(AssociateBroken, SubItemBodiesThatDoNotAddUp) {
+    Parsed p;
+    first_pdu("extended-negotiation.pcap", 0, p);
+    // Shrink each user information sub-item's declared length by one, one at a time: the
+    // sub-item no longer decodes, is reported, and parsing goes on.
+    for (const UserInfoEntry &e : p.a.user_info.entries) {
+        auto bytes = p.bytes;
+        uint32_t len_at = e.item.where.off + 2;
+        uint16_t len = uint16_t(bytes[len_at] << 8 | bytes[len_at + 1]);
+        if (len == 0) continue;
+        --len;
+        bytes[len_at] = uint8_t(len >> 8);
+        bytes[len_at + 1] = uint8_t(len);
+        Associate a;
+        ASSERT_TRUE(parse_associate(ByteView(bytes.data(), bytes.size()), a));
+        EXPECT_FALSE(a.findings.empty()) << "sub-item type " << int(e.item.type);
+    }
+}
+
 TEST(AssociateBroken, EveryTruncationParsesWithoutOverrun) {
     Parsed p;
     first_pdu("user-identity.pcap", 0, p);

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""A minimal association requestor for the "extended-negotiation" sample capture.
+
+No peer in Debian sends the asynchronous operations window (0x53), SOP class common
+extended negotiation (0x57) or a JSON Web Token user identity (0x58 type 5), so this
+script sends them, built to PS3.8/PS3.7 Annex D, to a real dcmtk storescp; it then runs a
+C-ECHO and releases. Usage: extended_rq.py HOST PORT"""
+import socket
+import struct
+import sys
+
+
+def item(kind, body, second_byte=0):
+    return struct.pack(">BBH", kind, second_byte, len(body)) + body
+
+
+def uid(u):
+    return u.encode() + (b"\0" if len(u) % 2 else b"")
+
+
+def counted(b):
+    return struct.pack(">H", len(b)) + b
+
+
+def element(group, elem, value):  # implicit VR little endian
+    return struct.pack("<HHI", group, elem, len(value)) + value
+
+
+def command_set(elements):
+    body = b"".join(elements)
+    return element(0, 0, struct.pack("<I", len(body))) + body
+
+
+def read_pdu(sock):
+    head = b""
+    while len(head) < 6:
+        chunk = sock.recv(6 - len(head))
+        if not chunk:
+            raise SystemExit("connection closed")
+        head += chunk
+    kind, length = head[0], struct.unpack(">I", head[2:6])[0]
+    body = b""
+    while len(body) < length:
+        body += sock.recv(length - len(body))
+    return kind, body
+
+
+def main():
+    host, port = sys.argv[1], int(sys.argv[2])
+    verification = "1.2.840.10008.1.1"
+    jwt = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImlzcyI6ImRpY29tLXVsLXRlc3QifQ."
+    user_info = b"".join([
+        item(0x51, struct.pack(">I", 32768)),
+        item(0x52, uid("2.25.329800735698586629295641978511506172918")),
+        item(0x53, struct.pack(">HH", 5, 3)),
+        item(0x55, b"DICOMUL_TEST"),
+        item(0x57, counted(b"1.2.840.10008.5.1.4.1.1.88.22") + counted(b"1.2.840.10008.4.2")
+             + counted(counted(b"1.2.840.10008.5.1.4.1.1.88.11"))),
+        item(0x58, bytes([5, 1]) + counted(jwt) + counted(b"")),
+    ])
+    variable = (item(0x10, uid("1.2.840.10008.3.1.1.1"))
+                + item(0x20, bytes([1, 0, 0, 0]) + item(0x30, uid(verification))
+                       + item(0x40, uid("1.2.840.10008.1.2")))
+                + item(0x50, user_info))
+    fixed = struct.pack(">HH", 1, 0) + b"PACS".ljust(16) + b"SCRIPTED_SCU".ljust(16) + bytes(32)
+    rq = fixed + variable
+    with socket.create_connection((host, port)) as s:
+        s.sendall(struct.pack(">BBI", 1, 0, len(rq)) + rq)
+        kind, _ = read_pdu(s)
+        if kind != 2:
+            raise SystemExit("association not accepted (PDU type %d)" % kind)
+        echo = command_set([element(0, 2, uid(verification)), element(0, 0x100, struct.pack("<H", 0x30)),
+                            element(0, 0x110, struct.pack("<H", 1)), element(0, 0x800, struct.pack("<H", 0x0101))])
+        pdv = struct.pack(">IBB", len(echo) + 2, 1, 0x03) + echo
+        s.sendall(struct.pack(">BBI", 4, 0, len(pdv)) + pdv)
+        kind, _ = read_pdu(s)
+        s.sendall(struct.pack(">BBI", 5, 0, 4) + bytes(4))
+        kind, _ = read_pdu(s)
+        if kind != 6:
+            raise SystemExit("no A-RELEASE-RP (PDU type %d)" % kind)
+
+
+if __name__ == "__main__":
+    main()
