@@ -34,7 +34,7 @@ INNER
 }
 
 scp="storescp -aet PACS -od rx"
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -59,6 +59,8 @@ for s in "${all[@]}"; do
       "storescu -aet MODALITY -aec PACS --config-file $cfg Requestor 127.0.0.1 11112 $files/CT_small.dcm" ;;
     extended-negotiation) run_capture extended-negotiation 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112" ;;
+    oversized-pdu) run_capture oversized-pdu 11112 "$scp 11112" \
+      "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --oversized" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done

@@ -10,7 +10,7 @@ from tshark_run import fields, frames, home, pcap, tshark  # noqa: E402
 
 CAPTURES = ["echo.pcap", "store-multi.pcap", "refused.pcap", "abort.pcap", "heuristic-port.pcap",
             "max-pdu-4096.pcap", "find-rejected.pcap", "user-identity.pcap", "negotiation.pcap",
-            "extended-negotiation.pcap"]
+            "extended-negotiation.pcap", "oversized-pdu.pcap"]
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
 
@@ -150,6 +150,17 @@ class Pdvs(unittest.TestCase):
         self.assertEqual(frames("max-pdu-4096.pcap", "dicom.expert.pdu_exceeds_max"), [])
         ac = fields("max-pdu-4096.pcap", "dicom.pdu.type == 2", "dicom.max_pdu_len")
         self.assertEqual(ac, [["4096"]])
+
+
+    def test_pdu_longer_than_the_receivers_maximum(self):
+        rows = fields("oversized-pdu.pcap", "dicom.expert.pdu_exceeds_max", "frame.number", "dicom.pdu.len",
+                      "_ws.expert.message")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0][1], "20082")
+        self.assertIn("exceeds the acceptor's maximum of 16384 announced in frame 6", rows[0][2])
+        # storescp's answer: it aborts the association.
+        self.assertEqual([r[0] for r in fields("oversized-pdu.pcap", "dicom.pdu.type == 7", "tcp.srcport")],
+                         ["11112", "11112"])
 
 
 class ControlPdus(unittest.TestCase):

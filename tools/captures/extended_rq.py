@@ -4,7 +4,9 @@
 No peer in Debian sends the asynchronous operations window (0x53), SOP class common
 extended negotiation (0x57) or a JSON Web Token user identity (0x58 type 5), so this
 script sends them, built to PS3.8/PS3.7 Annex D, to a real dcmtk storescp; it then runs a
-C-ECHO and releases. Usage: extended_rq.py HOST PORT"""
+C-ECHO and releases. With --oversized the C-ECHO-RQ command travels in a P-DATA-TF longer
+than the maximum the acceptor announced (padded with an Error Comment element), to record
+how a real acceptor reacts. Usage: extended_rq.py HOST PORT [--oversized]"""
 import socket
 import struct
 import sys
@@ -47,6 +49,7 @@ def read_pdu(sock):
 
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
+    oversized = "--oversized" in sys.argv
     verification = "1.2.840.10008.1.1"
     jwt = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImlzcyI6ImRpY29tLXVsLXRlc3QifQ."
     user_info = b"".join([
@@ -69,11 +72,17 @@ def main():
         kind, _ = read_pdu(s)
         if kind != 2:
             raise SystemExit("association not accepted (PDU type %d)" % kind)
-        echo = command_set([element(0, 2, uid(verification)), element(0, 0x100, struct.pack("<H", 0x30)),
-                            element(0, 0x110, struct.pack("<H", 1)), element(0, 0x800, struct.pack("<H", 0x0101))])
+        elements = [element(0, 2, uid(verification)), element(0, 0x100, struct.pack("<H", 0x30)),
+                    element(0, 0x110, struct.pack("<H", 1)), element(0, 0x800, struct.pack("<H", 0x0101))]
+        if oversized:
+            elements.append(element(0, 0x902, b"X" * 20000))
+        echo = command_set(elements)
         pdv = struct.pack(">IBB", len(echo) + 2, 1, 0x03) + echo
         s.sendall(struct.pack(">BBI", 4, 0, len(pdv)) + pdv)
-        kind, _ = read_pdu(s)
+        kind, body = read_pdu(s)
+        if kind == 7:
+            print("acceptor aborted: source %d reason %d" % (body[2], body[3]))
+            return
         s.sendall(struct.pack(">BBI", 5, 0, 4) + bytes(4))
         kind, _ = read_pdu(s)
         if kind != 6:
