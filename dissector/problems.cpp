@@ -25,6 +25,18 @@ const char *problem_text(Problem p) {
     case Problem::PdvEmptyList: return "P-DATA-TF PDU carries no PDV item";
     case Problem::PdvFlagsReserved: return "Reserved bits of the PDV message control header are set";
     case Problem::ValueOutOfRange: return "Value not defined by PS3.8";
+    case Problem::ElementPastEnd: return "Element value length runs past the end of its sequence item or data set";
+    case Problem::ElementOddLength: return "Element value length is odd (PS3.5 7.1.1 requires even lengths)";
+    case Problem::VrUnknown: return "Unknown VR: the rest of the data set cannot be parsed";
+    case Problem::UndefinedLengthNotAllowed: return "Undefined length on an element that is not a sequence or encapsulated pixel data";
+    case Problem::SequenceNotClosed: return "Undefined-length sequence or item never closed by its delimiter";
+    case Problem::DelimiterUnexpected: return "Item or sequence delimiter where none is open";
+    case Problem::NestingTooDeep: return "Sequences nested deeper than the parser's limit; contents skipped";
+    case Problem::TooManyElements: return "More elements than the parser's limit; the rest is not shown";
+    case Problem::InflateFailed: return "Deflated data set could not be inflated";
+    case Problem::CommandInvalid: return "Command set has no valid Command Field (0000,0100)";
+    case Problem::MessageInterrupted: return "A new command started before the previous message on this presentation context was complete";
+    case Problem::DataWithoutCommand: return "Data set fragment without a preceding command on this presentation context";
     case Problem::Count: break;
     }
     return "Unknown problem";
@@ -53,6 +65,18 @@ const char *problem_key(Problem p) {
     case Problem::PdvEmptyList: return "pdv_list_empty";
     case Problem::PdvFlagsReserved: return "pdv_flags_reserved";
     case Problem::ValueOutOfRange: return "value_out_of_range";
+    case Problem::ElementPastEnd: return "element_past_end";
+    case Problem::ElementOddLength: return "element_odd_length";
+    case Problem::VrUnknown: return "vr_unknown";
+    case Problem::UndefinedLengthNotAllowed: return "undefined_length";
+    case Problem::SequenceNotClosed: return "sequence_not_closed";
+    case Problem::DelimiterUnexpected: return "delimiter_unexpected";
+    case Problem::NestingTooDeep: return "nesting_too_deep";
+    case Problem::TooManyElements: return "too_many_elements";
+    case Problem::InflateFailed: return "inflate_failed";
+    case Problem::CommandInvalid: return "command_invalid";
+    case Problem::MessageInterrupted: return "message_interrupted";
+    case Problem::DataWithoutCommand: return "data_without_command";
     case Problem::Count: break;
     }
     return "unknown";
@@ -64,6 +88,9 @@ bool problem_is_malformed(Problem p) {
     case Problem::ItemTypeUnknown:
     case Problem::ValueOutOfRange:
     case Problem::PdvFlagsReserved:
+    case Problem::ElementOddLength:
+    case Problem::TooManyElements:
+    case Problem::NestingTooDeep:
         return false;
     default:
         return true;

@@ -30,6 +30,19 @@ enum class Problem : uint8_t {
     PdvEmptyList,
     PdvFlagsReserved,
     ValueOutOfRange,        // an enumerated field holds a value PS3.8 does not define
+    // Data sets and DIMSE messages (PS3.5, PS3.7)
+    ElementPastEnd,         // value length runs past its sequence, item or the data set
+    ElementOddLength,
+    VrUnknown,
+    UndefinedLengthNotAllowed,
+    SequenceNotClosed,      // undefined-length sequence or item without its delimiter
+    DelimiterUnexpected,
+    NestingTooDeep,
+    TooManyElements,
+    InflateFailed,
+    CommandInvalid,         // command set without a Command Field, or not a command group
+    MessageInterrupted,     // a new command started before the previous message was complete
+    DataWithoutCommand,
     Count
 };
 

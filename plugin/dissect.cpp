@@ -110,7 +110,8 @@ template <class F> static bool update_noexcept(F &&f) noexcept {
 /* ---- per PDU --------------------------------------------------------------------------- */
 
 struct SegmentContext {
-    int pdus; /* PDUs already shown for this frame by this call */
+    int pdus;      /* PDUs already shown in the Info column by this call */
+    int pdu_index; /* ordinal of the PDU being dissected within the frame */
 };
 
 static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text) {
@@ -156,8 +157,22 @@ static void dissect_associate(const PduContext &c, dicom::ByteView view, Segment
     });
 }
 
-/* "P-DATA 2 PDVs ctx 1 CT Image Storage (command, last; data)" */
-static void info_pdata(const PduContext &c, const dicom::PData &pd, SegmentContext *seg) {
+/* "P-DATA 2 PDVs ctx 1 CT Image Storage (command, last; data)", or the DIMSE messages the
+ * PDU completes: "C-STORE-RQ id=1 CT Image Storage 1.2.3" */
+static void info_pdata(const PduContext &c, const dicom::PData &pd, const PdvLink *links,
+                       SegmentContext *seg) {
+    wmem_strbuf_t *done = wmem_strbuf_new(c.pinfo->pool, "");
+    for (size_t i = 0; links && i < pd.pdvs.size(); ++i) {
+        const PdvLink &l = links[i];
+        if (!l.message || !(l.message_done || l.command_done)) continue;
+        if (wmem_strbuf_get_len(done)) wmem_strbuf_append(done, " | ");
+        wmem_strbuf_append(done, message_summary(c, *l.message));
+        if (!l.message_done) wmem_strbuf_append(done, " (data set follows)");
+    }
+    if (wmem_strbuf_get_len(done)) {
+        set_info(c.pinfo, seg, wmem_strbuf_get_str(done));
+        return;
+    }
     wmem_strbuf_t *info = wmem_strbuf_new(c.pinfo->pool, "P-DATA");
     if (pd.pdvs.size() != 1) wmem_strbuf_append_printf(info, " %u PDVs", (unsigned)pd.pdvs.size());
     int last_ctx = -1;
@@ -180,6 +195,29 @@ static void info_pdata(const PduContext &c, const dicom::PData &pd, SegmentConte
     set_info(c.pinfo, seg, wmem_strbuf_get_str(info));
 }
 
+/* First pass: feed each PDV to the association's message assembler and remember, per PDV,
+ * which message it belongs to. Later passes read what was remembered. */
+static PdvLink *link_pdvs(const PduContext &c, const dicom::PData &pd, dicom::ByteView view, int pdu_index) {
+    const guint32 key = 1 + (guint32)pdu_index;
+    auto *links = (PdvLink *)p_get_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key);
+    if (links || PINFO_FD_VISITED(c.pinfo) || pd.pdvs.empty()) return links;
+    links = wmem_alloc0_array(wmem_file_scope(), PdvLink, pd.pdvs.size());
+    const bool keep = dicom_export_wanted();
+    bool ok = update_noexcept([&] {
+        for (size_t i = 0; i < pd.pdvs.size(); ++i) {
+            const dicom::Pdv &v = pd.pdvs[i];
+            const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
+            std::string_view ts = nc ? std::string_view(nc->transfer_syntax) : std::string_view();
+            dicom::PdvOutcome o = c.rec->messages.add(v.context_id, v.flags, view.data + v.value.off,
+                                                      v.value.len, c.pinfo->num, ts, keep);
+            links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment};
+        }
+    });
+    if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+    p_add_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key, links);
+    return links;
+}
+
 static void dissect_pdata(const PduContext &c, dicom::ByteView view, SegmentContext *seg,
                           guint32 pdu_length) {
     auto *pd = parse_noexcept<dicom::PData>([&](dicom::PData &o) { dicom::parse_pdata(view, o); });
@@ -188,8 +226,16 @@ static void dissect_pdata(const PduContext &c, dicom::ByteView view, SegmentCont
         return;
     }
     build_then_free(pd, [&](const dicom::PData &pdu) {
-        tree_pdata(c, pdu, pdu_length);
-        info_pdata(c, pdu, seg);
+        const PdvLink *links = link_pdvs(c, pdu, view, seg ? seg->pdu_index : 0);
+        tree_pdata(c, pdu, pdu_length, links);
+        info_pdata(c, pdu, links, seg);
+        for (size_t i = 0; links && i < pdu.pdvs.size(); ++i) {
+            if (!links[i].message) continue;
+            if (PINFO_FD_VISITED(c.pinfo) && dicom_export_wanted())
+                dicom_export_collect(*links[i].message, links[i], view.data + pdu.pdvs[i].value.off,
+                                     pdu.pdvs[i].value.len);
+            if (links[i].message_done) dicom_export_message(c, *links[i].message);
+        }
     });
 }
 
@@ -245,6 +291,7 @@ static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentCo
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     auto *seg = (SegmentContext *)data;
+    if (seg) ++seg->pdu_index;
     guint len = tvb_captured_length(tvb);
     dicom::ByteView view(tvb_get_ptr(tvb, 0, len), len);
 
@@ -293,7 +340,7 @@ static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
-    SegmentContext seg{0};
+    SegmentContext seg{0, -1};
     tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, dicom::kPduHeaderLen, get_pdu_len,
                      dissect_pdu, &seg);
     return tvb_captured_length(tvb);
@@ -312,6 +359,7 @@ static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, p
 
 void dicom_register_dissector(void) {
     dicom_handle = register_dissector("dicom_ul", dissect_dicom_tcp, proto_dicom_ul);
+    dicom_register_export();
     register_cleanup_routine(records_cleanup);
 }
 

@@ -10,12 +10,14 @@
 #include "association.hpp"
 #include "associate.hpp"
 #include "control_pdus.hpp"
+#include "message.hpp"
 #include "pdata.hpp"
 
 struct DicomPrefs {
     gboolean desegment = TRUE;
     gboolean show_passcode = FALSE;
     guint max_pdu_cap = 16u * 1024 * 1024;
+    gboolean mask_patient = FALSE;
 };
 extern DicomPrefs dicom_prefs;
 
@@ -27,6 +29,15 @@ struct AssocRecord {
     address requestor_addr = ADDRESS_INIT_NONE;
     guint32 requestor_port = 0;
     bool requestor_known = false;
+    dicom::MessageAssembler messages;
+};
+
+/* What the first pass learnt about one PDV, kept per frame for later passes. */
+struct PdvLink {
+    dicom::Message *message;
+    bool command_done;
+    bool message_done;
+    guint32 data_fragment; /* dicom::PdvOutcome::kNotData for command fragments */
 };
 
 struct PduContext {
@@ -41,11 +52,20 @@ struct PduContext {
 void dicom_register_dissector(void);
 void dicom_handoff(void);
 
+/* Export Objects (export.cpp): whether a listener wants data sets, and handing one over. */
+void dicom_register_export(void);
+bool dicom_export_wanted(void);
+void dicom_export_message(const PduContext &c, dicom::Message &m);
+/* Later passes (the GUI's Export Objects re-reads the file): collect a data fragment again. */
+void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length);
+
 /* Tree builders (tree_associate.cpp, tree_pdus.cpp). They call only epan functions and
  * must not create C++ objects with destructors (see docs/design.md). */
 void tree_associate(const PduContext &c, const dicom::Associate &a);
-void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length);
+void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links);
 void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
+void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &link);
+const char *message_summary(const PduContext &c, const dicom::Message &m); /* Info text */
 
 /* Helpers shared by the builders. */
 void add_findings(const PduContext &c, const dicom::Findings &f);

@@ -3,6 +3,7 @@
 #include "fields.h"
 
 #include "codes.hpp"
+#include "dimse.hpp"
 
 int proto_dicom_ul = -1;
 
@@ -29,15 +30,32 @@ int hf_pdv_count = -1, hf_pdv_len = -1, hf_pdv_ctx = -1, hf_pdv_flags = -1,
     hf_pdv_flag_command = -1, hf_pdv_flag_last = -1, hf_pdv_flag_reserved = -1,
     hf_pdv_abstract = -1, hf_pdv_transfer = -1, hf_pdv_negotiated_in = -1, hf_pdv_value = -1;
 int hf_garbage = -1;
+int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragment = -1,
+    hf_dimse_fragment_count = -1, hf_dimse_command = -1, hf_dimse_message_id = -1,
+    hf_dimse_message_id_rsp = -1, hf_dimse_affected_sop_class = -1, hf_dimse_requested_sop_class = -1,
+    hf_dimse_affected_sop_instance = -1, hf_dimse_requested_sop_instance = -1, hf_dimse_priority = -1,
+    hf_dimse_data_set_type = -1, hf_dimse_move_destination = -1, hf_dimse_move_originator_ae = -1,
+    hf_dimse_move_originator_id = -1, hf_dimse_remaining = -1, hf_dimse_completed = -1,
+    hf_dimse_failed = -1, hf_dimse_warning = -1, hf_dimse_status = -1, hf_dimse_status_category = -1,
+    hf_dimse_error_comment = -1, hf_dimse_offending_element = -1, hf_dimse_error_id = -1,
+    hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
+int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
+    hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
+int hf_key_patient_id = -1, hf_key_patient_name = -1, hf_key_study_uid = -1, hf_key_series_uid = -1,
+    hf_key_sop_instance = -1, hf_key_modality = -1, hf_key_accession = -1, hf_key_study_date = -1,
+    hf_key_study_description = -1, hf_key_series_description = -1, hf_key_query_level = -1,
+    hf_key_charset = -1;
 
 gint ett_dicom = -1, ett_item = -1, ett_pctx = -1, ett_userinfo = -1, ett_sub = -1,
-     ett_pdv = -1, ett_pdv_flags = -1;
+     ett_pdv = -1, ett_pdv_flags = -1, ett_dimse = -1, ett_command = -1, ett_dataset = -1,
+     ett_element = -1, ett_fragments = -1;
 
 expert_field ei_problem[(int)dicom::Problem::Count];
 expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_INIT,
              ei_context_rejected = EI_INIT, ei_no_context_accepted = EI_INIT,
              ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
-             ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT;
+             ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT, ei_status_failure = EI_INIT,
+             ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT;
 
 namespace {
 
@@ -81,6 +99,8 @@ void dicom_register_fields(void) {
     const value_string *rj_sources = vals_from(dicom::kRejectSources);
     const value_string *abort_sources = vals_from(dicom::kAbortSources);
     const value_string *uid_types = vals_from(dicom::kUserIdentityTypes);
+    const value_string *commands = vals_from(dicom::kCommandFields);
+    const value_string *priorities = vals_from(dicom::kPriorities);
 
     static hf_register_info hf[] = {
         FIELD(hf_dicom_any, "DICOM", "dicom", FT_PROTOCOL, BASE_NONE, NULL, 0,
@@ -209,10 +229,78 @@ void dicom_register_fields(void) {
               "Command or data set fragment carried by the PDV"),
         FIELD(hf_garbage, "Not a PDU", "dicom.garbage", FT_BYTES, BASE_NONE, NULL, 0,
               "Bytes where a PDU header was expected but none was found"),
+        FIELD(hf_pdv_message, "Message", "dicom.pdv.message", FT_UINT32, BASE_DEC, NULL, 0,
+              "Number of the DIMSE message (within its association) this PDV belongs to"),
+        FIELD(hf_pdv_completed_in, "Message completed in", "dicom.pdv.completed_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame whose PDV completed the DIMSE message this fragment belongs to"),
+        FIELD(hf_dimse, "DIMSE Message", "dicom.dimse", FT_NONE, BASE_NONE, NULL, 0,
+              "A whole DIMSE message, shown on the frame that completed it"),
+        FIELD(hf_dimse_fragment, "Fragment in frame", "dicom.dimse.fragment", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "A frame that carried a fragment of this message"),
+        FIELD(hf_dimse_fragment_count, "Fragments", "dicom.dimse.fragment_count", FT_UINT32, BASE_DEC, NULL, 0,
+              "Number of PDVs that carried the command and data set"),
+        FIELD(hf_dimse_command, "Command Field", "dicom.dimse.command", FT_UINT16, BASE_HEX, VALS(commands), 0,
+              "(0000,0100) DIMSE operation, e.g. 0x0001 C-STORE-RQ"),
+        FIELD(hf_dimse_message_id, "Message ID", "dicom.dimse.message_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0110)"),
+        FIELD(hf_dimse_message_id_rsp, "Message ID Being Responded To", "dicom.dimse.message_id_rsp", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0120)"),
+        FIELD(hf_dimse_affected_sop_class, "Affected SOP Class UID", "dicom.dimse.affected_sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,0002)"),
+        FIELD(hf_dimse_requested_sop_class, "Requested SOP Class UID", "dicom.dimse.requested_sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,0003)"),
+        FIELD(hf_dimse_affected_sop_instance, "Affected SOP Instance UID", "dicom.dimse.affected_sop_instance_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,1000)"),
+        FIELD(hf_dimse_requested_sop_instance, "Requested SOP Instance UID", "dicom.dimse.requested_sop_instance_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,1001)"),
+        FIELD(hf_dimse_priority, "Priority", "dicom.dimse.priority", FT_UINT16, BASE_DEC, VALS(priorities), 0, "(0000,0700)"),
+        FIELD(hf_dimse_data_set_type, "Command Data Set Type", "dicom.dimse.data_set_type", FT_UINT16, BASE_HEX, NULL, 0,
+              "(0000,0800) 0x0101: no data set follows"),
+        FIELD(hf_dimse_move_destination, "Move Destination", "dicom.dimse.move_destination", FT_STRING, BASE_NONE, NULL, 0, "(0000,0600)"),
+        FIELD(hf_dimse_move_originator_ae, "Move Originator AE Title", "dicom.dimse.move_originator_ae", FT_STRING, BASE_NONE, NULL, 0, "(0000,1030)"),
+        FIELD(hf_dimse_move_originator_id, "Move Originator Message ID", "dicom.dimse.move_originator_message_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1031)"),
+        FIELD(hf_dimse_remaining, "Remaining Sub-operations", "dicom.dimse.remaining", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1020)"),
+        FIELD(hf_dimse_completed, "Completed Sub-operations", "dicom.dimse.completed", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1021)"),
+        FIELD(hf_dimse_failed, "Failed Sub-operations", "dicom.dimse.failed", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1022)"),
+        FIELD(hf_dimse_warning, "Warning Sub-operations", "dicom.dimse.warning", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1023)"),
+        FIELD(hf_dimse_status, "Status", "dicom.dimse.status", FT_UINT16, BASE_HEX, NULL, 0,
+              "(0000,0900) with its meaning for the service (PS3.7 Annex C)"),
+        FIELD(hf_dimse_status_category, "Status Category", "dicom.dimse.status_category", FT_STRING, BASE_NONE, NULL, 0,
+              "Success, Warning, Failure, Cancel or Pending"),
+        FIELD(hf_dimse_error_comment, "Error Comment", "dicom.dimse.error_comment", FT_STRING, BASE_NONE, NULL, 0, "(0000,0902)"),
+        FIELD(hf_dimse_offending_element, "Offending Element", "dicom.dimse.offending_element", FT_UINT32, BASE_HEX, NULL, 0, "(0000,0901), each tag"),
+        FIELD(hf_dimse_error_id, "Error ID", "dicom.dimse.error_id", FT_UINT16, BASE_HEX, NULL, 0, "(0000,0903)"),
+        FIELD(hf_dimse_event_type, "Event Type ID", "dicom.dimse.event_type_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1002)"),
+        FIELD(hf_dimse_action_type, "Action Type ID", "dicom.dimse.action_type_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1008)"),
+        FIELD(hf_dimse_data_set_size, "Data Set Size", "dicom.dimse.data_set_size", FT_UINT64, BASE_DEC, NULL, 0,
+              "Bytes of the data set as sent (before inflating a deflated one)"),
+        FIELD(hf_tag, "Tag", "dicom.tag", FT_UINT32, BASE_HEX, NULL, 0,
+              "Tag of a command or data set element, group << 16 | element, e.g. 0x00100010"),
+        FIELD(hf_tag_vr, "VR", "dicom.tag.vr", FT_STRING, BASE_NONE, NULL, 0, "Value representation of an element"),
+        FIELD(hf_tag_vl, "Value Length", "dicom.tag.vl", FT_UINT32, BASE_DEC, NULL, 0,
+              "Value length as encoded (0xffffffff: undefined)"),
+        FIELD(hf_value_string, "Value", "dicom.value.string", FT_STRING, BASE_NONE, NULL, 0,
+              "Each value of a text element, in UTF-8"),
+        FIELD(hf_value_uint, "Value", "dicom.value.uint", FT_UINT64, BASE_DEC, NULL, 0, "Each value of a US, UL or UV element"),
+        FIELD(hf_value_int, "Value", "dicom.value.int", FT_INT64, BASE_DEC, NULL, 0, "Each value of an SS, SL or SV element"),
+        FIELD(hf_value_float, "Value", "dicom.value.float", FT_DOUBLE, BASE_NONE, NULL, 0, "Each value of an FL or FD element"),
+        FIELD(hf_value_tag, "Value", "dicom.value.tag", FT_UINT32, BASE_HEX, NULL, 0, "Each value of an AT element"),
+        FIELD(hf_value_bytes, "Value", "dicom.value.bytes", FT_BYTES, BASE_NONE, NULL, 0,
+              "Value (or its first bytes) of an OB, OW, OF, OD, OL, OV or UN element"),
+        FIELD(hf_private_creator, "Private Creator", "dicom.private_creator", FT_STRING, BASE_NONE, NULL, 0,
+              "Creator of a private element's block"),
+        FIELD(hf_key_patient_id, "Patient ID", "dicom.patient_id", FT_STRING, BASE_NONE, NULL, 0, "(0010,0020) anywhere in a data set"),
+        FIELD(hf_key_patient_name, "Patient's Name", "dicom.patient_name", FT_STRING, BASE_NONE, NULL, 0, "(0010,0010)"),
+        FIELD(hf_key_study_uid, "Study Instance UID", "dicom.study_uid", FT_STRING, BASE_NONE, NULL, 0, "(0020,000D)"),
+        FIELD(hf_key_series_uid, "Series Instance UID", "dicom.series_uid", FT_STRING, BASE_NONE, NULL, 0, "(0020,000E)"),
+        FIELD(hf_key_sop_instance, "SOP Instance UID", "dicom.sop_instance_uid", FT_STRING, BASE_NONE, NULL, 0,
+              "(0008,0018) of a data set, and the affected/requested SOP instance of a command"),
+        FIELD(hf_key_modality, "Modality", "dicom.modality", FT_STRING, BASE_NONE, NULL, 0, "(0008,0060)"),
+        FIELD(hf_key_accession, "Accession Number", "dicom.accession_number", FT_STRING, BASE_NONE, NULL, 0, "(0008,0050)"),
+        FIELD(hf_key_study_date, "Study Date", "dicom.study_date", FT_STRING, BASE_NONE, NULL, 0, "(0008,0020)"),
+        FIELD(hf_key_study_description, "Study Description", "dicom.study_description", FT_STRING, BASE_NONE, NULL, 0, "(0008,1030)"),
+        FIELD(hf_key_series_description, "Series Description", "dicom.series_description", FT_STRING, BASE_NONE, NULL, 0, "(0008,103E)"),
+        FIELD(hf_key_query_level, "Query/Retrieve Level", "dicom.query_level", FT_STRING, BASE_NONE, NULL, 0, "(0008,0052)"),
+        FIELD(hf_key_charset, "Specific Character Set", "dicom.charset", FT_STRING, BASE_NONE, NULL, 0, "(0008,0005)"),
     };
 
     static gint *ett[] = {&ett_dicom, &ett_item, &ett_pctx, &ett_userinfo, &ett_sub, &ett_pdv,
-                          &ett_pdv_flags};
+                          &ett_pdv_flags, &ett_dimse, &ett_command, &ett_dataset, &ett_element,
+                          &ett_fragments};
 
     /* One expert info per kind of problem the core reports, named after problem_key(). */
     const int n_problems = (int)dicom::Problem::Count;
@@ -247,6 +335,12 @@ void dicom_register_fields(void) {
                                "PDU longer than the receiver's maximum length", EXPFILL}},
         {&ei_parse_failed, {"dicom.expert.parse_failed", PI_MALFORMED, PI_ERROR,
                             "PDU could not be decoded", EXPFILL}},
+        {&ei_status_failure, {"dicom.expert.status_failure", PI_RESPONSE_CODE, PI_ERROR,
+                              "DIMSE response with a Failure status", EXPFILL}},
+        {&ei_status_warning, {"dicom.expert.status_warning", PI_RESPONSE_CODE, PI_WARN,
+                              "DIMSE response with a Warning status", EXPFILL}},
+        {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
+                           "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };
 
     proto_register_field_array(proto_dicom_ul, hf, array_length(hf));

@@ -32,12 +32,27 @@ extern int hf_pdv_count, hf_pdv_len, hf_pdv_ctx, hf_pdv_flags, hf_pdv_flag_comma
     hf_pdv_flag_last, hf_pdv_flag_reserved, hf_pdv_abstract, hf_pdv_transfer,
     hf_pdv_negotiated_in, hf_pdv_value;
 extern int hf_garbage;
+/* DIMSE messages */
+extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_dimse_fragment_count,
+    hf_dimse_command, hf_dimse_message_id, hf_dimse_message_id_rsp, hf_dimse_affected_sop_class,
+    hf_dimse_requested_sop_class, hf_dimse_affected_sop_instance, hf_dimse_requested_sop_instance,
+    hf_dimse_priority, hf_dimse_data_set_type, hf_dimse_move_destination, hf_dimse_move_originator_ae,
+    hf_dimse_move_originator_id, hf_dimse_remaining, hf_dimse_completed, hf_dimse_failed, hf_dimse_warning,
+    hf_dimse_status, hf_dimse_status_category, hf_dimse_error_comment, hf_dimse_offending_element,
+    hf_dimse_error_id, hf_dimse_event_type, hf_dimse_action_type, hf_dimse_data_set_size;
+/* data set elements */
+extern int hf_tag, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
+    hf_value_tag, hf_value_bytes, hf_private_creator;
+extern int hf_key_patient_id, hf_key_patient_name, hf_key_study_uid, hf_key_series_uid, hf_key_sop_instance,
+    hf_key_modality, hf_key_accession, hf_key_study_date, hf_key_study_description, hf_key_series_description,
+    hf_key_query_level, hf_key_charset;
 
-extern gint ett_dicom, ett_item, ett_pctx, ett_userinfo, ett_sub, ett_pdv, ett_pdv_flags;
+extern gint ett_dicom, ett_item, ett_pctx, ett_userinfo, ett_sub, ett_pdv, ett_pdv_flags, ett_dimse,
+    ett_command, ett_dataset, ett_element, ett_fragments;
 
 extern expert_field ei_problem[(int)dicom::Problem::Count];
 extern expert_field ei_not_pdu, ei_assoc_rejected, ei_aborted, ei_context_rejected,
     ei_no_context_accepted, ei_pdv_context_unknown, ei_pdv_context_rejected,
-    ei_pdu_exceeds_max, ei_parse_failed;
+    ei_pdu_exceeds_max, ei_parse_failed, ei_status_failure, ei_status_warning, ei_charset_raw;
 
 void dicom_register_fields(void);

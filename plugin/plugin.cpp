@@ -29,6 +29,11 @@ static void proto_register_dicom_ul(void) {
     prefs_register_bool_preference(m, "show_passcode", "Show user identity passcodes",
         "Show the secondary field (passcode) of a User Identity sub-item instead of ********.",
         &dicom_prefs.show_passcode);
+    prefs_register_bool_preference(m, "mask_patient", "Mask patient-identifying values",
+        "Show ******** instead of the values of patient-identifying attributes (group 0010, "
+        "person names, accession number, institution) in the tree, fields and Info column, "
+        "so a screenshot can be shared.",
+        &dicom_prefs.mask_patient);
     prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
         "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
         "length cannot swallow the rest of the stream.",

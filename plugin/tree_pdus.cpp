@@ -48,7 +48,7 @@ void add_findings(const PduContext &c, const dicom::Findings &findings) {
     }
 }
 
-void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length) {
+void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links) {
     const dicom::Association &a = c.rec->core;
     proto_item *cnt = proto_tree_add_uint(c.tree, hf_pdv_count, c.tvb, 0, 0, (guint32)pd.pdvs.size());
     proto_item_set_generated(cnt);
@@ -94,6 +94,7 @@ void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length)
         static int *const flag_bits[] = {&hf_pdv_flag_reserved, &hf_pdv_flag_last, &hf_pdv_flag_command, NULL};
         proto_tree_add_bitmask(t, c.tvb, v.where.off + 5, hf_pdv_flags, ett_pdv_flags, flag_bits, ENC_BIG_ENDIAN);
         if (v.value.len) proto_tree_add_item(t, hf_pdv_value, c.tvb, v.value.off, v.value.len, ENC_NA);
+        if (links && links[n - 1].message) tree_pdv_message(c, t, links[n - 1]);
     }
     add_findings(c, pd.findings);
 }

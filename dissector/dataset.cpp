@@ -1,0 +1,278 @@
+#include "dataset.hpp"
+
+#include "dictionary.hpp"
+
+namespace dicom {
+
+Syntax syntax_for(std::string_view uid) {
+    Syntax s;
+    s.known = true;
+    if (uid == "1.2.840.10008.1.2") return s; // implicit VR little endian
+    s.explicit_vr = true;
+    if (uid == "1.2.840.10008.1.2.2") {
+        s.big_endian = true;
+    } else if (uid == "1.2.840.10008.1.2.1.99") {
+        s.deflated = true;
+    } else if (uid.substr(0, 18) != "1.2.840.10008.1.2.") {
+        s.known = false;
+    }
+    return s;
+}
+
+const Element *DataSet::find(uint32_t tag) const {
+    for (const Element &e : elements)
+        if (e.depth == 0 && e.tag == tag) return &e;
+    return nullptr;
+}
+
+namespace {
+
+constexpr uint32_t kItem = 0xFFFEE000u, kItemEnd = 0xFFFEE00Du, kSequenceEnd = 0xFFFEE0DDu;
+constexpr uint32_t kPixelData = 0x7FE00010u;
+
+struct Container {
+    enum Kind : uint8_t { Root, Sequence, Item } kind;
+    bool undefined;
+    bool fragments;     // encapsulated pixel data: items are raw fragments
+    bool implicit;      // contents in implicit VR little endian (UN of undefined length)
+    uint64_t end;       // for defined lengths
+};
+
+class Walker {
+public:
+    Walker(const ChunkedBytes &b, Syntax s, DataSet &o, const ParseLimits &l)
+        : bytes_(b), syntax_(s), out_(o), limits_(l) {}
+    void run();
+
+private:
+    uint16_t u16(const uint8_t *p, bool big) const { return big ? uint16_t(p[0] << 8 | p[1]) : uint16_t(p[1] << 8 | p[0]); }
+    uint32_t u32(const uint8_t *p, bool big) const {
+        return big ? uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3]
+                   : uint32_t(p[3]) << 24 | uint32_t(p[2]) << 16 | uint32_t(p[1]) << 8 | p[0];
+    }
+    void note(Problem p, uint32_t element = kNoElement) { out_.findings.push_back({p, element}); }
+    uint32_t emit(const Element &e) {
+        out_.elements.push_back(e);
+        return uint32_t(out_.elements.size() - 1);
+    }
+    void keep_value(Element &e, uint64_t avail);
+    bool step(); // one element; false to stop
+
+    const ChunkedBytes &bytes_;
+    Syntax syntax_;
+    DataSet &out_;
+    const ParseLimits &limits_;
+    std::vector<Container> stack_;
+    uint64_t off_ = 0;
+};
+
+void Walker::keep_value(Element &e, uint64_t avail) {
+    uint32_t limit = vr_is_text(e.vr) ? limits_.keep_text
+                     : vr_number_size(e.vr) ? limits_.keep_numbers
+                                            : limits_.keep_bytes;
+    uint64_t have = e.length < avail ? e.length : avail;
+    uint32_t keep = uint32_t(have < limit ? have : limit);
+    e.truncated = keep < e.length;
+    e.value_at = uint32_t(out_.pool.size());
+    e.value_len = keep;
+    bytes_.read_into(e.value_offset(), keep, out_.pool);
+}
+
+bool Walker::step() {
+    Container &top = stack_.back();
+    const uint64_t size = bytes_.size();
+    // Close defined-length containers that are exhausted.
+    if (!top.undefined && off_ >= top.end) {
+        if (top.kind == Container::Root) return false;
+        stack_.pop_back();
+        return true;
+    }
+    if (off_ >= size) {
+        if (stack_.size() > 1) note(Problem::SequenceNotClosed);
+        return false;
+    }
+    const bool implicit = top.implicit || !syntax_.explicit_vr;
+    const bool big = syntax_.big_endian && !top.implicit;
+    uint8_t h[12];
+    if (size - off_ < 8) {
+        note(Problem::ElementPastEnd);
+        return false;
+    }
+    bytes_.read(off_, 8, h);
+    uint32_t tag = uint32_t(u16(h, big)) << 16 | u16(h + 2, big);
+    const uint8_t depth = uint8_t(stack_.size() - 1);
+    const uint64_t container_end = top.undefined ? size : top.end;
+    const uint64_t after_header = container_end >= off_ + 8 ? container_end - off_ - 8 : 0;
+
+    if ((tag >> 16) == 0xFFFE) {
+        Element e;
+        e.tag = tag;
+        e.offset = off_;
+        e.header_len = 8;
+        e.length = u32(h + 4, big);
+        e.depth = depth;
+        if (tag == kItem && top.kind == Container::Sequence) {
+            if (top.fragments) {
+                e.kind = ElementKind::Fragment;
+                if (e.length == kUndefinedLength || e.length > after_header) {
+                    e.truncated = true;
+                    uint32_t at = emit(e);
+                    note(Problem::ElementPastEnd, at);
+                    return false;
+                }
+                emit(e);
+                off_ += 8 + uint64_t(e.length);
+                return true;
+            }
+            e.kind = ElementKind::Item;
+            uint32_t at = emit(e);
+            Container c{Container::Item, e.length == kUndefinedLength, false, top.implicit, 0};
+            if (!c.undefined) {
+                if (e.length > after_header) {
+                    note(Problem::ElementPastEnd, at);
+                    c.end = container_end;
+                } else {
+                    c.end = off_ + 8 + e.length;
+                }
+            }
+            off_ += 8;
+            if (stack_.size() > limits_.max_depth) {
+                note(Problem::NestingTooDeep, at);
+                if (c.undefined) return false;
+                off_ = c.end;
+                return true;
+            }
+            stack_.push_back(c);
+            return true;
+        }
+        if (tag == kItemEnd && top.kind == Container::Item && top.undefined) {
+            e.kind = ElementKind::ItemEnd;
+            e.depth = uint8_t(depth - 1);
+            emit(e);
+            stack_.pop_back();
+            off_ += 8;
+            return true;
+        }
+        if (tag == kSequenceEnd && top.kind == Container::Sequence && top.undefined) {
+            e.kind = ElementKind::SequenceEnd;
+            e.depth = uint8_t(depth - 1);
+            emit(e);
+            stack_.pop_back();
+            off_ += 8;
+            return true;
+        }
+        note(Problem::DelimiterUnexpected, emit(e));
+        off_ += 8;
+        return true;
+    }
+    if (top.kind == Container::Sequence) { // only items may appear directly in a sequence
+        Element e;
+        e.tag = tag;
+        e.offset = off_;
+        e.depth = depth;
+        note(Problem::DelimiterUnexpected, emit(e));
+        return false;
+    }
+
+    Element e;
+    e.tag = tag;
+    e.offset = off_;
+    e.depth = depth;
+    if (implicit) {
+        e.header_len = 8;
+        e.length = u32(h + 4, big);
+        e.vr_implicit = true;
+        const DictEntry *d = find_tag(tag);
+        if ((tag & 0xFFFF) == 0) e.vr = vr_code('U', 'L');                      // group length
+        else if (((tag >> 16) & 1) && (tag & 0xFF00) == 0 && (tag & 0xFF) >= 0x10) e.vr = vr_code('L', 'O'); // private creator
+        else e.vr = d ? vr_code(d->vr[0], d->vr[1]) : vr_code('U', 'N');
+    } else {
+        e.vr = vr_code(char(h[4]), char(h[5]));
+        if (!vr_is_known(e.vr)) {
+            note(Problem::VrUnknown, emit(e));
+            return false;
+        }
+        if (vr_has_long_length(e.vr)) {
+            if (size - off_ < 12) {
+                note(Problem::ElementPastEnd, emit(e));
+                return false;
+            }
+            bytes_.read(off_ + 8, 4, h + 8);
+            e.header_len = 12;
+            e.length = u32(h + 8, big);
+        } else {
+            e.header_len = 8;
+            e.length = u16(h + 6, big);
+        }
+    }
+    const uint64_t value_start = off_ + e.header_len;
+    if (e.length == kUndefinedLength) {
+        bool sq = e.vr == vr_code('S', 'Q') || e.vr == vr_code('U', 'N');
+        bool pixels = tag == kPixelData;
+        if (!sq && !pixels) {
+            note(Problem::UndefinedLengthNotAllowed, emit(e));
+            return false;
+        }
+        e.kind = ElementKind::Sequence;
+        uint32_t at = emit(e);
+        off_ = value_start;
+        if (stack_.size() > limits_.max_depth) {
+            note(Problem::NestingTooDeep, at);
+            return false;
+        }
+        // An undefined-length UN holds an implicit VR little endian sequence (PS3.5 6.2.2).
+        bool inner_implicit = top.implicit || e.vr == vr_code('U', 'N');
+        stack_.push_back(Container{Container::Sequence, true, pixels && !sq, inner_implicit, 0});
+        return true;
+    }
+    const uint64_t room = container_end > value_start ? container_end - value_start : 0;
+    if (e.vr == vr_code('S', 'Q')) {
+        e.kind = ElementKind::Sequence;
+        uint32_t at = emit(e);
+        Container c{Container::Sequence, false, false, top.implicit, value_start + e.length};
+        if (e.length > room) {
+            note(Problem::ElementPastEnd, at);
+            c.end = value_start + room;
+        }
+        off_ = value_start;
+        if (stack_.size() > limits_.max_depth) {
+            note(Problem::NestingTooDeep, at);
+            off_ = c.end;
+            return true;
+        }
+        stack_.push_back(c);
+        return true;
+    }
+    keep_value(e, room);
+    uint32_t at = emit(e);
+    if (e.length & 1) note(Problem::ElementOddLength, at);
+    if (e.length > room) {
+        out_.elements[at].truncated = true;
+        note(Problem::ElementPastEnd, at);
+        off_ = value_start + room;
+        return false;
+    }
+    off_ = value_start + e.length;
+    return true;
+}
+
+void Walker::run() {
+    stack_.push_back(Container{Container::Root, false, false, false, bytes_.size()});
+    while (step()) {
+        if (out_.elements.size() >= limits_.max_elements) {
+            note(Problem::TooManyElements);
+            break;
+        }
+    }
+    out_.parsed_to = off_;
+}
+
+} // namespace
+
+void parse_dataset(const ChunkedBytes &bytes, Syntax syntax, DataSet &out, const ParseLimits &limits) {
+    out.syntax = syntax;
+    out.size = bytes.size();
+    Walker(bytes, syntax, out, limits).run();
+}
+
+} // namespace dicom

@@ -1,0 +1,133 @@
+/* File > Export Objects > DICOM-UL and tshark --export-objects dicom_ul,DIR: every data set
+ * that travelled in a DIMSE message, written as a DICOM Part 10 file (PS3.10 7.1): 128-byte
+ * preamble, "DICM", the file meta information group, then the data set bytes exactly as
+ * sent. */
+#include "dissect.h"
+
+#include <cstring>
+#include <string>
+
+#include <epan/addr_resolv.h>
+#include <epan/export_object.h>
+#include <epan/to_str.h>
+#include <epan/tap.h>
+
+#include "fields.h"
+
+static int export_tap = -1;
+
+/* The plugin's own implementation class UID (a UUID-derived 2.25 UID). */
+static const char kImplementationUid[] = "2.25.142416337911442539125402232128403591205";
+static const char kImplementationVersion[] = "DICOM_UL_PLUGIN";
+
+bool dicom_export_wanted(void) { return export_tap >= 0 && have_tap_listener(export_tap); }
+
+namespace {
+
+void put16(std::string &f, uint16_t v) { f += char(v & 0xFF); f += char(v >> 8); }
+void put32(std::string &f, uint32_t v) { put16(f, uint16_t(v & 0xFFFF)); put16(f, uint16_t(v >> 16)); }
+
+/* One explicit VR little endian element of the meta group. */
+void meta_element(std::string &f, uint16_t elem, const char vr[2], std::string value) {
+    if (value.size() % 2) value += vr[0] == 'U' && vr[1] == 'I' ? '\0' : ' ';
+    put16(f, 0x0002);
+    put16(f, elem);
+    f.append(vr, 2);
+    if (vr[0] == 'O') { /* OB: reserved bytes and a 4-byte length */
+        put16(f, 0);
+        put32(f, uint32_t(value.size()));
+    } else {
+        put16(f, uint16_t(value.size()));
+    }
+    f += value;
+}
+
+/* Builds the file; returns false when the message has nothing to export. */
+bool part10_file(const dicom::Message &m, std::string &file) {
+    std::string meta;
+    meta_element(meta, 0x0001, "OB", std::string("\x00\x01", 2));
+    meta_element(meta, 0x0002, "UI", m.command.sop_class());
+    meta_element(meta, 0x0003, "UI", m.command.sop_instance());
+    meta_element(meta, 0x0010, "UI", m.transfer_syntax);
+    meta_element(meta, 0x0012, "UI", kImplementationUid);
+    meta_element(meta, 0x0013, "SH", kImplementationVersion);
+    file.assign(128, '\0');
+    file += "DICM";
+    std::string group_length;
+    put16(group_length, 0x0002);
+    put16(group_length, 0x0000);
+    group_length += "UL";
+    put16(group_length, 4);
+    put32(group_length, uint32_t(meta.size()));
+    file += group_length;
+    file += meta;
+    return m.raw_data.read_into(0, size_t(m.raw_data.size()), file);
+}
+
+struct ExportItem {
+    dicom::Message *message;
+    const char *host;
+};
+
+tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_t *, const void *data,
+                                tap_flags_t) {
+    auto *list = (export_object_list_t *)tapdata;
+    auto *item = (const ExportItem *)data;
+    dicom::Message &m = *item->message;
+    guint8 *payload = NULL;
+    size_t payload_len = 0;
+    char *filename = NULL;
+    try {
+        std::string file;
+        if (part10_file(m, file)) {
+            payload = (guint8 *)g_malloc(file.size());
+            std::memcpy(payload, file.data(), file.size());
+            payload_len = file.size();
+            const std::string &uid = m.command.sop_instance();
+            filename = g_strdup_printf("%s.dcm", uid.empty() ? "message" : uid.c_str());
+        }
+        m.raw_data.clear(); /* handed over: do not hold every object for the whole capture */
+        m.raw_fragments = 0;
+    } catch (...) {
+        g_free(payload);
+        return TAP_PACKET_DONT_REDRAW;
+    }
+    if (!payload) return TAP_PACKET_DONT_REDRAW;
+    export_object_entry_t *entry = g_new0(export_object_entry_t, 1);
+    entry->pkt_num = pinfo->num;
+    entry->hostname = g_strdup(item->host);
+    entry->content_type = g_strdup("application/dicom");
+    entry->filename = filename;
+    entry->payload_len = payload_len;
+    entry->payload_data = payload;
+    list->add_entry(list->gui_data, entry);
+    return TAP_PACKET_REDRAW;
+}
+
+} // namespace
+
+void dicom_register_export(void) { export_tap = register_export_object(proto_dicom_ul, export_packet, NULL); }
+
+void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length) {
+    if (link.data_fragment == dicom::PdvOutcome::kNotData) return;
+    try {
+        if (link.data_fragment == 0) {
+            m.raw_data.clear();
+            m.raw_fragments = 0;
+        }
+        if (link.data_fragment != m.raw_fragments) return; /* not a sequential re-read */
+        m.raw_data.append(value, length);
+        ++m.raw_fragments;
+    } catch (...) {
+        m.raw_data.clear();
+        m.raw_fragments = 0;
+    }
+}
+
+void dicom_export_message(const PduContext &c, dicom::Message &m) {
+    if (!dicom_export_wanted() || !m.has_data || m.raw_fragments != m.data_fragments) return;
+    auto *item = wmem_new(c.pinfo->pool, ExportItem);
+    item->message = &m;
+    item->host = address_to_str(c.pinfo->pool, &c.pinfo->src);
+    tap_queue_packet(export_tap, c.pinfo, item);
+}
