@@ -12,7 +12,12 @@ struct Parser {
     ByteView b;
     Findings &findings;
 
-    void note(Problem p, Span s) { findings.push_back({p, s}); }
+    // Hostile PDUs can hold thousands of broken items: report the first ones only.
+    void note(Problem p, Span s) {
+        if (findings.size() < kMaxFindings) findings.push_back({p, s});
+    }
+    static constexpr size_t kMaxFindings = 256;
+    static constexpr size_t kMaxEntries = 1024;
     void note(Problem p, uint32_t off, uint32_t len) { note(p, Span{off, len}); }
 
     // Reads an item header at `off` within [off, end). Clamps a lying length to `end` and
@@ -199,6 +204,10 @@ void Parser::user_information(const Item &it, UserInformation &ui) {
             if (seen & bit) note(Problem::ItemDuplicated, e.item.where);
             seen |= bit;
         }
+        if (ui.entries.size() >= kMaxEntries) {
+            note(Problem::ItemLengthInvalid, Span{e.item.where.off, end - e.item.where.off});
+            break;
+        }
         ui.entries.push_back(std::move(e));
     }
     if (!(seen & (1u << (kSubMaxLength - kSubMaxLength))))
@@ -255,6 +264,10 @@ bool parse_associate(ByteView pdu, Associate &out) {
         case kItemPresentationContextAc: {
             bool expected = (it.type == kItemPresentationContextRq) == in_rq;
             if (!expected) p.note(Problem::ItemUnexpected, it.where);
+            if (out.contexts.size() >= 256) { // IDs are one byte: more cannot be meaningful
+                p.note(Problem::PresentationContextIdDuplicated, it.where);
+                break;
+            }
             PresentationContext pc;
             p.presentation_context(it, it.type == kItemPresentationContextRq, pc);
             if (pc.item.body.len >= 4) {
@@ -266,7 +279,11 @@ bool parse_associate(ByteView pdu, Associate &out) {
             break;
         }
         case kItemUserInformation:
-            if (out.has_user_info) p.note(Problem::ItemDuplicated, it.where);
+            if (out.has_user_info) { // only the first one is decoded
+                p.note(Problem::ItemDuplicated, it.where);
+                out.other_items.push_back(it);
+                break;
+            }
             out.has_user_info = true;
             p.user_information(it, out.user_info);
             break;

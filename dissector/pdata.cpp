@@ -4,6 +4,8 @@
 
 namespace dicom {
 
+static constexpr size_t kMaxFindings = 256; // a hostile PDU can hold millions of PDVs
+
 void parse_pdata(ByteView pdu, PData &out) {
     if (!pdu.has(0, kPduHeaderLen)) {
         out.findings.push_back({Problem::PduTruncated, Span{0, uint32_t(pdu.size)}});
@@ -26,7 +28,7 @@ void parse_pdata(ByteView pdu, PData &out) {
         bool fits = v.length >= 2 && v.length <= room;
         uint32_t item_len = fits ? v.length : room;
         if (!fits) out.findings.push_back({Problem::PdvLengthInvalid, Span{off, 4}});
-        if (v.flags & ~(kPdvCommand | kPdvLast))
+        if ((v.flags & ~(kPdvCommand | kPdvLast)) && out.findings.size() < kMaxFindings)
             out.findings.push_back({Problem::PdvFlagsReserved, Span{off + 5, 1}});
         v.where = Span{off, 4 + item_len};
         v.value = Span{off + 6, item_len - 2};

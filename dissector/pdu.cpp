@@ -17,7 +17,8 @@ bool parse_pdu_header(ByteView b, PduHeader &out) {
 bool pdu_length_plausible(uint8_t type, uint32_t length, uint32_t cap) {
     switch (type) {
     case kAssociateRq:
-    case kAssociateAc: return length >= kAssociateFixedLen && length <= cap;
+    case kAssociateAc: // 128 contexts and every sub-item fit in far less than 1 MiB
+        return length >= kAssociateFixedLen && length <= (cap < kMaxAssociateLength ? cap : kMaxAssociateLength);
     case kAssociateRj:
     case kReleaseRq:
     case kReleaseRp:
@@ -31,7 +32,8 @@ Framing frame_next(ByteView available, uint32_t cap) {
     PduHeader h;
     if (!parse_pdu_header(available, h))
         return {Framing::NeedMore, kPduHeaderLen - available.size};
-    if (h.reserved != 0 || !pdu_length_plausible(h.type, h.length, cap))
+    // PS3.8 9.3.1: reserved fields are not tested on receipt; the parsers report them.
+    if (!pdu_length_plausible(h.type, h.length, cap))
         return {Framing::Garbage, available.size};
     return {Framing::Pdu, h.total()};
 }
@@ -41,7 +43,7 @@ bool looks_like_associate_rq(ByteView b) {
     // The header and the protocol version field: fewer bytes are too weak a signal.
     if (!b.has(0, 10) || !parse_pdu_header(b, h)) return false;
     if (h.type != kAssociateRq || h.reserved != 0) return false;
-    if (h.length < kAssociateFixedLen + 4 || h.length > (1u << 20)) return false;
+    if (h.length < kAssociateFixedLen + 4 || h.length > kMaxAssociateLength) return false;
     if ((b.be16(6) & 0x0001) == 0) return false;
     if (b.has(10, 32)) {
         if (!is_valid_ae_title(b.chars(10, 16)) || !is_valid_ae_title(b.chars(26, 16)))

@@ -20,6 +20,8 @@ enum PduType : uint8_t {
 constexpr uint32_t kPduHeaderLen = 6;
 // Fixed part of A-ASSOCIATE-RQ/AC after the header: version, reserved, AE titles, reserved.
 constexpr uint32_t kAssociateFixedLen = 68;
+// Largest A-ASSOCIATE-RQ/AC accepted; anything longer is treated as not a PDU.
+constexpr uint32_t kMaxAssociateLength = 1u << 20;
 
 // "A-ASSOCIATE-RQ" etc., or nullptr for a type PS3.8 does not define.
 const char *pdu_type_name(uint8_t type);

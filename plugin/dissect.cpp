@@ -109,10 +109,26 @@ template <class F> static bool update_noexcept(F &&f) noexcept {
 
 /* ---- per PDU --------------------------------------------------------------------------- */
 
+static guint32 pdu_cap(void);
+
+/* Per frame, not per call: TCP calls the dissector twice for a segment that ends one
+ * reassembled PDU and starts another, and both calls must share these counters. */
 struct SegmentContext {
-    int pdus;      /* PDUs already shown in the Info column by this call */
+    int pdus;      /* PDUs already shown in the Info column for this frame */
     int pdu_index; /* ordinal of the PDU being dissected within the frame */
 };
+
+static SegmentContext *frame_counters(packet_info *pinfo) {
+    const guint32 key = 0xFFFFFFFFu;
+    auto *seg = (SegmentContext *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, key);
+    if (!seg) {
+        seg = wmem_new(pinfo->pool, SegmentContext);
+        seg->pdus = 0;
+        seg->pdu_index = -1;
+        p_add_proto_data(pinfo->pool, pinfo, proto_dicom_ul, key, seg);
+    }
+    return seg;
+}
 
 static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text) {
     if (seg && seg->pdus++ > 0)
@@ -136,12 +152,20 @@ static void info_associate(const PduContext &c, const dicom::Associate &a, Segme
 }
 
 static void dissect_associate(const PduContext &c, dicom::ByteView view, SegmentContext *seg) {
+    bool complete = false;
     auto *a = parse_noexcept<dicom::Associate>(
-        [&](dicom::Associate &o) { dicom::parse_associate(view, o); });
+        [&](dicom::Associate &o) { complete = dicom::parse_associate(view, o); });
     if (!a) {
         expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
         return;
     }
+    if (!complete) { /* not even the fixed part: nothing to show or to learn from */
+        delete a;
+        proto_tree_add_expert(c.tree, c.pinfo, &ei_problem[(int)dicom::Problem::PduTruncated], c.tvb, 0, -1);
+        set_info(c.pinfo, seg, wmem_strdup_printf(c.pinfo->pool, "%s (truncated)", dicom::pdu_type_name(view.u8(0))));
+        return;
+    }
+    bool state_ok = true;
     if (!PINFO_FD_VISITED(c.pinfo)) {
         bool ok = update_noexcept([&] {
             if (a->pdu_type == dicom::kAssociateRq)
@@ -149,9 +173,10 @@ static void dissect_associate(const PduContext &c, dicom::ByteView view, Segment
             else
                 c.rec->core.apply_ac(*a, c.pinfo->num);
         });
-        if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+        state_ok = ok;
     }
     build_then_free(a, [&](const dicom::Associate &pdu) {
+        if (!state_ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
         tree_associate(c, pdu);
         info_associate(c, pdu, seg);
     });
@@ -298,10 +323,8 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "DICOM");
     proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
     proto_tree *pt = proto_item_add_subtree(ti, ett_dicom);
-    proto_item *any = proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA);
-    proto_item_set_hidden(any);
 
-    dicom::Framing f = dicom::frame_next(view, dicom_prefs.max_pdu_cap);
+    dicom::Framing f = dicom::frame_next(view, pdu_cap());
     if (f.kind != dicom::Framing::Pdu) {
         proto_item_append_text(ti, ", not a PDU");
         proto_tree_add_item(pt, hf_garbage, tvb, 0, -1, ENC_NA);
@@ -309,6 +332,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         set_info(pinfo, seg, "Not a DICOM PDU (no plausible PDU header)");
         return len;
     }
+    proto_item_set_hidden(proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA));
     guint8 type = view.u8(0);
     guint32 pdu_length = view.be32(2);
     proto_item_append_text(ti, ", %s", dicom::pdu_type_name(type));
@@ -330,19 +354,21 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     return len;
 }
 
+/* The preference, kept below what tcp_dissect_pdus' guint and int lengths can carry. */
+static guint32 pdu_cap(void) { return dicom_prefs.max_pdu_cap < 0x7FFFFFF0u ? dicom_prefs.max_pdu_cap : 0x7FFFFFF0u; }
+
 static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
     guint avail = tvb_captured_length_remaining(tvb, offset);
     dicom::ByteView head(tvb_get_ptr(tvb, offset, 6), 6); /* fixed_len guarantees 6 */
-    dicom::Framing f = dicom::frame_next(head, dicom_prefs.max_pdu_cap);
+    dicom::Framing f = dicom::frame_next(head, pdu_cap());
     if (f.kind == dicom::Framing::Pdu) return (guint)f.length;
     /* No header here: give up on the rest of this segment and look again at the next. */
     return avail;
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
-    SegmentContext seg{0, -1};
     tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, dicom::kPduHeaderLen, get_pdu_len,
-                     dissect_pdu, &seg);
+                     dissect_pdu, frame_counters(pinfo));
     return tvb_captured_length(tvb);
 }
 

@@ -11,7 +11,8 @@ int hf_dicom_any = -1, hf_pdu_type = -1, hf_pdu_len = -1, hf_protocol_version = 
 int hf_ae_called = -1, hf_ae_calling = -1, hf_ae_called_compat = -1, hf_ae_calling_compat = -1;
 int hf_item_type = -1, hf_item_len = -1, hf_app_context = -1;
 int hf_pctx_id = -1, hf_pctx_result = -1, hf_pctx_abstract = -1, hf_pctx_transfer = -1;
-int hf_pctx_proposed_in = -1, hf_pctx_answered_in = -1, hf_sop_class_uid = -1;
+int hf_pctx_proposed_in = -1, hf_pctx_answered_in = -1, hf_pctx_ac_result = -1, hf_sop_class_uid = -1;
+int hf_extneg_relational_retrieval = -1, hf_extneg_enhanced_conversion = -1;
 int hf_max_pdu_len = -1, hf_impl_class_uid = -1, hf_impl_version = -1;
 int hf_async_invoked = -1, hf_async_performed = -1;
 int hf_role_sop_class = -1, hf_role_scu = -1, hf_role_scp = -1;
@@ -137,6 +138,12 @@ void dicom_register_fields(void) {
               FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0, "Frame of the A-ASSOCIATE-RQ that proposed this context"),
         FIELD(hf_pctx_answered_in, "Answered in", "dicom.pctx.answered_in", FT_FRAMENUM, BASE_NONE,
               FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0, "Frame of the A-ASSOCIATE-AC that answered this context"),
+        FIELD(hf_pctx_ac_result, "Result in A-ASSOCIATE-AC", "dicom.pctx.ac_result", FT_UINT8, BASE_DEC, VALS(pctx_results), 0,
+              "On the A-ASSOCIATE-RQ: the result the AC gave this context (known once the AC was dissected)"),
+        FIELD(hf_extneg_relational_retrieval, "Relational Retrieval", "dicom.userinfo.extneg.relational_retrieval", FT_UINT8, BASE_DEC, VALS(supported_vals), 0,
+              "Query/Retrieve MOVE/GET extended negotiation byte 1 (PS3.4 C.5.2.1, C.5.3.1)"),
+        FIELD(hf_extneg_enhanced_conversion, "Enhanced Multi-Frame Image Conversion", "dicom.userinfo.extneg.enhanced_conversion", FT_UINT8, BASE_DEC, VALS(supported_vals), 0,
+              "Query/Retrieve MOVE/GET extended negotiation byte 2"),
         FIELD(hf_sop_class_uid, "SOP Class UID", "dicom.sop_class_uid", FT_STRING, BASE_NONE, NULL, 0,
               "Abstract syntax (SOP class) of a presentation context, on the negotiation and on each PDV"),
         FIELD(hf_max_pdu_len, "Maximum Length Received", "dicom.max_pdu_len", FT_UINT32, BASE_DEC, NULL, 0,

@@ -65,7 +65,7 @@ static void tree_context(const PduContext &c, proto_tree *parent, const dicom::P
     } else if (nc && nc->answered && nc->answered_in > c.pinfo->num) {
         proto_item *g = proto_tree_add_uint(t, hf_pctx_answered_in, c.tvb, 0, 0, nc->answered_in);
         proto_item_set_generated(g);
-        g = proto_tree_add_uint(t, hf_pctx_result, c.tvb, 0, 0, nc->result);
+        g = proto_tree_add_uint(t, hf_pctx_ac_result, c.tvb, 0, 0, nc->result);
         proto_item_set_generated(g);
     }
     if (pc.has_abstract) {
@@ -85,9 +85,14 @@ static void tree_context(const PduContext &c, proto_tree *parent, const dicom::P
     }
 }
 
-static bool is_query_retrieve(std::string_view sop) {
-    return sop.substr(0, 24) == "1.2.840.10008.5.1.4.1.2." ||
-           sop.substr(0, 22) == "1.2.840.10008.5.1.4.31";
+/* Query/retrieve information models (1.2.840.10008.5.1.4.1.2.M.K): K 1 FIND, 2 MOVE, 3 GET;
+ * and Modality Worklist FIND. Returns 'F', 'R' (MOVE/GET) or 0. */
+static char query_retrieve_kind(std::string_view sop) {
+    if (sop == "1.2.840.10008.5.1.4.31") return 'F';
+    if (sop.substr(0, 24) != "1.2.840.10008.5.1.4.1.2.") return 0;
+    char last = sop.back();
+    if (sop.size() < 4 || sop[sop.size() - 2] != '.') return 0;
+    return last == '1' ? 'F' : (last == '2' || last == '3') ? 'R' : 0;
 }
 
 static bool is_storage(std::string_view sop) { return sop.substr(0, 24) == "1.2.840.10008.5.1.4.1.1."; }
@@ -130,9 +135,14 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         add_uid(c, t, hf_extneg_sop_class, e.uid.where);
         proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
         if (e.app_info.len) proto_tree_add_item(t, hf_extneg_info, tvb, e.app_info.off, e.app_info.len, ENC_NA);
-        if (is_query_retrieve(e.uid.value)) { /* PS3.4 C.5.1.1 / C.5.3.1 byte meanings */
+        const char qr = query_retrieve_kind(e.uid.value);
+        if (qr == 'F') { /* PS3.4 C.5.1.1 */
             const int hfs[] = {hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone};
             for (guint32 i = 0; i < 4 && i < e.app_info.len; ++i)
+                proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
+        } else if (qr == 'R') { /* PS3.4 C.5.2.1, C.5.3.1 */
+            const int hfs[] = {hf_extneg_relational_retrieval, hf_extneg_enhanced_conversion};
+            for (guint32 i = 0; i < 2 && i < e.app_info.len; ++i)
                 proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
         } else if (is_storage(e.uid.value)) { /* PS3.4 B.3.1.1: odd bytes are reserved */
             const int hfs[] = {hf_extneg_storage_level, hf_extneg_signature_level, hf_extneg_coercion};

@@ -35,6 +35,12 @@ class Loading(unittest.TestCase):
 
 
 class PdusFound(unittest.TestCase):
+    def test_filter_dicom_is_only_pdus(self):
+        # Frames matching "dicom" all carry a PDU type: no garbage, no bare segments.
+        for name in CAPTURES:
+            with self.subTest(capture=name):
+                self.assertEqual(frames(name, "dicom"), frames(name, "dicom.pdu.type"))
+
     def test_every_pdu_the_builtin_finds(self):
         for name in CAPTURES:
             with self.subTest(capture=name):
@@ -83,12 +89,12 @@ class Association(unittest.TestCase):
         self.assertEqual(len(rq), 128)
         self.assertEqual(rq[:3], ["1", "3", "5"])
         ct_frames = frames("store-multi.pcap", f'dicom.sop_class_uid == "{CT}"')
-        info_ct = info("store-multi.pcap", f'dicom.sop_class_uid == "{CT}"')
         self.assertIn(15, ct_frames)  # the A-ASSOCIATE-RQ
         self.assertIn(20, ct_frames)  # the A-ASSOCIATE-AC
-        pdata = [f for f, text in info_ct.items() if text.startswith("P-DATA")]
-        self.assertEqual(len(pdata), 5)  # command, 3 data fragments, response
-        self.assertTrue(all("CT Image Storage" in info_ct[f] for f in pdata))
+        pdata = info("store-multi.pcap", f'dicom.sop_class_uid == "{CT}" && dicom.pdu.type == 4')
+        self.assertEqual(sorted(pdata), [25, 38, 52, 58, 61])  # command, 3 data fragments, response
+        self.assertTrue(all("CT Image Storage" in text or text == "C-STORE-RSP id=1 Success"
+                            for text in pdata.values()), pdata)
 
     def test_user_identity_passcode_is_masked_unless_asked(self):
         rows = fields("user-identity.pcap", "dicom.user_identity.type", "dicom.user_identity.type",
@@ -180,7 +186,8 @@ class ControlPdus(unittest.TestCase):
         i = info("echo.pcap")
         self.assertEqual(i[4], "A-ASSOCIATE-RQ MODALITY → PACS (1 context)")
         self.assertEqual(i[6], "A-ASSOCIATE-AC PACS → MODALITY (1 of 1 contexts accepted)")
-        self.assertEqual(i[10], "P-DATA ctx 1 Verification SOP Class (command, last)")
+        self.assertEqual(i[10], "C-ECHO-RQ id=1 Verification SOP Class")
+        self.assertEqual(i[14], "C-ECHO-RSP id=1 Success")
         self.assertEqual(i[16], "A-RELEASE-RQ")
         self.assertEqual(i[17], "A-RELEASE-RP")
 
@@ -203,11 +210,14 @@ class Detection(unittest.TestCase):
         forced = frames("heuristic-port.pcap", "dicom", extra=off + ["-d", "tcp.port==4242,dicom_ul"])
         self.assertEqual(forced, frames("heuristic-port.pcap", "dicom"))
 
-    def test_two_pass_gives_the_same_info(self):
+    def test_two_pass_gives_the_same_info_and_fields(self):
+        names = ["frame.number", "_ws.col.Info", "dicom.pctx.result", "dicom.sop_class_uid",
+                 "dicom.pdv.ctx", "dicom.dimse.command", "dicom.dimse.status", "dicom.tag"]
+        args = ["-T", "fields", "-Y", "dicom"] + [x for n in names for x in ("-e", n)]
         for name in CAPTURES:
             with self.subTest(capture=name):
-                one = tshark("-r", pcap(name), "-Y", "dicom")
-                two = tshark("-r", pcap(name), "-2", "-Y", "dicom")
+                one = tshark("-r", pcap(name), *args)
+                two = tshark("-r", pcap(name), "-2", *args)
                 self.assertEqual(one, two)
 
 

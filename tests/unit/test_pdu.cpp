@@ -57,8 +57,10 @@ TEST(Framing, HeaderChecks) {
 
     const uint8_t zero[] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x00};
     EXPECT_EQ(frame_next(ByteView(zero, 6), 1u << 24).kind, Framing::Garbage);
-    const uint8_t reserved[] = {0x05, 0x01, 0x00, 0x00, 0x00, 0x04};
-    EXPECT_EQ(frame_next(ByteView(reserved, 6), 1u << 24).kind, Framing::Garbage);
+    const uint8_t reserved[] = {0x05, 0x01, 0x00, 0x00, 0x00, 0x04}; // not tested on receipt
+    EXPECT_EQ(frame_next(ByteView(reserved, 6), 1u << 24).kind, Framing::Pdu);
+    const uint8_t big_rq[] = {0x01, 0x00, 0x00, 0x20, 0x00, 0x00}; // 2 MiB A-ASSOCIATE-RQ
+    EXPECT_EQ(frame_next(ByteView(big_rq, 6), 1u << 24).kind, Framing::Garbage);
     const uint8_t release_long[] = {0x05, 0x00, 0x00, 0x00, 0x00, 0x05};
     EXPECT_EQ(frame_next(ByteView(release_long, 6), 1u << 24).kind, Framing::Garbage);
     const uint8_t tls[] = {0x16, 0x03, 0x01, 0x02, 0x00, 0x01};
