@@ -190,8 +190,12 @@ static void info_pdata(const PduContext &c, const dicom::PData &pd, const PdvLin
     for (size_t i = 0; links && i < pd.pdvs.size(); ++i) {
         const PdvLink &l = links[i];
         if (!l.message || !(l.message_done || l.command_done)) continue;
+        bool completes_later = false; /* command and data set ending in the same PDU: say it once */
+        for (size_t k = i + 1; k < pd.pdvs.size() && !l.message_done; ++k)
+            completes_later |= links[k].message == l.message && links[k].message_done;
+        if (completes_later) continue;
         if (wmem_strbuf_get_len(done)) wmem_strbuf_append(done, " | ");
-        wmem_strbuf_append(done, message_summary(c, *l.message));
+        wmem_strbuf_append(done, message_summary(c, *l.message, l.message_done));
         if (!l.message_done) wmem_strbuf_append(done, " (data set follows)");
     }
     if (wmem_strbuf_get_len(done)) {

@@ -65,7 +65,7 @@ void tree_associate(const PduContext &c, const dicom::Associate &a);
 void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links);
 void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
 void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &link);
-const char *message_summary(const PduContext &c, const dicom::Message &m); /* Info text */
+const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete); /* Info text */
 
 /* Helpers shared by the builders. */
 void add_findings(const PduContext &c, const dicom::Findings &f);

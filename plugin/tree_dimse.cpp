@@ -63,6 +63,7 @@ struct Walk {
     dicom::Charset charset;
     bool big_endian;
     bool command; /* command set: command fields, no masking */
+    const dicom::Command *cmd;
     Creator creators[32];
     unsigned n_creators;
 };
@@ -187,7 +188,11 @@ const char *add_values(const Walk &w, proto_tree *t, const Element &e) {
             switch (n.kind) {
             case dicom::Number::Unsigned:
                 wmem_strbuf_append_printf(shown, "%" G_GUINT64_FORMAT, n.u);
-                if (specific >= 0) {
+                if (specific == hf_dimse_status && w.cmd) {
+                    const char *meaning = dicom::status_meaning(uint16_t(n.u), w.cmd->field);
+                    proto_tree_add_uint_format_value(t, specific, tvb, 0, 0, (guint32)n.u, "0x%04X %s", (unsigned)n.u,
+                                                     meaning ? meaning : "(no meaning defined)");
+                } else if (specific >= 0) {
                     proto_tree_add_uint(t, specific, tvb, 0, 0, (guint32)n.u);
                 } else {
                     proto_item_set_hidden(proto_tree_add_uint64(t, hf_value_uint, tvb, 0, 0, n.u));
@@ -267,8 +272,9 @@ void add_element(Walk &w, proto_tree **stack, const Element &e) {
                         shown, e.truncated && dicom::vr_is_text(e.vr) ? " [...]" : "");
 }
 
-void add_dataset(const PduContext &c, proto_tree *t, const dicom::DataSet &ds, bool command) {
-    Walk w{&c, &ds, dicom::Charset::Default, ds.syntax.big_endian, command, {}, 0};
+void add_dataset(const PduContext &c, proto_tree *t, const dicom::DataSet &ds, bool command,
+                 const dicom::Command *cmd) {
+    Walk w{&c, &ds, dicom::Charset::Default, ds.syntax.big_endian, command, cmd, {}, 0};
     proto_tree *stack[64] = {t};
     for (const Element &e : ds.elements) {
         if (e.depth >= 62 || !stack[e.depth]) continue;
@@ -293,9 +299,7 @@ void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const di
     const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
     dicom::StatusCategory cat = dicom::status_category(cmd.status);
     const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
-    proto_item *st = proto_tree_add_uint_format_value(t, hf_dimse_status, c.tvb, 0, 0, cmd.status, "0x%04X %s (%s)",
-                                                      cmd.status, meaning ? meaning : "unknown status", cat_name);
-    proto_item_set_generated(st);
+    proto_item_append_text(anchor, ": 0x%04X %s (%s)", cmd.status, meaning ? meaning : "unknown status", cat_name);
     proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_category, c.tvb, 0, 0, cat_name));
     if (cat == dicom::StatusCategory::Failure)
         expert_add_info_format(c.pinfo, anchor, &ei_status_failure, "%s status 0x%04X: %s%s%s", command_label(cmd),
@@ -311,7 +315,7 @@ void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const di
 
 } // namespace
 
-const char *message_summary(const PduContext &c, const dicom::Message &m) {
+const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete) {
     packet_info *pinfo = c.pinfo;
     const dicom::Command &cmd = m.command;
     if (!cmd.valid) return "DIMSE message without a valid command";
@@ -334,7 +338,7 @@ const char *message_summary(const PduContext &c, const dicom::Message &m) {
     if (!cmd.sop_class().empty()) wmem_strbuf_append_printf(b, " %s", uid_label(pinfo, cmd.sop_class()));
     if (!cmd.sop_instance().empty()) wmem_strbuf_append_printf(b, " %s", cmd.sop_instance().c_str());
     if (!cmd.move_destination.empty()) wmem_strbuf_append_printf(b, " to %s", cmd.move_destination.c_str());
-    if (m.complete_frame && m.has_data) {
+    if (complete && m.has_data) {
         if (const Element *level = m.data_set.find(0x00080052))
             wmem_strbuf_append_printf(b, " level=%s", format_text(pinfo->pool, (const guchar *)m.data_set.value(*level).data(),
                                                                    m.data_set.value(*level).size()));
@@ -353,9 +357,16 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
         }
         return;
     }
-    const bool whole = link.message_done;
+    if (!link.message_done) { /* the whole message is shown where its data set completes */
+        proto_tree_add_subtree_format(pdv_tree, c.tvb, 0, 0, ett_dimse, NULL, "[Command complete: %s; data set follows]",
+                                      message_summary(c, m, false));
+        if (m.complete_frame)
+            proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame));
+        return;
+    }
+    const bool whole = true;
     proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
-    proto_item_set_text(ti, "DIMSE %s%s", message_summary(c, m), whole ? "" : " (command; data set follows)");
+    proto_item_set_text(ti, "DIMSE %s", message_summary(c, m, whole));
     proto_tree *t = proto_item_add_subtree(ti, ett_dimse);
     proto_tree *ft = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_fragments, NULL,
                                                    "%u fragment%s in %u frame%s", m.command_fragments + m.data_fragments,
@@ -367,7 +378,7 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
         proto_item_set_generated(proto_tree_add_uint(ft, hf_dimse_fragment, c.tvb, 0, 0, m.frames[i]));
     proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
                                                    (unsigned)m.command_set.elements.size());
-    add_dataset(c, ct, m.command_set, true);
+    add_dataset(c, ct, m.command_set, true, &m.command);
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
         add_status(c, t, ti, m.command);
     for (dicom::Problem p : m.problems) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);
@@ -377,5 +388,5 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
     proto_tree *dt = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_dataset, NULL,
                                                    "Data Set (%u elements, %s)", (unsigned)m.data_set.elements.size(),
                                                    uid_label(c.pinfo, m.transfer_syntax));
-    add_dataset(c, dt, m.data_set, false);
+    add_dataset(c, dt, m.data_set, false, NULL);
 }

@@ -34,7 +34,53 @@ INNER
 }
 
 scp="storescp -aet PACS -od rx"
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu)
+
+# query_retrieve NAME: dcmqrscp archive (filled before the capture starts) plus a storescp
+# as C-MOVE destination; the capture holds C-FIND, C-MOVE (with its sub-association),
+# C-GET and a C-MOVE to an unknown destination (status 0xA801).
+query_retrieve() {
+  local name=$1
+  echo "== $name"
+  unshare -n bash -s "$out/$name.pcap" "$work" "$files" <<'INNER'
+set -u
+pcap=$1 work=$2 files=$3
+ip link set lo up; ip link set lo mtu 1500
+ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+db=$work/qrdb; mkdir -p $db/archive $work/rx; chmod -R 777 $db $work/rx
+cat > $work/qr.cfg <<CFG
+NetworkTCPPort = 11112
+MaxPDUSize = 16384
+MaxAssociations = 16
+UserName = nobody
+GroupName = nogroup
+HostTable BEGIN
+STORESCP = (STORESCP, 127.0.0.1, 11113)
+MODALITY = (MODALITY, 127.0.0.1, 11114)
+HostTable END
+VendorTable BEGIN
+VendorTable END
+AETable BEGIN
+ARCHIVE $db/archive RW (200, 1024mb) ANY
+AETable END
+CFG
+cd $work
+dcmqrscp -c $work/qr.cfg >$work/qr.log 2>&1 & qr=$!
+storescp -aet STORESCP -od $work/rx 11113 >$work/scp.log 2>&1 & scp=$!
+sleep 1
+storescu -aet LOADER -aec ARCHIVE 127.0.0.1 11112 $files/CT_small.dcm $files/MR_small.dcm >/dev/null 2>&1
+tcpdump -Z root -U -s 0 -i lo -w "$pcap" 'tcp port 11112 or tcp port 11113' 2>/dev/null & tcpd=$!
+sleep 1
+findscu -aet MODALITY -aec ARCHIVE -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID -k PatientName -k StudyDate 127.0.0.1 11112 >/dev/null 2>&1
+movescu -aet MODALITY -aec ARCHIVE -aem STORESCP -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.1.20040119072730.12322 127.0.0.1 11112 >/dev/null 2>&1
+getscu -aet MODALITY -aec ARCHIVE -S -od $work/rx -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.4.20040826185059.5457 127.0.0.1 11112 >/dev/null 2>&1
+movescu -aet MODALITY -aec ARCHIVE -aem NOWHERE -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.1.20040119072730.12322 127.0.0.1 11112 >/dev/null 2>&1
+sleep 1
+kill $tcpd; wait $tcpd 2>/dev/null
+kill $qr $scp 2>/dev/null; wait 2>/dev/null
+rm -rf $db $work/rx
+INNER
+}
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -61,6 +107,11 @@ for s in "${all[@]}"; do
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112" ;;
     oversized-pdu) run_capture oversized-pdu 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --oversized" ;;
+    transfer-syntaxes) run_capture transfer-syntaxes 11112 "storescp -aet PACS -od rx +xa 11112" \
+      "storescu -aet MODALITY -aec PACS -xi 127.0.0.1 11112 $files/CT_small.dcm;
+       storescu -aet MODALITY -aec PACS -xd 127.0.0.1 11112 $files/rtplan.dcm;
+       storescu -aet MODALITY -aec PACS -xx 127.0.0.1 11112 $files/JPEG-lossy.dcm" ;;
+    query-retrieve) query_retrieve query-retrieve ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done
