@@ -1,0 +1,199 @@
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+
+#include "dataset.hpp"
+#include "dictionary.hpp"
+#include "dimse.hpp"
+#include "message.hpp"
+#include "values.hpp"
+
+using namespace dicom;
+
+namespace {
+
+// The data set of a Part 10 file from python3-pydicom (bytes after the file meta group).
+ChunkedBytes part10_dataset(const std::string &name, std::vector<uint8_t> *raw = nullptr) {
+    std::ifstream in("/usr/lib/python3/dist-packages/pydicom/data/test_files/" + name, std::ios::binary);
+    std::vector<uint8_t> f((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_GT(f.size(), 144u) << name;
+    uint32_t group_length = f[140] | f[141] << 8 | f[142] << 16 | uint32_t(f[143]) << 24;
+    size_t start = 144 + group_length;
+    ChunkedBytes c;
+    // Feed it in uneven pieces, as PDVs would arrive.
+    for (size_t off = start; off < f.size(); off += 1000) c.append(&f[off], std::min<size_t>(1000, f.size() - off));
+    if (raw) raw->assign(f.begin() + long(start), f.end());
+    return c;
+}
+
+std::string text(const DataSet &ds, uint32_t tag) {
+    const Element *e = ds.find(tag);
+    if (!e) return "<absent>";
+    auto v = split_values(e->vr, ds.value(*e));
+    return v.empty() ? "" : std::string(v[0]);
+}
+
+bool has(const DataSet &ds, Problem p) {
+    return std::any_of(ds.findings.begin(), ds.findings.end(), [&](const DataSetFinding &f) { return f.what == p; });
+}
+
+} // namespace
+
+TEST(DataSet, ExplicitLittleEndianCt) {
+    ChunkedBytes c = part10_dataset("CT_small.dcm");
+    DataSet ds;
+    parse_dataset(c, syntax_for("1.2.840.10008.1.2.1"), ds);
+    EXPECT_TRUE(ds.findings.empty());
+    EXPECT_EQ(ds.parsed_to, ds.size);
+    EXPECT_EQ(text(ds, 0x00100010), "CompressedSamples^CT1");
+    EXPECT_EQ(text(ds, 0x00080060), "CT");
+    const Element *rows = ds.find(0x00280010);
+    ASSERT_NE(rows, nullptr);
+    auto n = decode_numbers(rows->vr, ds.value(*rows), false);
+    ASSERT_EQ(n.size(), 1u);
+    EXPECT_EQ(n[0].u, 128u);
+    const Element *pixels = ds.find(0x7FE00010);
+    ASSERT_NE(pixels, nullptr);
+    EXPECT_EQ(pixels->length, 32768u);
+    EXPECT_LE(pixels->value_len, 64u); // bulk data is not copied
+    // Pixel spacing: two decimal strings
+    auto spacing = split_values(vr_code('D', 'S'), ds.value(*ds.find(0x00280030)));
+    EXPECT_EQ(spacing.size(), 2u);
+}
+
+TEST(DataSet, BigEndianAndImplicitAgreeWithEachOther) {
+    ChunkedBytes be = part10_dataset("MR_small_bigendian.dcm");
+    ChunkedBytes im = part10_dataset("MR_small_implicit.dcm");
+    DataSet a, b;
+    parse_dataset(be, syntax_for("1.2.840.10008.1.2.2"), a);
+    parse_dataset(im, syntax_for("1.2.840.10008.1.2"), b);
+    EXPECT_TRUE(a.findings.empty());
+    EXPECT_TRUE(b.findings.empty());
+    EXPECT_EQ(text(a, 0x00100010), text(b, 0x00100010));
+    const Element *ra = a.find(0x00280010), *rb = b.find(0x00280010);
+    ASSERT_TRUE(ra && rb);
+    EXPECT_EQ(decode_numbers(ra->vr, a.value(*ra), true)[0].u, 64u);
+    EXPECT_EQ(decode_numbers(rb->vr, b.value(*rb), false)[0].u, 64u);
+}
+
+TEST(DataSet, DeflatedInflatesToTheSameElements) {
+    ChunkedBytes c = part10_dataset("image_dfl.dcm");
+    ChunkedBytes inflated;
+    ASSERT_TRUE(inflate_raw(c, inflated, 1u << 30));
+    DataSet ds;
+    parse_dataset(inflated, syntax_for("1.2.840.10008.1.2.1"), ds);
+    EXPECT_TRUE(ds.findings.empty());
+    EXPECT_NE(ds.find(0x7FE00010), nullptr);
+}
+
+TEST(DataSet, EncapsulatedPixelDataIsFragments) {
+    ChunkedBytes c = part10_dataset("JPEG-lossy.dcm");
+    DataSet ds;
+    parse_dataset(c, syntax_for("1.2.840.10008.1.2.4.51"), ds);
+    EXPECT_TRUE(ds.findings.empty());
+    size_t fragments = std::count_if(ds.elements.begin(), ds.elements.end(),
+                                     [](const Element &e) { return e.kind == ElementKind::Fragment; });
+    EXPECT_EQ(fragments, 2u); // basic offset table and one frame
+    EXPECT_EQ(ds.elements.back().kind, ElementKind::SequenceEnd);
+}
+
+TEST(DataSet, NestedSequencesWithUndefinedLengths) {
+    ChunkedBytes c = part10_dataset("nested_priv_SQ.dcm");
+    DataSet ds;
+    parse_dataset(c, syntax_for("1.2.840.10008.1.2"), ds);
+    // pydicom's test file has UN sequences of undefined length (PS3.5 6.2.2) and an odd
+    // length on purpose; the structure must still be walked to the end.
+    EXPECT_TRUE(has(ds, Problem::ElementOddLength));
+    EXPECT_FALSE(has(ds, Problem::SequenceNotClosed));
+    EXPECT_EQ(ds.parsed_to, ds.size);
+    uint8_t deepest = 0;
+    for (const Element &e : ds.elements) deepest = std::max(deepest, e.depth);
+    EXPECT_GE(deepest, 3);
+}
+
+TEST(DataSetBroken, EveryTruncationStopsCleanly) {
+    std::vector<uint8_t> raw;
+    part10_dataset("rtplan.dcm", &raw);
+    for (size_t n = 0; n < raw.size(); n += 7) {
+        ChunkedBytes c;
+        c.append(raw.data(), n);
+        DataSet ds;
+        parse_dataset(c, syntax_for("1.2.840.10008.1.2.1"), ds);
+        EXPECT_LE(ds.parsed_to, n);
+    }
+}
+
+TEST(DataSetBroken, LyingLengthsDepthAndUnknownVr) {
+    // (0010,0010) PN with length 0x7FFF but 4 bytes present.
+    const uint8_t lying[] = {0x10, 0x00, 0x10, 0x00, 'P', 'N', 0xFF, 0x7F, 'D', 'o', 'e', ' '};
+    ChunkedBytes a;
+    a.append(lying, sizeof lying);
+    DataSet da;
+    parse_dataset(a, syntax_for("1.2.840.10008.1.2.1"), da);
+    EXPECT_TRUE(has(da, Problem::ElementPastEnd));
+    ASSERT_EQ(da.elements.size(), 1u);
+    EXPECT_TRUE(da.elements[0].truncated);
+
+    const uint8_t bad_vr[] = {0x10, 0x00, 0x10, 0x00, 'Z', 'Z', 0x02, 0x00, 'A', 'B'};
+    ChunkedBytes b;
+    b.append(bad_vr, sizeof bad_vr);
+    DataSet db;
+    parse_dataset(b, syntax_for("1.2.840.10008.1.2.1"), db);
+    EXPECT_TRUE(has(db, Problem::VrUnknown));
+
+    // 100 nested undefined-length sequences, never closed.
+    std::vector<uint8_t> deep;
+    for (int i = 0; i < 100; ++i) {
+        const uint8_t sq[] = {0x08, 0x00, 0x15, 0x11, 'S', 'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF,
+                              0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF};
+        deep.insert(deep.end(), sq, sq + sizeof sq);
+    }
+    ChunkedBytes d;
+    d.append(deep.data(), deep.size());
+    DataSet dd;
+    parse_dataset(d, syntax_for("1.2.840.10008.1.2.1"), dd);
+    EXPECT_TRUE(has(dd, Problem::NestingTooDeep));
+}
+
+TEST(Values, CharsetsAndSplitting) {
+    EXPECT_EQ(charset_from("ISO_IR 100"), Charset::Latin1);
+    EXPECT_EQ(charset_from("ISO_IR 192"), Charset::Utf8);
+    EXPECT_EQ(charset_from(""), Charset::Default);
+    EXPECT_EQ(charset_from("\\ISO 2022 IR 87"), Charset::Other);
+    EXPECT_EQ(to_utf8("M\xfcller", Charset::Latin1), "M\xc3\xbcller");
+    EXPECT_EQ(to_utf8("M\xc3\xbcller", Charset::Utf8), "M\xc3\xbcller");
+    EXPECT_EQ(to_utf8("M\xfcller", Charset::Utf8), "M\xef\xbf\xbdller");
+    bool raw = false;
+    EXPECT_EQ(to_utf8("\x1b$B", Charset::Other, &raw), "?$B");
+    EXPECT_EQ(to_utf8("\xa4\xa2", Charset::Other, &raw), "\\xA4\\xA2");
+    EXPECT_TRUE(raw);
+    auto v = split_values(vr_code('C', 'S'), "ORIGINAL\\PRIMARY \\AXIAL ");
+    ASSERT_EQ(v.size(), 3u);
+    EXPECT_EQ(v[1], "PRIMARY");
+    EXPECT_EQ(split_values(vr_code('L', 'T'), "a\\b ").size(), 1u);
+    EXPECT_EQ(split_values(vr_code('U', 'I'), std::string_view("1.2\0", 4))[0], "1.2");
+}
+
+TEST(Dimse, StatusMeaningsDependOnTheService) {
+    EXPECT_EQ(status_category(0xFF00), StatusCategory::Pending);
+    EXPECT_EQ(status_category(0xB000), StatusCategory::Warning);
+    EXPECT_EQ(status_category(0xA801), StatusCategory::Failure);
+    EXPECT_EQ(status_category(0xC123), StatusCategory::Failure);
+    EXPECT_EQ(status_category(0xFE00), StatusCategory::Cancel);
+    EXPECT_STREQ(status_meaning(0xB000, kCStoreRsp), "Coercion of data elements");
+    EXPECT_STREQ(status_meaning(0xB000, kCMoveRsp), "Sub-operations complete - one or more failures or warnings");
+    EXPECT_STREQ(status_meaning(0xA7FE, kCStoreRsp), "Refused: out of resources");
+    EXPECT_STREQ(status_meaning(0xA801, kCMoveRsp), "Refused: move destination unknown");
+}
+
+TEST(Dictionary, LookupsIncludingRepeatingGroups) {
+    const DictEntry *e = find_tag(0x00100010);
+    ASSERT_NE(e, nullptr);
+    EXPECT_STREQ(e->keyword, "PatientName");
+    const DictEntry *overlay = find_tag(0x60023000); // (6002,3000) Overlay Data, group 60xx
+    ASSERT_NE(overlay, nullptr);
+    EXPECT_STREQ(overlay->keyword, "OverlayData");
+    EXPECT_EQ(find_tag(0x00091001), nullptr); // private
+}
