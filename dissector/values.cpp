@@ -89,8 +89,17 @@ std::string to_utf8(std::string_view text, Charset cs, bool *raw_shown) {
     bool raw = false;
     for (size_t i = 0; i < text.size();) {
         uint8_t c = uint8_t(text[i]);
+        static const char hex[] = "0123456789ABCDEF";
         if (c < 0x80) {
-            out += (c < 0x20 && c != '\t' && c != '\n' && c != '\r') ? '?' : char(c);
+            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') {
+                // Control characters (ISO 2022 escapes among them) are shown, not obeyed.
+                out += "\\x";
+                out += hex[c >> 4];
+                out += hex[c & 15];
+                raw = true;
+            } else {
+                out += char(c);
+            }
             ++i;
             continue;
         }
@@ -109,7 +118,6 @@ std::string to_utf8(std::string_view text, Charset cs, bool *raw_shown) {
             }
             break;
         case Charset::Other: {
-            static const char hex[] = "0123456789ABCDEF";
             out += "\\x";
             out += hex[c >> 4];
             out += hex[c & 15];

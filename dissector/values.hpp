@@ -23,7 +23,8 @@ Charset charset_from(std::string_view specific_character_set);
 std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw);
 
 // Text as valid UTF-8. Bytes the character set cannot explain become U+FFFD; with
-// Charset::Other every byte above 0x7F is shown as \xNN and `raw_shown` is set.
+// Charset::Other every byte above 0x7F, and in any set every control character (ISO 2022
+// escape sequences among them), is shown as \xNN and `raw_shown` is set.
 std::string to_utf8(std::string_view text, Charset cs, bool *raw_shown = nullptr);
 
 struct Number {

@@ -18,6 +18,7 @@ struct DicomPrefs {
     gboolean show_passcode = FALSE;
     guint max_pdu_cap = 16u * 1024 * 1024;
     gboolean mask_patient = FALSE;
+    gboolean export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
 };
 extern DicomPrefs dicom_prefs;
 

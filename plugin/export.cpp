@@ -83,8 +83,15 @@ tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_
             payload = (guint8 *)g_malloc(file.size());
             std::memcpy(payload, file.data(), file.size());
             payload_len = file.size();
+            /* C-STORE: the SOP instance UID. Others: their command, association and message. */
             const std::string &uid = m.command.sop_instance();
-            filename = g_strdup_printf("%s.dcm", uid.empty() ? "message" : uid.c_str());
+            if (m.command.field == dicom::kCStoreRq && !uid.empty())
+                filename = g_strdup_printf("%s.dcm", uid.c_str());
+            else
+                filename = g_strdup_printf("%s-frame%u-msg%u.dcm",
+                                           dicom::code_name(dicom::kCommandFields, m.command.field)
+                                               ? dicom::code_name(dicom::kCommandFields, m.command.field) : "DIMSE",
+                                           pinfo->num, m.index);
         }
         m.raw_data.clear(); /* handed over: do not hold every object for the whole capture */
         m.raw_fragments = 0;
@@ -126,6 +133,11 @@ void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *
 
 void dicom_export_message(const PduContext &c, dicom::Message &m) {
     if (!dicom_export_wanted() || !m.has_data || m.raw_fragments != m.data_fragments) return;
+    if (m.command.field != dicom::kCStoreRq && !dicom_prefs.export_all) {
+        m.raw_data.clear();
+        m.raw_fragments = 0;
+        return;
+    }
     auto *item = wmem_new(c.pinfo->pool, ExportItem);
     item->message = &m;
     item->host = address_to_str(c.pinfo->pool, &c.pinfo->src);

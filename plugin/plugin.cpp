@@ -34,6 +34,10 @@ static void proto_register_dicom_ul(void) {
         "person names, accession number, institution) in the tree, fields and Info column, "
         "so a screenshot can be shared.",
         &dicom_prefs.mask_patient);
+    prefs_register_bool_preference(m, "export_all", "Export every data set",
+        "Export Objects lists the data sets of C-STORE requests; with this on, also the data "
+        "sets (identifiers, attribute lists) of C-FIND, C-GET, C-MOVE and N-* messages.",
+        &dicom_prefs.export_all);
     prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
         "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
         "length cannot swallow the rest of the stream.",

@@ -221,7 +221,7 @@ const char *add_values(const Walk &w, proto_tree *t, const Element &e) {
     return e.length == dicom::kUndefinedLength ? "" : wmem_strdup_printf(pinfo->pool, "%u bytes", e.length);
 }
 
-void add_element(Walk &w, proto_tree **stack, const Element &e) {
+proto_item *add_element(Walk &w, proto_tree **stack, const Element &e) {
     packet_info *pinfo = w.c->pinfo;
     tvbuff_t *tvb = w.c->tvb;
     proto_tree *parent = stack[e.depth];
@@ -231,18 +231,16 @@ void add_element(Walk &w, proto_tree **stack, const Element &e) {
         proto_item *it = proto_tree_add_uint_format(parent, hf_tag, tvb, 0, 0, e.tag, "Item (%s)",
             e.length == dicom::kUndefinedLength ? "undefined length" : wmem_strdup_printf(pinfo->pool, "%u bytes", e.length));
         stack[e.depth + 1] = proto_item_add_subtree(it, ett_element);
-        return;
+        return it;
     }
     case ElementKind::ItemEnd:
     case ElementKind::SequenceEnd:
-        proto_tree_add_uint_format(parent, hf_tag, tvb, 0, 0, e.tag, "%s",
-                                   e.kind == ElementKind::ItemEnd ? "Item Delimitation Item" : "Sequence Delimitation Item");
-        return;
+        return proto_tree_add_uint_format(parent, hf_tag, tvb, 0, 0, e.tag, "%s",
+                                          e.kind == ElementKind::ItemEnd ? "Item Delimitation Item" : "Sequence Delimitation Item");
     case ElementKind::Fragment: /* the first item of encapsulated pixel data is the offset table */
-        proto_tree_add_uint_format(parent, hf_tag, tvb, 0, 0, e.tag, "%s: %u bytes at data set offset %" G_GUINT64_FORMAT,
-                                   (&e)[-1].kind == ElementKind::Sequence ? "Basic Offset Table" : "Fragment",
-                                   e.length, e.value_offset());
-        return;
+        return proto_tree_add_uint_format(parent, hf_tag, tvb, 0, 0, e.tag, "%s: %u bytes at data set offset %" G_GUINT64_FORMAT,
+                                          (&e)[-1].kind == ElementKind::Sequence ? "Basic Offset Table" : "Fragment",
+                                          e.length, e.value_offset());
     default:
         break;
     }
@@ -263,27 +261,36 @@ void add_element(Walk &w, proto_tree **stack, const Element &e) {
         proto_item_set_text(it, "(%04X,%04X) %s %s%s", group, elem, name, vr_text(pinfo, e.vr),
                             e.tag == 0x7FE00010 ? " (encapsulated: basic offset table, then one item per fragment)" : "");
         stack[e.depth + 1] = t;
-        return;
+        return it;
     }
     const char *shown = add_values(w, t, e);
     if ((group & 1) && elem >= 0x10 && elem <= 0xFF && w.n_creators < G_N_ELEMENTS(w.creators))
         w.creators[w.n_creators++] = Creator{e.depth, (uint16_t)group, (uint8_t)elem, shown};
     proto_item_set_text(it, "(%04X,%04X) %s %s [%u]: %s%s", group, elem, name, vr_text(pinfo, e.vr), e.length,
                         shown, e.truncated && dicom::vr_is_text(e.vr) ? " [...]" : "");
+    return it;
 }
 
 void add_dataset(const PduContext &c, proto_tree *t, const dicom::DataSet &ds, bool command,
                  const dicom::Command *cmd) {
     Walk w{&c, &ds, dicom::Charset::Default, ds.syntax.big_endian, command, cmd, {}, 0};
     proto_tree *stack[64] = {t};
-    for (const Element &e : ds.elements) {
+    /* Each element's tree item, so that a finding lands on the element it is about. */
+    proto_item **items = wmem_alloc0_array(c.pinfo->pool, proto_item *, ds.elements.size() + 1);
+    for (size_t i = 0; i < ds.elements.size(); ++i) {
+        const Element &e = ds.elements[i];
         if (e.depth >= 62 || !stack[e.depth]) continue;
         if (e.depth == 0 && e.tag == 0x00080005 && e.kind == ElementKind::Value)
             w.charset = dicom::charset_from(ds.value(e));
-        add_element(w, stack, e);
+        items[i] = add_element(w, stack, e);
     }
-    for (const dicom::DataSetFinding &f : ds.findings)
-        proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)f.what], c.tvb, 0, 0);
+    for (const dicom::DataSetFinding &f : ds.findings) {
+        proto_item *anchor = f.element < ds.elements.size() ? items[f.element] : NULL;
+        if (anchor)
+            expert_add_info(c.pinfo, anchor, &ei_problem[(int)f.what]);
+        else
+            proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)f.what], c.tvb, 0, 0);
+    }
     if (ds.parsed_to < ds.size)
         proto_tree_add_uint64_format(t, hf_dimse_data_set_size, c.tvb, 0, 0, ds.size - ds.parsed_to,
                                      "Not parsed: %" G_GUINT64_FORMAT " bytes from offset %" G_GUINT64_FORMAT,

@@ -80,7 +80,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -110,7 +110,15 @@ for s in "${all[@]}"; do
     transfer-syntaxes) run_capture transfer-syntaxes 11112 "storescp -aet PACS -od rx +xa 11112" \
       "storescu -aet MODALITY -aec PACS -xi 127.0.0.1 11112 $files/CT_small.dcm;
        storescu -aet MODALITY -aec PACS -xd 127.0.0.1 11112 $files/rtplan.dcm;
-       storescu -aet MODALITY -aec PACS -xx 127.0.0.1 11112 $files/JPEG-lossy.dcm" ;;
+       storescu -aet MODALITY -aec PACS -xx 127.0.0.1 11112 $files/JPEG-lossy.dcm;
+       storescu -aet MODALITY -aec PACS -xb 127.0.0.1 11112 $files/MR_small_bigendian.dcm" ;;
+    charsets) # the same objects with patient names in three character sets
+      cp $files/CT_small.dcm $work/utf8.dcm; cp $files/MR_small.dcm $work/latin1.dcm; cp $files/rtplan.dcm $work/iso2022.dcm
+      dcmodify -nb -m "(0008,0005)=ISO_IR 192" -m "(0010,0010)=$(printf 'M\xc3\xbcller^J\xc3\xb6rg')" $work/utf8.dcm
+      dcmodify -nb -i "(0008,0005)=ISO_IR 100" -m "(0010,0010)=$(printf 'M\xfcller^J\xf6rg')" $work/latin1.dcm
+      dcmodify -nb -i "(0008,0005)=\\ISO 2022 IR 87" -m "(0010,0010)=$(printf 'Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B')" $work/iso2022.dcm
+      run_capture charsets 11112 "$scp 11112" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $work/utf8.dcm $work/latin1.dcm $work/iso2022.dcm" ;;
     query-retrieve) query_retrieve query-retrieve ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac

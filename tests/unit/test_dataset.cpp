@@ -166,7 +166,9 @@ TEST(Values, CharsetsAndSplitting) {
     EXPECT_EQ(to_utf8("M\xc3\xbcller", Charset::Utf8), "M\xc3\xbcller");
     EXPECT_EQ(to_utf8("M\xfcller", Charset::Utf8), "M\xef\xbf\xbdller");
     bool raw = false;
-    EXPECT_EQ(to_utf8("\x1b$B", Charset::Other, &raw), "?$B");
+    EXPECT_EQ(to_utf8("\x1b$B", Charset::Other, &raw), "\\x1B$B");
+    EXPECT_TRUE(raw);
+    raw = false;
     EXPECT_EQ(to_utf8("\xa4\xa2", Charset::Other, &raw), "\\xA4\\xA2");
     EXPECT_TRUE(raw);
     auto v = split_values(vr_code('C', 'S'), "ORIGINAL\\PRIMARY \\AXIAL ");
