@@ -112,29 +112,52 @@ template <class F> static bool update_noexcept(F &&f) noexcept {
 static guint32 pdu_cap(void);
 
 /* Per frame, not per call: TCP calls the dissector twice for a segment that ends one
- * reassembled PDU and starts another, and both calls must share these counters. */
+ * reassembled PDU and starts another, and both calls must share these. The Info column is
+ * rebuilt from `entries` each time, so that a message whose command and data set complete
+ * in the same frame is listed once. */
+struct InfoEntry {
+    const void *message; /* the DIMSE message the entry describes, or NULL */
+    const char *text;
+};
+
 struct SegmentContext {
-    int pdus;      /* PDUs already shown in the Info column for this frame */
     int pdu_index; /* ordinal of the PDU being dissected within the frame */
+    unsigned n_entries, dropped;
+    InfoEntry entries[32];
 };
 
 static SegmentContext *frame_counters(packet_info *pinfo) {
     const guint32 key = 0xFFFFFFFFu;
     auto *seg = (SegmentContext *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, key);
     if (!seg) {
-        seg = wmem_new(pinfo->pool, SegmentContext);
-        seg->pdus = 0;
+        seg = wmem_new0(pinfo->pool, SegmentContext);
         seg->pdu_index = -1;
         p_add_proto_data(pinfo->pool, pinfo, proto_dicom_ul, key, seg);
     }
     return seg;
 }
 
-static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text) {
-    if (seg && seg->pdus++ > 0)
-        col_append_sep_str(pinfo->cinfo, COL_INFO, " | ", text);
-    else
+static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, const void *message = NULL) {
+    if (!seg) {
         col_add_str(pinfo->cinfo, COL_INFO, text);
+        return;
+    }
+    unsigned i = 0;
+    while (i < seg->n_entries && !(message && seg->entries[i].message == message)) ++i;
+    if (i < seg->n_entries)
+        seg->entries[i].text = text;
+    else if (seg->n_entries < G_N_ELEMENTS(seg->entries))
+        seg->entries[seg->n_entries++] = InfoEntry{message, text};
+    else
+        ++seg->dropped;
+    wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
+    for (unsigned k = 0; k < seg->n_entries; ++k) {
+        if (k) wmem_strbuf_append(b, " | ");
+        wmem_strbuf_append(b, seg->entries[k].text);
+    }
+    if (seg->dropped) wmem_strbuf_append_printf(b, " | (%u more PDUs)", seg->dropped);
+    col_clear_fence(pinfo->cinfo, COL_INFO);
+    col_add_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(b));
 }
 
 static void info_associate(const PduContext &c, const dicom::Associate &a, SegmentContext *seg) {
@@ -186,22 +209,16 @@ static void dissect_associate(const PduContext &c, dicom::ByteView view, Segment
  * PDU completes: "C-STORE-RQ id=1 CT Image Storage 1.2.3" */
 static void info_pdata(const PduContext &c, const dicom::PData &pd, const PdvLink *links,
                        SegmentContext *seg) {
-    wmem_strbuf_t *done = wmem_strbuf_new(c.pinfo->pool, "");
+    bool any = false;
     for (size_t i = 0; links && i < pd.pdvs.size(); ++i) {
         const PdvLink &l = links[i];
         if (!l.message || !(l.message_done || l.command_done)) continue;
-        bool completes_later = false; /* command and data set ending in the same PDU: say it once */
-        for (size_t k = i + 1; k < pd.pdvs.size() && !l.message_done; ++k)
-            completes_later |= links[k].message == l.message && links[k].message_done;
-        if (completes_later) continue;
-        if (wmem_strbuf_get_len(done)) wmem_strbuf_append(done, " | ");
-        wmem_strbuf_append(done, message_summary(c, *l.message, l.message_done));
-        if (!l.message_done) wmem_strbuf_append(done, " (data set follows)");
+        const char *text = message_summary(c, *l.message, l.message_done);
+        if (!l.message_done) text = wmem_strdup_printf(c.pinfo->pool, "%s (data set follows)", text);
+        set_info(c.pinfo, seg, text, l.message);
+        any = true;
     }
-    if (wmem_strbuf_get_len(done)) {
-        set_info(c.pinfo, seg, wmem_strbuf_get_str(done));
-        return;
-    }
+    if (any) return;
     wmem_strbuf_t *info = wmem_strbuf_new(c.pinfo->pool, "P-DATA");
     if (pd.pdvs.size() != 1) wmem_strbuf_append_printf(info, " %u PDVs", (unsigned)pd.pdvs.size());
     int last_ctx = -1;

@@ -347,8 +347,8 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
     if (!cmd.move_destination.empty()) wmem_strbuf_append_printf(b, " to %s", cmd.move_destination.c_str());
     if (complete && m.has_data) {
         if (const Element *level = m.data_set.find(0x00080052))
-            wmem_strbuf_append_printf(b, " level=%s", format_text(pinfo->pool, (const guchar *)m.data_set.value(*level).data(),
-                                                                   m.data_set.value(*level).size()));
+            wmem_strbuf_append_printf(b, " level=%s", g_strstrip(format_text(pinfo->pool, (const guchar *)m.data_set.value(*level).data(),
+                                                                              m.data_set.value(*level).size())));
     }
     return wmem_strbuf_get_str(b);
 }
