@@ -187,7 +187,20 @@ const char *add_values(const Walk &w, proto_tree *t, const Element &e) {
             if (wmem_strbuf_get_len(shown)) wmem_strbuf_append_c(shown, '\\');
             switch (n.kind) {
             case dicom::Number::Unsigned:
-                wmem_strbuf_append_printf(shown, "%" G_GUINT64_FORMAT, n.u);
+                if (w.command && e.tag == dicom::kTagCommandField) {
+                    const char *name = dicom::code_name(dicom::kCommandFields, uint32_t(n.u));
+                    wmem_strbuf_append_printf(shown, "0x%04X (%s)", unsigned(n.u), name ? name : "unknown");
+                } else if (w.command && e.tag == dicom::kTagStatus) {
+                    const char *meaning = w.cmd ? dicom::status_meaning(uint16_t(n.u), w.cmd->field) : NULL;
+                    wmem_strbuf_append_printf(shown, "0x%04X (%s)", unsigned(n.u), meaning ? meaning : "no meaning defined");
+                } else if (w.command && e.tag == dicom::kTagDataSetType) {
+                    wmem_strbuf_append_printf(shown, "0x%04X (%s)", unsigned(n.u), n.u == 0x0101 ? "no data set" : "data set follows");
+                } else if (w.command && e.tag == dicom::kTagPriority) {
+                    const char *name = dicom::code_name(dicom::kPriorities, uint32_t(n.u));
+                    wmem_strbuf_append_printf(shown, "%u (%s)", unsigned(n.u), name ? name : "unknown");
+                } else {
+                    wmem_strbuf_append_printf(shown, "%" G_GUINT64_FORMAT, n.u);
+                }
                 if (specific == hf_dimse_status && w.cmd) {
                     const char *meaning = dicom::status_meaning(uint16_t(n.u), w.cmd->field);
                     proto_tree_add_uint_format_value(t, specific, tvb, 0, 0, (guint32)n.u, "0x%04X %s", (unsigned)n.u,
@@ -306,7 +319,6 @@ void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const di
     const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
     dicom::StatusCategory cat = dicom::status_category(cmd.status);
     const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
-    proto_item_append_text(anchor, ": 0x%04X %s (%s)", cmd.status, meaning ? meaning : "unknown status", cat_name);
     proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_category, c.tvb, 0, 0, cat_name));
     if (cat == dicom::StatusCategory::Failure)
         expert_add_info_format(c.pinfo, anchor, &ei_status_failure, "%s status 0x%04X: %s%s%s", command_label(cmd),
@@ -335,9 +347,18 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
             const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
             wmem_strbuf_append_printf(b, " 0x%04X%s%s", cmd.status, meaning ? " " : "", meaning ? meaning : "");
         }
-        if (cmd.has_suboperations)
-            wmem_strbuf_append_printf(b, " (remaining %u, completed %u, failed %u, warning %u)", cmd.remaining,
-                                      cmd.completed, cmd.failed, cmd.warning);
+        if (cmd.has_suboperations) { /* only the counters the response carries */
+            const char *sep = " (";
+            const struct { bool has; const char *name; unsigned v; } counters[] = {
+                {cmd.has_remaining, "remaining", cmd.remaining}, {cmd.has_completed, "completed", cmd.completed},
+                {cmd.has_failed, "failed", cmd.failed}, {cmd.has_warning, "warning", cmd.warning}};
+            for (const auto &k : counters) {
+                if (!k.has) continue;
+                wmem_strbuf_append_printf(b, "%s%s %u", sep, k.name, k.v);
+                sep = ", ";
+            }
+            wmem_strbuf_append(b, ")");
+        }
         return wmem_strbuf_get_str(b);
     }
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
