@@ -15,9 +15,32 @@ typedef bool dicom_heur_result;
 typedef gboolean dicom_heur_result;
 #endif
 
+/* From 4.4 a plugin may say what kind it is (wsutil/plugins.h, not installed by 4.0). */
+#if DICOM_WS_AT_LEAST(4, 4)
+#include <wsutil/plugins.h>
+#define DICOM_HAS_PLUGIN_DESCRIBE 1
+#endif
+
+/* Boolean preferences are bool from 4.4 on, gboolean before. */
+#if DICOM_WS_AT_LEAST(4, 4)
+typedef bool dicom_pref_bool;
+#else
+typedef gboolean dicom_pref_bool;
+#endif
+
 /* tvb_get_guint8 became tvb_get_uint8 in 4.4 (the old name is deprecated there). */
 #if DICOM_WS_AT_LEAST(4, 4)
 #define dicom_tvb_u8 tvb_get_uint8
 #else
 #define dicom_tvb_u8 tvb_get_guint8
 #endif
+
+/* format_text() takes const guchar * in 4.0 and const char * from 4.2 on. */
+#include <epan/strutil.h>
+static inline char *dicom_format_text(wmem_allocator_t *scope, const char *s, size_t n) {
+#if DICOM_WS_AT_LEAST(4, 2)
+    return format_text(scope, s, n);
+#else
+    return format_text(scope, (const guchar *)s, n);
+#endif
+}

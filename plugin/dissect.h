@@ -7,6 +7,8 @@
 #include <epan/address.h>
 #include <epan/packet.h>
 
+#include "compat.h"
+
 #include "association.hpp"
 #include "associate.hpp"
 #include "control_pdus.hpp"
@@ -14,11 +16,11 @@
 #include "pdata.hpp"
 
 struct DicomPrefs {
-    gboolean desegment = TRUE;
-    gboolean show_passcode = FALSE;
+    dicom_pref_bool desegment = TRUE;
+    dicom_pref_bool show_passcode = FALSE;
     guint max_pdu_cap = 16u * 1024 * 1024;
-    gboolean mask_patient = FALSE;
-    gboolean export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
+    dicom_pref_bool mask_patient = FALSE;
+    dicom_pref_bool export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
 };
 extern DicomPrefs dicom_prefs;
 

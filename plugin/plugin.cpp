@@ -14,6 +14,9 @@
 extern "C" WS_DLL_PUBLIC_DEF const gchar plugin_version[] = PLUGIN_VERSION;
 extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_major = WIRESHARK_VERSION_MAJOR;
 extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MINOR;
+#ifdef DICOM_HAS_PLUGIN_DESCRIBE
+extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR; }
+#endif
 
 static void proto_register_dicom_ul(void) {
     /* The built-in dissector owns "DICOM"/"dicom"; ours has its own names (docs/README). */

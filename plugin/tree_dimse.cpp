@@ -3,7 +3,6 @@
 #include "dissect.h"
 
 #include <epan/expert.h>
-#include <epan/strutil.h>
 
 #include <string>
 #include <vector>
@@ -368,8 +367,8 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
     if (!cmd.move_destination.empty()) wmem_strbuf_append_printf(b, " to %s", cmd.move_destination.c_str());
     if (complete && m.has_data) {
         if (const Element *level = m.data_set.find(0x00080052))
-            wmem_strbuf_append_printf(b, " level=%s", g_strstrip(format_text(pinfo->pool, (const guchar *)m.data_set.value(*level).data(),
-                                                                              m.data_set.value(*level).size())));
+            wmem_strbuf_append_printf(b, " level=%s", g_strstrip(dicom_format_text(pinfo->pool, m.data_set.value(*level).data(),
+                                                                                    m.data_set.value(*level).size())));
     }
     return wmem_strbuf_get_str(b);
 }

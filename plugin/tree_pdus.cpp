@@ -3,7 +3,6 @@
 #include "dissect.h"
 
 #include <epan/expert.h>
-#include <epan/strutil.h>
 
 #include "fields.h"
 #include "pdu.hpp"
@@ -19,7 +18,7 @@ const char *span_text(const PduContext &c, Span s) {
 
 const char *uid_label(packet_info *pinfo, std::string_view uid) {
     const char *name = dicom::uid_name(uid);
-    return name ? name : format_text(pinfo->pool, (const guchar *)uid.data(), uid.size());
+    return name ? name : dicom_format_text(pinfo->pool, uid.data(), uid.size());
 }
 
 static proto_item *add_uid_value(const PduContext &c, proto_tree *t, int hf, Span s, const char *uid) {
