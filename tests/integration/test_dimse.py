@@ -97,6 +97,20 @@ class Store(unittest.TestCase):
         shutil.rmtree(out, ignore_errors=True)
 
 
+class MalformedDataSet(unittest.TestCase):
+    def test_expert_infos_and_the_rest_is_shown(self):
+        rows = fields("malformed-dataset.pcap", "dicom.dimse.command == 1 && dicom.dimse.data_set_size",
+                      "dicom.expert.element_odd_length", "dicom.expert.vr_unknown", "dicom.sop_instance_uid",
+                      "dicom.patient_name")
+        self.assertEqual(len(rows), 1)
+        self.assertEqual(set(rows[0][2].split(",")), {"2.25.1234567890123456789"})  # command and data set
+        self.assertEqual(rows[0][3], "Doe^J")
+        self.assertEqual(len(frames("malformed-dataset.pcap", "dicom.expert.element_odd_length")), 1)
+        self.assertEqual(len(frames("malformed-dataset.pcap", "dicom.expert.vr_unknown")), 1)
+        # storescp's answer to it
+        self.assertEqual(fields("malformed-dataset.pcap", "dicom.pdu.type == 7", "tcp.srcport"), [["11112"]])
+
+
 class Charsets(unittest.TestCase):
     def test_utf8_latin1_and_raw_iso2022(self):
         rows = fields("charsets.pcap", "dicom.patient_name", "dicom.charset", "dicom.patient_name",

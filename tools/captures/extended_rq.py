@@ -6,7 +6,10 @@ extended negotiation (0x57) or a JSON Web Token user identity (0x58 type 5), so 
 script sends them, built to PS3.8/PS3.7 Annex D, to a real dcmtk storescp; it then runs a
 C-ECHO and releases. With --oversized the C-ECHO-RQ command travels in a P-DATA-TF longer
 than the maximum the acceptor announced (padded with an Error Comment element), to record
-how a real acceptor reacts. Usage: extended_rq.py HOST PORT [--oversized]"""
+how a real acceptor reacts. With --malformed it sends, after the C-ECHO, a C-STORE-RQ whose
+data set (explicit VR little endian) has an odd-length value, an element with an unknown VR
+and nothing after it, to record the acceptor's C-STORE-RSP.
+Usage: extended_rq.py HOST PORT [--oversized | --malformed]"""
 import socket
 import struct
 import sys
@@ -47,9 +50,33 @@ def read_pdu(sock):
     return kind, body
 
 
+def explicit(group, elem, vr, value):  # explicit VR little endian, short form
+    return struct.pack("<HH", group, elem) + vr + struct.pack("<H", len(value)) + value
+
+
+def send_malformed_store(s, sop_class):
+    instance = "2.25.1234567890123456789"
+    data = (explicit(0x0008, 0x0016, b"UI", uid(sop_class)) + explicit(0x0008, 0x0018, b"UI", uid(instance))
+            + explicit(0x0010, 0x0010, b"PN", b"Doe^J")            # odd length
+            + explicit(0x0010, 0x0020, b"QQ", b"12"))              # no such VR
+    command = command_set([element(0, 2, uid(sop_class)), element(0, 0x100, struct.pack("<H", 0x0001)),
+                           element(0, 0x110, struct.pack("<H", 2)), element(0, 0x700, struct.pack("<H", 0)),
+                           element(0, 0x800, struct.pack("<H", 0x0000)), element(0, 0x1000, uid(instance))])
+    for flags, body in ((0x03, command), (0x02, data)):
+        pdv = struct.pack(">IBB", len(body) + 2, 3, flags) + body
+        s.sendall(struct.pack(">BBI", 4, 0, len(pdv)) + pdv)
+    kind, body = read_pdu(s)
+    if kind == 7:
+        print("acceptor aborted: source %d reason %d" % (body[2], body[3]))
+        return False
+    return True
+
+
 def main():
     host, port = sys.argv[1], int(sys.argv[2])
     oversized = "--oversized" in sys.argv
+    malformed = "--malformed" in sys.argv
+    secondary_capture = "1.2.840.10008.5.1.4.1.1.7"
     verification = "1.2.840.10008.1.1"
     jwt = b"eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSIsImlzcyI6ImRpY29tLXVsLXRlc3QifQ."
     user_info = b"".join([
@@ -64,6 +91,8 @@ def main():
     variable = (item(0x10, uid("1.2.840.10008.3.1.1.1"))
                 + item(0x20, bytes([1, 0, 0, 0]) + item(0x30, uid(verification))
                        + item(0x40, uid("1.2.840.10008.1.2")))
+                + item(0x20, bytes([3, 0, 0, 0]) + item(0x30, uid(secondary_capture))
+                       + item(0x40, uid("1.2.840.10008.1.2.1")))
                 + item(0x50, user_info))
     fixed = struct.pack(">HH", 1, 0) + b"PACS".ljust(16) + b"SCRIPTED_SCU".ljust(16) + bytes(32)
     rq = fixed + variable
@@ -82,6 +111,8 @@ def main():
         kind, body = read_pdu(s)
         if kind == 7:
             print("acceptor aborted: source %d reason %d" % (body[2], body[3]))
+            return
+        if malformed and not send_malformed_store(s, secondary_capture):
             return
         s.sendall(struct.pack(">BBI", 5, 0, 4) + bytes(4))
         kind, _ = read_pdu(s)
