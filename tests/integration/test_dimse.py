@@ -94,6 +94,11 @@ class Store(unittest.TestCase):
             sent = b"".join(bytes.fromhex(r[2].replace(":", "")) for r in rows)
             self.assertEqual(len(exported), size)
             self.assertTrue(sent.endswith(exported))
+        # storescu sent the big-endian file without re-encoding it: the export is that file's data set.
+        with open(os.path.join(out, names[2]), "rb") as f:
+            exported = dataset_of_part10(f.read())
+        with open(os.path.join(PYDICOM_FILES, "MR_small_bigendian.dcm"), "rb") as f:
+            self.assertEqual(exported, dataset_of_part10(f.read()))
         shutil.rmtree(out, ignore_errors=True)
 
 
