@@ -1,5 +1,11 @@
 #include "association.hpp"
 
+#include <algorithm>
+
+#include "codes.hpp"
+#include "control_pdus.hpp"
+#include "pdu.hpp"
+
 namespace dicom {
 
 NegotiatedContext &Association::context_slot(uint8_t id) {
@@ -43,6 +49,102 @@ size_t Association::accepted_count() const {
     size_t n = 0;
     for (const NegotiatedContext &c : contexts_) n += c.accepted();
     return n;
+}
+
+void Association::on_pdu(int from_req, uint8_t type, uint64_t bytes, double time) {
+    if (first_time == 0) first_time = time;
+    last_time = time;
+    DirectionStats &d = from_req == 0 ? from_acceptor : from_requestor;
+    d.bytes += bytes;
+    ++d.pdus;
+    switch (type) {
+    case kAssociateRq: if (rq_time == 0) rq_time = time; break;
+    case kAssociateAc: if (ac_time == 0) ac_time = time; break;
+    case kAssociateRj: if (rj_time == 0) rj_time = time; break;
+    case kReleaseRq: if (release_rq_time == 0) release_rq_time = time; break;
+    case kReleaseRp: if (release_rp_time == 0) release_rp_time = time; break;
+    case kAbort:
+        if (abort_time == 0) {
+            abort_time = time;
+            abort_by_requestor = from_req;
+        }
+        break;
+    case kPData:
+        if (first_pdata_time == 0) first_pdata_time = time;
+        last_pdata_time = time;
+        break;
+    }
+}
+
+void Association::on_message(Message &m) {
+    if (!m.command.valid) return;
+    const Command &c = m.command;
+    ++operations[c.field];
+    if (m.has_data) data_set_bytes += m.data_size;
+    if (c.field == kCStoreRq) ++stores;
+    if (is_response(c.field)) {
+        if (c.has_status) {
+            StatusCategory cat = status_category(c.status);
+            failures += cat == StatusCategory::Failure;
+            warnings += cat == StatusCategory::Warning;
+        }
+        auto it = outstanding_.find(c.message_id_rsp);
+        if (it == outstanding_.end() || (it->second->command.field | 0x8000) != c.field) return;
+        Message *rq = it->second;
+        m.request = rq;
+        ++rq->responses;
+        bool pending = c.has_status && status_category(c.status) == StatusCategory::Pending;
+        if (!pending) {
+            rq->final_response = &m;
+            outstanding_.erase(it);
+        }
+    } else if (c.field == kCCancelRq) {
+        auto it = outstanding_.find(c.message_id_rsp);
+        if (it != outstanding_.end()) {
+            m.request = it->second;
+            it->second->cancel = &m;
+        }
+    } else if (c.has_message_id) {
+        outstanding_[c.message_id] = &m; // a reused ID replaces the older, unanswered request
+    }
+}
+
+std::vector<Message *> Association::unanswered() const {
+    std::vector<Message *> v;
+    for (const auto &kv : outstanding_) v.push_back(kv.second);
+    std::sort(v.begin(), v.end(), [](const Message *a, const Message *b) { return a->index < b->index; });
+    return v;
+}
+
+double Association::setup_time() const {
+    double answer = ac_time ? ac_time : rj_time;
+    return rq_time && answer ? answer - rq_time : -1;
+}
+
+double Association::release_time() const {
+    return release_rq_time && release_rp_time ? release_rp_time - release_rq_time : -1;
+}
+
+std::string Association::how_it_ended() const {
+    if (rj_time) {
+        std::string s = "rejected: ";
+        const char *r = reject_reason_name(reject_source, reject_reason);
+        return s + (reject_result == 2 ? "transient, " : "permanent, ") + (r ? r : "unknown reason");
+    }
+    if (abort_time) {
+        std::string s = "aborted by ";
+        s += abort_by_requestor == 1 ? "the requestor" : abort_by_requestor == 0 ? "the acceptor" : "a peer";
+        s += abort_source == 2 ? " (service-provider: " : " (service-user";
+        if (abort_source == 2) {
+            const char *r = code_name(kAbortReasons, abort_reason);
+            s += r ? r : "unknown reason";
+        }
+        return s + ")";
+    }
+    if (release_rp_time) return "released";
+    if (release_rq_time) return "release requested, no A-RELEASE-RP in the capture";
+    if (rq_time && !ac_time) return "no answer to A-ASSOCIATE-RQ in the capture";
+    return "cut off in the capture (no release or abort)";
 }
 
 } // namespace dicom

@@ -4,10 +4,13 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "associate.hpp"
+#include "message.hpp"
 
 namespace dicom {
 
@@ -21,8 +24,38 @@ struct NegotiatedContext {
     bool accepted() const { return answered && result == kAcceptance; }
 };
 
+struct DirectionStats {
+    uint64_t bytes = 0; // PDU bytes, headers included
+    uint32_t pdus = 0;
+};
+
 class Association {
 public:
+    // Timing (seconds since the epoch) of the PDUs that shape the association; 0 = not seen.
+    double first_time = 0, last_time = 0, rq_time = 0, ac_time = 0, rj_time = 0;
+    double release_rq_time = 0, release_rp_time = 0, abort_time = 0;
+    double first_pdata_time = 0, last_pdata_time = 0;
+    DirectionStats from_requestor, from_acceptor;
+    uint64_t data_set_bytes = 0;        // DIMSE data sets, as sent
+    std::map<uint16_t, uint32_t> operations; // completed messages by command field
+    uint32_t failures = 0, warnings = 0, stores = 0;
+    uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
+    uint8_t abort_source = 0, abort_reason = 0;
+    int abort_by_requestor = -1;        // 1, 0, or -1 when unknown
+
+    // Every PDU, first pass, in order. `from_requestor` is -1 when unknown.
+    void on_pdu(int from_requestor, uint8_t pdu_type, uint64_t bytes, double time);
+    // A message completed: counts it and matches responses and C-CANCELs with their
+    // request by message ID (several may be outstanding: asynchronous operations).
+    void on_message(Message &m);
+    // Requests still waiting for their final response, oldest first.
+    std::vector<Message *> unanswered() const;
+    // "released", "aborted by the acceptor (service-user)", "rejected-permanent: ...",
+    // "cut off in the capture" ...
+    std::string how_it_ended() const;
+    double setup_time() const; // A-ASSOCIATE-RQ to AC or RJ; -1 when not seen
+    double release_time() const; // A-RELEASE-RQ to RP; -1 when not seen
+
     std::string calling_ae, called_ae;
     uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
     uint32_t release_rq_frame = 0, release_rp_frame = 0, abort_frame = 0;
@@ -42,6 +75,7 @@ private:
     NegotiatedContext &context_slot(uint8_t id);
     std::array<uint16_t, 256> slot_{}; // 1-based index into contexts_, 0 = none
     std::vector<NegotiatedContext> contexts_;
+    std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
 };
 
 } // namespace dicom

@@ -49,7 +49,7 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
 }
 
 PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value, size_t length,
-                                 uint32_t frame, std::string_view transfer_syntax, bool keep_data) {
+                                 uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data) {
     Pending &p = pending(id);
     PdvOutcome out;
     const bool last = flags & kPdvLast;
@@ -58,7 +58,10 @@ PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value
             p.message->problems.push_back(Problem::MessageInterrupted);
             p.message = nullptr;
         }
-        if (!p.message) start(p);
+        if (!p.message) {
+            start(p);
+            p.message->first_time = time;
+        }
         Message &m = *p.message;
         add_frame(m, frame);
         ++m.command_fragments;
@@ -71,15 +74,20 @@ PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value
         p.command.clear();
         p.command_done = true;
         m.command_frame = frame;
+        m.command_time = time;
         out.command_done = true;
         if (m.command.valid && m.command.has_data_set()) return out;
         m.complete_frame = frame;
+        m.complete_time = time;
         out.message_done = true;
         p.message = nullptr;
         return out;
     }
     if (!p.message || !p.command_done) {
-        if (!p.message) start(p);
+        if (!p.message) {
+            start(p);
+            p.message->first_time = time;
+        }
         p.message->problems.push_back(Problem::DataWithoutCommand);
         p.command_done = true;
     }
@@ -95,6 +103,7 @@ PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value
     if (!last) return out;
     finish_data(p, keep_data);
     m.complete_frame = frame;
+    m.complete_time = time;
     out.message_done = true;
     p.message = nullptr;
     return out;

@@ -31,6 +31,16 @@ struct Message {
     ChunkedBytes raw_data;       // the data set as sent, kept only when asked for
     uint32_t raw_fragments = 0;  // data fragments held in raw_data
     std::vector<Problem> problems;
+
+    // Timing (seconds since the epoch, from the capture): first fragment, command complete,
+    // message complete.
+    double first_time = 0, command_time = 0, complete_time = 0;
+    // Request/response matching (PS3.7 9.1.1.1: by message ID within the association).
+    Message *request = nullptr;         // for a response or a C-CANCEL: the request it answers
+    Message *final_response = nullptr;  // for a request: the response that ended it
+    Message *cancel = nullptr;          // for a request: the C-CANCEL-RQ that named it
+    uint32_t responses = 0;             // for a request: responses seen (pending ones included)
+    bool unanswered_reported = false;
 };
 
 struct PdvOutcome {
@@ -46,7 +56,7 @@ public:
     // One PDV, in arrival order. `transfer_syntax` is the context's negotiated one;
     // `keep_data` keeps the data set bytes in the message (for Export Objects).
     PdvOutcome add(uint8_t context_id, uint8_t flags, const uint8_t *value, size_t length,
-                   uint32_t frame, std::string_view transfer_syntax, bool keep_data);
+                   uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data);
     std::deque<Message> &messages() { return messages_; }
     const std::deque<Message> &messages() const { return messages_; }
 

@@ -44,3 +44,13 @@ static inline char *dicom_format_text(wmem_allocator_t *scope, const char *s, si
     return format_text(scope, (const guchar *)s, n);
 #endif
 }
+
+/* Conversation filter callbacks gain a user_data argument in 4.2, and the registration one
+ * more parameter for it. */
+#if DICOM_WS_AT_LEAST(4, 2)
+#define DICOM_CONV_FILTER_EXTRA_PARAM , void *
+#define DICOM_CONV_FILTER_EXTRA_ARG , NULL
+#else
+#define DICOM_CONV_FILTER_EXTRA_PARAM
+#define DICOM_CONV_FILTER_EXTRA_ARG
+#endif

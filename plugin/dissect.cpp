@@ -60,9 +60,12 @@ static AssocRecord *record_for(packet_info *pinfo, bool is_rq) {
     }
     if (is_rq && !rec->requestor_known) {
         copy_address_wmem(wmem_file_scope(), &rec->requestor_addr, &pinfo->src);
+        copy_address_wmem(wmem_file_scope(), &rec->acceptor_addr, &pinfo->dst);
         rec->requestor_port = pinfo->srcport;
+        rec->acceptor_port = pinfo->destport;
         rec->requestor_known = true;
     }
+    if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) rec->tcp_stream = tcpd->stream;
     p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0, rec);
     return rec;
 }
@@ -191,8 +194,10 @@ static void dissect_associate(const PduContext &c, dicom::ByteView view, Segment
     bool state_ok = true;
     if (!PINFO_FD_VISITED(c.pinfo)) {
         bool ok = update_noexcept([&] {
-            if (a->pdu_type == dicom::kAssociateRq)
+            if (a->pdu_type == dicom::kAssociateRq) {
                 c.rec->core.apply_rq(*a, c.pinfo->num);
+                c.rec->previous_same_aes = dicom_previous_association(c.rec);
+            }
             else
                 c.rec->core.apply_ac(*a, c.pinfo->num);
         });
@@ -255,8 +260,10 @@ static PdvLink *link_pdvs(const PduContext &c, const dicom::PData &pd, dicom::By
             const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
             std::string_view ts = nc ? std::string_view(nc->transfer_syntax) : std::string_view();
             dicom::PdvOutcome o = c.rec->messages.add(v.context_id, v.flags, view.data + v.value.off,
-                                                      v.value.len, c.pinfo->num, ts, keep);
+                                                      v.value.len, c.pinfo->num, nstime_to_sec(&c.pinfo->abs_ts),
+                                                      ts, keep);
             links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment};
+            if (o.message_done) dicom_message_completed(c, *o.message);
         }
     });
     if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
@@ -323,6 +330,14 @@ static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentCo
     }
     if (!PINFO_FD_VISITED(c.pinfo)) {
         dicom::Association &a = c.rec->core;
+        if (p->type == dicom::kAssociateRj) {
+            a.reject_result = p->result;
+            a.reject_source = p->source;
+            a.reject_reason = p->reason;
+        } else if (p->type == dicom::kAbort) {
+            a.abort_source = p->source;
+            a.abort_reason = p->reason;
+        }
         guint32 *slot = p->type == dicom::kAssociateRj ? &a.rj_frame
                       : p->type == dicom::kReleaseRq   ? &a.release_rq_frame
                       : p->type == dicom::kReleaseRp   ? &a.release_rp_frame
@@ -331,6 +346,7 @@ static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentCo
     }
     build_then_free(p, [&](const dicom::ControlPdu &pdu) {
         tree_control(c, pdu);
+        if (pdu.type == dicom::kReleaseRq || pdu.type == dicom::kAbort) tree_unanswered(c);
         info_control(c, pdu, seg);
     });
 }
@@ -366,6 +382,9 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
         return len;
     }
     PduContext c{tvb, pinfo, pt, ti, rec, direction(rec, pinfo)};
+    if (!PINFO_FD_VISITED(pinfo))
+        rec->core.on_pdu(c.from_requestor, type, len, nstime_to_sec(&pinfo->abs_ts));
+    tree_association(c, type);
     switch (type) {
     case dicom::kAssociateRq:
     case dicom::kAssociateAc: dissect_associate(c, view, seg); break;
@@ -407,6 +426,7 @@ static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, p
 void dicom_register_dissector(void) {
     dicom_handle = register_dissector("dicom_ul", dissect_dicom_tcp, proto_dicom_ul);
     dicom_register_export();
+    dicom_register_timing();
     register_cleanup_routine(records_cleanup);
 }
 

@@ -21,6 +21,7 @@ struct DicomPrefs {
     guint max_pdu_cap = 16u * 1024 * 1024;
     dicom_pref_bool mask_patient = FALSE;
     dicom_pref_bool export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
+    guint slow_response_ms = 2000;      /* expert info when a response takes longer */
 };
 extern DicomPrefs dicom_prefs;
 
@@ -29,10 +30,12 @@ extern DicomPrefs dicom_prefs;
 struct AssocRecord {
     dicom::Association core;
     guint32 number = 0;        /* 1, 2, ... in order of first sight */
-    address requestor_addr = ADDRESS_INIT_NONE;
-    guint32 requestor_port = 0;
+    address requestor_addr = ADDRESS_INIT_NONE, acceptor_addr = ADDRESS_INIT_NONE;
+    guint32 requestor_port = 0, acceptor_port = 0;
     bool requestor_known = false;
     dicom::MessageAssembler messages;
+    AssocRecord *previous_same_aes = nullptr; /* the last association between the same AEs */
+    guint32 tcp_stream = 0;
 };
 
 /* What the first pass learnt about one PDV, kept per frame for later passes. */
@@ -61,6 +64,14 @@ bool dicom_export_wanted(void);
 void dicom_export_message(const PduContext &c, dicom::Message &m);
 /* Later passes (the GUI's Export Objects re-reads the file): collect a data fragment again. */
 void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length);
+
+/* Timing, matching and statistics (timing.cpp). */
+void dicom_register_timing(void);
+void dicom_message_completed(const PduContext &c, dicom::Message &m); /* first pass */
+void tree_association(const PduContext &c, guint8 pdu_type);   /* assoc id and timing fields */
+void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m);
+void tree_unanswered(const PduContext &c);                       /* at A-RELEASE-RQ / A-ABORT */
+AssocRecord *dicom_previous_association(AssocRecord *rec);       /* first pass, after the RQ */
 
 /* Tree builders (tree_associate.cpp, tree_pdus.cpp). They call only epan functions and
  * must not create C++ objects with destructors (see docs/design.md). */

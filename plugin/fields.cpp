@@ -42,6 +42,8 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
 int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
+int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
+    hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1;
 int hf_key_patient_id = -1, hf_key_patient_name = -1, hf_key_study_uid = -1, hf_key_series_uid = -1,
     hf_key_sop_instance = -1, hf_key_modality = -1, hf_key_accession = -1, hf_key_study_date = -1,
     hf_key_study_description = -1, hf_key_series_description = -1, hf_key_query_level = -1,
@@ -56,7 +58,8 @@ expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_
              ei_context_rejected = EI_INIT, ei_no_context_accepted = EI_INIT,
              ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
              ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT, ei_status_failure = EI_INIT,
-             ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT;
+             ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT, ei_slow_response = EI_INIT,
+             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT;
 
 namespace {
 
@@ -275,6 +278,24 @@ void dicom_register_fields(void) {
         FIELD(hf_dimse_action_type, "Action Type ID", "dicom.dimse.action_type_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,1008)"),
         FIELD(hf_dimse_data_set_size, "Data Set Size", "dicom.dimse.data_set_size", FT_UINT64, BASE_DEC, NULL, 0,
               "Bytes of the data set as sent (before inflating a deflated one)"),
+        FIELD(hf_assoc_id, "Association", "dicom.assoc.id", FT_UINT32, BASE_DEC, NULL, 0,
+              "Number of the association in the capture (1, 2, ...), on every PDU"),
+        FIELD(hf_assoc_setup_time, "Association Set-up Time", "dicom.assoc.setup_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On the A-ASSOCIATE-AC or -RJ: time since the A-ASSOCIATE-RQ"),
+        FIELD(hf_assoc_release_time, "Association Release Time", "dicom.assoc.release_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On the A-RELEASE-RP: time since the A-RELEASE-RQ"),
+        FIELD(hf_assoc_duration, "Association Duration", "dicom.assoc.duration", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On the A-RELEASE-RP or A-ABORT: time since the A-ASSOCIATE-RQ"),
+        FIELD(hf_response_to, "Response to", "dicom.response_to", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0,
+              "On a response (or C-CANCEL): frame that completed the request it answers"),
+        FIELD(hf_response_in, "Response in", "dicom.response_in", FT_FRAMENUM, BASE_NONE, FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0,
+              "On a request: frame of its final (non-pending) response; known once that frame was dissected"),
+        FIELD(hf_response_time, "Response Time", "dicom.response_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "From the frame completing the request to the frame completing this response: the time spent waiting for the peer"),
+        FIELD(hf_send_time, "Request Send Time", "dicom.dimse.send_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "From the request's first fragment to its last: the time spent sending the data"),
+        FIELD(hf_move_request_in, "C-MOVE Request in", "dicom.dimse.move_request_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "On a C-STORE-RQ of a C-MOVE sub-association: the C-MOVE-RQ it serves (move originator AE and message ID)"),
         FIELD(hf_tag, "Tag", "dicom.tag", FT_UINT32, BASE_HEX, NULL, 0,
               "Tag of a command or data set element, group << 16 | element, e.g. 0x00100010"),
         FIELD(hf_tag_vr, "VR", "dicom.tag.vr", FT_STRING, BASE_NONE, NULL, 0, "Value representation of an element"),
@@ -346,6 +367,12 @@ void dicom_register_fields(void) {
                               "DIMSE response with a Failure status", EXPFILL}},
         {&ei_status_warning, {"dicom.expert.status_warning", PI_RESPONSE_CODE, PI_WARN,
                               "DIMSE response with a Warning status", EXPFILL}},
+        {&ei_slow_response, {"dicom.expert.slow_response", PI_SEQUENCE, PI_WARN,
+                             "Response slower than the 'Slow response' preference", EXPFILL}},
+        {&ei_unanswered, {"dicom.expert.unanswered", PI_SEQUENCE, PI_WARN,
+                          "Request without a final response when the association ends", EXPFILL}},
+        {&ei_one_per_object, {"dicom.expert.one_association_per_object", PI_SEQUENCE, PI_NOTE,
+                              "The sender opens a new association for every object", EXPFILL}},
         {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
                            "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };

@@ -41,6 +41,9 @@ static void proto_register_dicom_ul(void) {
         "Export Objects lists the data sets of C-STORE requests; with this on, also the data "
         "sets (identifiers, attribute lists) of C-FIND, C-GET, C-MOVE and N-* messages.",
         &dicom_prefs.export_all);
+    prefs_register_uint_preference(m, "slow_response_ms", "Slow response (ms)",
+        "Add an expert info to DIMSE responses that arrive later than this after their request.",
+        10, &dicom_prefs.slow_response_ms);
     prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
         "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
         "length cannot swallow the rest of the stream.",

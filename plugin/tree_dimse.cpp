@@ -406,6 +406,7 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
     proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
                                                    (unsigned)m.command_set.elements.size());
     add_dataset(c, ct, m.command_set, true, &m.command);
+    tree_message_timing(c, t, m);
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
         add_status(c, t, ti, m.command);
     for (dicom::Problem p : m.problems) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);

@@ -80,7 +80,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -120,6 +120,10 @@ for s in "${all[@]}"; do
       run_capture charsets 11112 "$scp 11112" \
       "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $work/utf8.dcm $work/latin1.dcm $work/iso2022.dcm" ;;
     query-retrieve) query_retrieve query-retrieve ;;
+    slow-receiver) run_capture slow-receiver 11112 "$scp --sleep-after 2 11112" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/CT_small.dcm $files/MR_small.dcm $files/rtplan.dcm" ;;
+    one-per-object) run_capture one-per-object 11112 "$scp 11112" \
+      "for f in CT_small MR_small rtplan; do storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/\$f.dcm; done" ;;
     malformed-dataset) run_capture malformed-dataset 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --malformed" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;

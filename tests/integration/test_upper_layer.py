@@ -11,7 +11,7 @@ from tshark_run import fields, frames, home, pcap, tshark  # noqa: E402
 CAPTURES = ["echo.pcap", "store-multi.pcap", "refused.pcap", "abort.pcap", "heuristic-port.pcap",
             "max-pdu-4096.pcap", "find-rejected.pcap", "user-identity.pcap", "negotiation.pcap",
             "extended-negotiation.pcap", "oversized-pdu.pcap", "transfer-syntaxes.pcap", "query-retrieve.pcap",
-            "charsets.pcap", "malformed-dataset.pcap"]
+            "charsets.pcap", "malformed-dataset.pcap", "slow-receiver.pcap", "one-per-object.pcap"]
 CT = "1.2.840.10008.5.1.4.1.1.2"
 
 

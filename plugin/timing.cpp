@@ -1,0 +1,385 @@
+/* "Why is this transfer slow?": association numbers and timing on the PDUs, request and
+ * response matching with response times, expert infos for slow or missing responses,
+ * C-MOVE sub-associations, and the statistics: -z dicom_ul,srt (Wireshark's service response
+ * time framework, also Statistics > Service Response Time in the GUI) and
+ * -z dicom_ul,assoc[,csv|,json] (one row per association). */
+#include "dissect.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <epan/conversation_filter.h>
+#include <epan/expert.h>
+#include <epan/proto_data.h>
+#include <epan/srt_table.h>
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+
+#include "fields.h"
+#include "pdu.hpp"
+
+static int dicom_tap = -1;
+
+/* What the tap carries: every PDU (for the association table) and, on responses, the
+ * request's time (for the SRT table). */
+struct DicomTapInfo {
+    AssocRecord *rec;
+    guint16 command;      /* request's command field when this PDU completes a final response */
+    nstime_t request_time;
+    bool is_response;
+};
+
+/* ---- cross-association indexes (first pass) -------------------------------------------- */
+
+static std::unordered_map<std::string, AssocRecord *> *g_last_by_aes;
+/* C-MOVE requests by "originator AE\0message ID", for their sub-associations' C-STOREs. */
+static std::unordered_map<std::string, dicom::Message *> *g_moves;
+static std::unordered_map<const dicom::Message *, guint32> *g_move_frames;
+
+static void timing_cleanup(void) {
+    delete g_last_by_aes;
+    delete g_moves;
+    delete g_move_frames;
+    g_last_by_aes = nullptr;
+    g_moves = nullptr;
+    g_move_frames = nullptr;
+}
+
+AssocRecord *dicom_previous_association(AssocRecord *rec) {
+    try {
+        if (!g_last_by_aes) g_last_by_aes = new std::unordered_map<std::string, AssocRecord *>();
+        std::string key = rec->core.calling_ae + '\0' + rec->core.called_ae;
+        AssocRecord *&slot = (*g_last_by_aes)[key];
+        AssocRecord *prev = slot != rec ? slot : nullptr;
+        slot = rec;
+        return prev;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+static std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std::to_string(id); }
+
+void dicom_message_completed(const PduContext &c, dicom::Message &m) {
+    /* runs inside update_noexcept: C++ exceptions are caught by the caller */
+    c.rec->core.on_message(m);
+    const dicom::Command &cmd = m.command;
+    if (!cmd.valid) return;
+    if (cmd.field == dicom::kCMoveRq && cmd.has_message_id) {
+        if (!g_moves) g_moves = new std::unordered_map<std::string, dicom::Message *>();
+        (*g_moves)[move_key(c.rec->core.calling_ae, cmd.message_id)] = &m;
+        if (!g_move_frames) g_move_frames = new std::unordered_map<const dicom::Message *, guint32>();
+        (*g_move_frames)[&m] = c.rec->number;
+    }
+}
+
+/* The C-MOVE-RQ (frame) that a sub-association's C-STORE-RQ serves, 0 if none is known. */
+static guint32 move_request_frame(const dicom::Message &m) {
+    const dicom::Command &cmd = m.command;
+    if (!g_moves || cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return 0;
+    try {
+        auto it = g_moves->find(move_key(cmd.move_originator_ae, cmd.move_originator_id));
+        if (it == g_moves->end()) return 0;
+        const dicom::Message *move = it->second;
+        /* within the C-MOVE's life: after the request, before its final response */
+        if (move->complete_time > m.first_time) return 0;
+        if (move->final_response && move->final_response->complete_time < m.first_time) return 0;
+        return move->complete_frame;
+    } catch (...) {
+        return 0;
+    }
+}
+
+/* ---- tree ------------------------------------------------------------------------------- */
+
+static void add_time(proto_tree *t, int hf, tvbuff_t *tvb, double seconds) {
+    nstime_t ns;
+    nstime_set_zero(&ns);
+    ns.secs = (time_t)seconds;
+    ns.nsecs = (int)((seconds - (double)ns.secs) * 1e9 + 0.5);
+    if (ns.nsecs >= 1000000000) {
+        ns.secs += 1;
+        ns.nsecs -= 1000000000;
+    }
+    proto_item_set_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &ns));
+}
+
+static void tap_pdu(const PduContext &c, const dicom::Message *final_response) {
+    if (!have_tap_listener(dicom_tap)) return;
+    auto *info = wmem_new0(c.pinfo->pool, DicomTapInfo);
+    info->rec = c.rec;
+    if (final_response && final_response->request) {
+        const dicom::Message *rq = final_response->request;
+        info->is_response = true;
+        info->command = rq->command.field;
+        nstime_t t;
+        t.secs = (time_t)rq->complete_time;
+        t.nsecs = (int)((rq->complete_time - (double)t.secs) * 1e9 + 0.5);
+        info->request_time = t;
+    }
+    tap_queue_packet(dicom_tap, c.pinfo, info);
+}
+
+void tree_association(const PduContext &c, guint8 pdu_type) {
+    const dicom::Association &a = c.rec->core;
+    proto_item_set_generated(proto_tree_add_uint(c.tree, hf_assoc_id, c.tvb, 0, 0, c.rec->number));
+    const double now = nstime_to_sec(&c.pinfo->abs_ts);
+    switch (pdu_type) {
+    case dicom::kAssociateAc:
+    case dicom::kAssociateRj:
+        if (a.rq_time) add_time(c.tree, hf_assoc_setup_time, c.tvb, now - a.rq_time);
+        break;
+    case dicom::kReleaseRp:
+        if (a.release_rq_time) add_time(c.tree, hf_assoc_release_time, c.tvb, now - a.release_rq_time);
+        /* fall through */
+    case dicom::kAbort:
+        if (a.rq_time) add_time(c.tree, hf_assoc_duration, c.tvb, now - a.rq_time);
+        break;
+    }
+    if (pdu_type != dicom::kPData) tap_pdu(c, nullptr);
+}
+
+void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m) {
+    const dicom::Command &cmd = m.command;
+    if (!cmd.valid) return;
+    if (m.request) {
+        const dicom::Message &rq = *m.request;
+        proto_item_set_generated(proto_tree_add_uint(t, hf_response_to, c.tvb, 0, 0, rq.complete_frame));
+        add_time(t, hf_response_time, c.tvb, m.complete_time - rq.complete_time);
+        double ms = (m.complete_time - rq.complete_time) * 1000.0;
+        if (cmd.field != dicom::kCCancelRq && ms > dicom_prefs.slow_response_ms)
+            expert_add_info_format(c.pinfo, t, &ei_slow_response,
+                                   "%s answered after %.3f s (preference: %u ms)",
+                                   dicom::code_name(dicom::kCommandFields, cmd.field), ms / 1000.0,
+                                   dicom_prefs.slow_response_ms);
+    }
+    if (!dicom::is_response(cmd.field)) {
+        if (m.final_response)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_response_in, c.tvb, 0, 0, m.final_response->complete_frame));
+        if (m.has_data || m.command_frame != m.complete_frame) /* time spent sending the request */
+            add_time(t, hf_send_time, c.tvb, m.complete_time - m.first_time);
+        if (cmd.field == dicom::kCStoreRq) {
+            if (guint32 move = move_request_frame(m))
+                proto_item_set_generated(proto_tree_add_uint(t, hf_move_request_in, c.tvb, 0, 0, move));
+        }
+    }
+    tap_pdu(c, dicom::is_response(cmd.field) && m.request && m.request->final_response == &m ? &m : nullptr);
+}
+
+void tree_unanswered(const PduContext &c) {
+    try {
+        for (dicom::Message *m : c.rec->core.unanswered()) {
+            if (m->complete_frame > c.pinfo->num) continue;
+            expert_add_info_format(c.pinfo, c.pdu_item, &ei_unanswered,
+                                   "%s id=%u (frame %u) has no final response before the association ends",
+                                   dicom::code_name(dicom::kCommandFields, m->command.field), m->command.message_id,
+                                   m->complete_frame);
+        }
+    } catch (...) {
+    }
+    /* One object per association: the same AEs just used a fresh association for one C-STORE. */
+    const dicom::Association &a = c.rec->core;
+    const AssocRecord *prev = c.rec->previous_same_aes;
+    if (a.stores == 1 && prev && prev->core.stores == 1 && a.operations.size() <= 2)
+        expert_add_info_format(c.pinfo, c.pdu_item, &ei_one_per_object,
+                               "%s opens one association per object (association %u and %u each carried one C-STORE)",
+                               a.calling_ae.c_str(), prev->number, c.rec->number);
+}
+
+/* ---- service response time: -z dicom_ul,srt ---------------------------------------------- */
+
+static const guint16 kSrtCommands[] = {dicom::kCEchoRq, dicom::kCStoreRq, dicom::kCFindRq, dicom::kCGetRq,
+                                       dicom::kCMoveRq, dicom::kNEventReportRq, dicom::kNGetRq, dicom::kNSetRq,
+                                       dicom::kNActionRq, dicom::kNCreateRq, dicom::kNDeleteRq};
+
+static void srt_init(struct register_srt *, GArray *srt_array) {
+    srt_stat_table *t = init_srt_table("DICOM", NULL, srt_array, G_N_ELEMENTS(kSrtCommands), "Command",
+                                       NULL, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(kSrtCommands); ++i)
+        init_srt_table_row(t, (int)i, dicom::code_name(dicom::kCommandFields, kSrtCommands[i]));
+}
+
+static tap_packet_status srt_packet(void *pss, packet_info *pinfo, epan_dissect_t *, const void *prv, tap_flags_t) {
+    auto *info = (const DicomTapInfo *)prv;
+    if (!info->is_response) return TAP_PACKET_DONT_REDRAW;
+    srt_data_t *data = (srt_data_t *)pss;
+    srt_stat_table *t = g_array_index(data->srt_array, srt_stat_table *, 0);
+    for (guint i = 0; i < G_N_ELEMENTS(kSrtCommands); ++i)
+        if (kSrtCommands[i] == info->command) {
+            add_srt_table_data(t, (int)i, &info->request_time, pinfo);
+            return TAP_PACKET_REDRAW;
+        }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+/* ---- association table: -z dicom_ul,assoc[,csv|,json] ------------------------------------ */
+
+struct AssocStats {
+    enum Format { Text, Csv, Json } format;
+    std::vector<AssocRecord *> records;
+    std::unordered_map<AssocRecord *, bool> seen;
+};
+
+static tap_packet_status assoc_packet(void *tapdata, packet_info *, epan_dissect_t *, const void *prv, tap_flags_t) {
+    auto *st = (AssocStats *)tapdata;
+    auto *info = (const DicomTapInfo *)prv;
+    try {
+        if (!st->seen[info->rec]) {
+            st->seen[info->rec] = true;
+            st->records.push_back(info->rec);
+        }
+    } catch (...) {
+    }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+static std::string endpoint(const address *a, guint32 port) {
+    char *s = address_to_str(NULL, a);
+    std::string out = std::string(s ? s : "?") + ":" + std::to_string(port);
+    wmem_free(NULL, s);
+    return out;
+}
+
+static std::string operations_text(const dicom::Association &a) {
+    std::string s;
+    for (const auto &kv : a.operations) {
+        if (dicom::is_response(kv.first)) continue;
+        const char *n = dicom::code_name(dicom::kCommandFields, kv.first);
+        if (!s.empty()) s += ' ';
+        s += std::string(n ? n : "?") + "x" + std::to_string(kv.second);
+    }
+    return s;
+}
+
+static std::string json_escape(const std::string &in) {
+    std::string o;
+    for (char ch : in) {
+        if (ch == '"' || ch == '\\') o += '\\';
+        if ((unsigned char)ch < 0x20) {
+            char buf[8];
+            snprintf(buf, sizeof buf, "\\u%04x", ch);
+            o += buf;
+            continue;
+        }
+        o += ch;
+    }
+    return o;
+}
+
+static void assoc_draw(void *tapdata) {
+    auto *st = (AssocStats *)tapdata;
+    try {
+        std::sort(st->records.begin(), st->records.end(),
+                  [](const AssocRecord *a, const AssocRecord *b) { return a->number < b->number; });
+        static const char *cols[] = {"assoc", "client", "server", "calling_ae", "called_ae", "start_epoch",
+                                     "setup_ms", "release_ms", "duration_s", "bytes_to_server", "bytes_to_client",
+                                     "pdus_to_server", "pdus_to_client", "operations", "failures", "warnings",
+                                     "objects_stored", "data_set_bytes", "throughput_MBps", "end"};
+        if (st->format == AssocStats::Csv) {
+            for (size_t i = 0; i < G_N_ELEMENTS(cols); ++i) printf("%s%s", i ? "," : "", cols[i]);
+            printf("\n");
+        } else if (st->format == AssocStats::Json) {
+            printf("[\n");
+        } else {
+            printf("\n===================================================================\n");
+            printf("DICOM associations\n");
+        }
+        for (size_t r = 0; r < st->records.size(); ++r) {
+            const AssocRecord &rec = *st->records[r];
+            const dicom::Association &a = rec.core;
+            double setup = a.setup_time(), release = a.release_time();
+            double end = a.release_rp_time ? a.release_rp_time : a.abort_time ? a.abort_time : a.last_time;
+            double start = a.rq_time ? a.rq_time : a.first_time;
+            double pdata = a.last_pdata_time - a.first_pdata_time;
+            double mbps = pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0;
+            std::string client = rec.requestor_known ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
+            std::string server = rec.requestor_known ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
+            char num[16][64];
+            snprintf(num[0], 64, "%.6f", start);
+            snprintf(num[1], 64, "%.3f", setup * 1000);
+            snprintf(num[2], 64, "%.3f", release * 1000);
+            snprintf(num[3], 64, "%.6f", end - start);
+            snprintf(num[4], 64, "%.3f", mbps);
+            std::string setup_s = setup >= 0 ? num[1] : "", release_s = release >= 0 ? num[2] : "";
+            std::string ops = operations_text(a), how = a.how_it_ended();
+            if (st->format == AssocStats::Csv) {
+                printf("%u,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s,%llu,%llu,%u,%u,\"%s\",%u,%u,%u,%llu,%s,\"%s\"\n", rec.number,
+                       client.c_str(), server.c_str(), a.calling_ae.c_str(), a.called_ae.c_str(), num[0],
+                       setup_s.c_str(), release_s.c_str(), num[3], (unsigned long long)a.from_requestor.bytes,
+                       (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
+                       ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
+                       how.c_str());
+            } else if (st->format == AssocStats::Json) {
+                printf("  {\"assoc\": %u, \"client\": \"%s\", \"server\": \"%s\", \"calling_ae\": \"%s\", "
+                       "\"called_ae\": \"%s\", \"start_epoch\": %s, \"setup_ms\": %s, \"release_ms\": %s, "
+                       "\"duration_s\": %s, \"bytes_to_server\": %llu, \"bytes_to_client\": %llu, "
+                       "\"pdus_to_server\": %u, \"pdus_to_client\": %u, \"operations\": \"%s\", \"failures\": %u, "
+                       "\"warnings\": %u, \"objects_stored\": %u, \"data_set_bytes\": %llu, "
+                       "\"throughput_MBps\": %s, \"end\": \"%s\"}%s\n",
+                       rec.number, client.c_str(), server.c_str(), json_escape(a.calling_ae).c_str(),
+                       json_escape(a.called_ae).c_str(), num[0], setup >= 0 ? num[1] : "null",
+                       release >= 0 ? num[2] : "null", num[3], (unsigned long long)a.from_requestor.bytes,
+                       (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
+                       ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
+                       json_escape(how).c_str(), r + 1 < st->records.size() ? "," : "");
+            } else {
+                printf("\nAssociation %u: %s -> %s  %s -> %s\n", rec.number, client.c_str(), server.c_str(),
+                       a.calling_ae.c_str(), a.called_ae.c_str());
+                printf("  Start %s  Set-up %s ms  Release %s ms  Duration %s s\n", num[0],
+                       setup >= 0 ? num[1] : "-", release >= 0 ? num[2] : "-", num[3]);
+                printf("  To server %llu bytes in %u PDUs; to client %llu bytes in %u PDUs\n",
+                       (unsigned long long)a.from_requestor.bytes, a.from_requestor.pdus,
+                       (unsigned long long)a.from_acceptor.bytes, a.from_acceptor.pdus);
+                printf("  Operations %s  Failures %u  Warnings %u  Objects stored %u\n",
+                       ops.empty() ? "-" : ops.c_str(), a.failures, a.warnings, a.stores);
+                printf("  Data sets %llu bytes, %s MB/s  Ended: %s\n", (unsigned long long)a.data_set_bytes, num[4],
+                       how.c_str());
+            }
+        }
+        if (st->format == AssocStats::Json) printf("]\n");
+        else if (st->format == AssocStats::Text)
+            printf("===================================================================\n");
+    } catch (...) {
+    }
+}
+
+static void assoc_finish(void *tapdata) { delete (AssocStats *)tapdata; }
+
+static void assoc_init(const char *opt_arg, void *) {
+    auto *st = new AssocStats();
+    st->format = AssocStats::Text;
+    if (opt_arg && g_str_has_suffix(opt_arg, ",csv")) st->format = AssocStats::Csv;
+    if (opt_arg && g_str_has_suffix(opt_arg, ",json")) st->format = AssocStats::Json;
+    GString *err = register_tap_listener("dicom_ul", st, NULL, TL_REQUIRES_NOTHING, NULL, assoc_packet,
+                                         assoc_draw, assoc_finish);
+    if (err) {
+        fprintf(stderr, "dicom_ul,assoc: %s\n", err->str);
+        g_string_free(err, TRUE);
+        delete st;
+    }
+}
+
+static stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations", "dicom_ul,assoc", assoc_init, 0, NULL};
+
+/* ---- conversation filter ------------------------------------------------------------------ */
+
+static gboolean conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+    return p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0) != NULL;
+}
+
+static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+    auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    return rec ? g_strdup_printf("tcp.stream eq %u", rec->tcp_stream) : NULL;
+}
+
+void dicom_register_timing(void) {
+    dicom_tap = register_tap("dicom_ul");
+    register_srt_table(proto_dicom_ul, NULL, 1, srt_packet, srt_init, NULL);
+    register_stat_tap_ui(&assoc_ui, NULL);
+    register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
+    register_cleanup_routine(timing_cleanup);
+}
