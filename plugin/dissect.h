@@ -2,6 +2,7 @@
  * per-PDU context the tree builders receive. */
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include <epan/address.h>
@@ -64,6 +65,26 @@ bool dicom_export_wanted(void);
 void dicom_export_message(const PduContext &c, dicom::Message &m);
 /* Later passes (the GUI's Export Objects re-reads the file): collect a data fragment again. */
 void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length);
+
+/* One association as the statistics show it (timing.cpp); shared by the tshark table and
+ * the GUI table (assoc_table.cpp). */
+struct AssocSummary {
+    guint32 number = 0;
+    std::string client, server, calling, called, operations, end;
+    double start = 0, setup_ms = -1, release_ms = -1, duration = 0, mbps = 0;
+    guint64 bytes_to_server = 0, bytes_to_client = 0, data_set_bytes = 0;
+    guint32 pdus_to_server = 0, pdus_to_client = 0, failures = 0, warnings = 0, stored = 0;
+};
+AssocSummary dicom_summarize(const AssocRecord &rec); /* may throw std::bad_alloc */
+
+/* What the "dicom_ul" tap carries: every PDU (for the association tables) and, on final
+ * responses, the request's time (for the service response time table). */
+struct DicomTapInfo {
+    AssocRecord *rec;
+    guint16 command; /* the request's command field when this PDU completes a final response */
+    nstime_t request_time;
+    bool is_response;
+};
 
 /* Timing, matching and statistics (timing.cpp). */
 void dicom_register_timing(void);

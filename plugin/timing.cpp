@@ -24,14 +24,6 @@
 
 static int dicom_tap = -1;
 
-/* What the tap carries: every PDU (for the association table) and, on responses, the
- * request's time (for the SRT table). */
-struct DicomTapInfo {
-    AssocRecord *rec;
-    guint16 command;      /* request's command field when this PDU completes a final response */
-    nstime_t request_time;
-    bool is_response;
-};
 
 /* ---- cross-association indexes (first pass) -------------------------------------------- */
 
@@ -270,6 +262,34 @@ static std::string json_escape(const std::string &in) {
     return o;
 }
 
+AssocSummary dicom_summarize(const AssocRecord &rec) {
+    const dicom::Association &a = rec.core;
+    AssocSummary out;
+    out.number = rec.number;
+    out.client = rec.requestor_known ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
+    out.server = rec.requestor_known ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
+    out.calling = a.calling_ae;
+    out.called = a.called_ae;
+    out.start = a.rq_time ? a.rq_time : a.first_time;
+    out.setup_ms = a.setup_time() >= 0 ? a.setup_time() * 1000 : -1;
+    out.release_ms = a.release_time() >= 0 ? a.release_time() * 1000 : -1;
+    double end = a.release_rp_time ? a.release_rp_time : a.abort_time ? a.abort_time : a.last_time;
+    out.duration = end - out.start;
+    out.bytes_to_server = a.from_requestor.bytes;
+    out.bytes_to_client = a.from_acceptor.bytes;
+    out.pdus_to_server = a.from_requestor.pdus;
+    out.pdus_to_client = a.from_acceptor.pdus;
+    out.operations = operations_text(a);
+    out.failures = a.failures;
+    out.warnings = a.warnings;
+    out.stored = a.stores;
+    out.data_set_bytes = a.data_set_bytes;
+    double pdata = a.last_pdata_time - a.first_pdata_time;
+    out.mbps = pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0;
+    out.end = a.how_it_ended();
+    return out;
+}
+
 static void assoc_draw(void *tapdata) {
     auto *st = (AssocStats *)tapdata;
     try {
@@ -291,21 +311,16 @@ static void assoc_draw(void *tapdata) {
         for (size_t r = 0; r < st->records.size(); ++r) {
             const AssocRecord &rec = *st->records[r];
             const dicom::Association &a = rec.core;
-            double setup = a.setup_time(), release = a.release_time();
-            double end = a.release_rp_time ? a.release_rp_time : a.abort_time ? a.abort_time : a.last_time;
-            double start = a.rq_time ? a.rq_time : a.first_time;
-            double pdata = a.last_pdata_time - a.first_pdata_time;
-            double mbps = pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0;
-            std::string client = rec.requestor_known ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
-            std::string server = rec.requestor_known ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
+            const AssocSummary sum = dicom_summarize(rec);
+            const double setup = sum.setup_ms / 1000, release = sum.release_ms / 1000;
+            const std::string &client = sum.client, &server = sum.server, &ops = sum.operations, &how = sum.end;
             char num[16][64];
-            snprintf(num[0], 64, "%.6f", start);
-            snprintf(num[1], 64, "%.3f", setup * 1000);
-            snprintf(num[2], 64, "%.3f", release * 1000);
-            snprintf(num[3], 64, "%.6f", end - start);
-            snprintf(num[4], 64, "%.3f", mbps);
+            snprintf(num[0], 64, "%.6f", sum.start);
+            snprintf(num[1], 64, "%.3f", sum.setup_ms);
+            snprintf(num[2], 64, "%.3f", sum.release_ms);
+            snprintf(num[3], 64, "%.6f", sum.duration);
+            snprintf(num[4], 64, "%.3f", sum.mbps);
             std::string setup_s = setup >= 0 ? num[1] : "", release_s = release >= 0 ? num[2] : "";
-            std::string ops = operations_text(a), how = a.how_it_ended();
             if (st->format == AssocStats::Csv) {
                 printf("%u,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s,%llu,%llu,%u,%u,\"%s\",%u,%u,%u,%llu,%s,\"%s\"\n", rec.number,
                        client.c_str(), server.c_str(), a.calling_ae.c_str(), a.called_ae.c_str(), num[0],
@@ -376,7 +391,10 @@ static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
     return rec ? g_strdup_printf("tcp.stream eq %u", rec->tcp_stream) : NULL;
 }
 
+void dicom_register_assoc_table(void);
+
 void dicom_register_timing(void) {
+    dicom_register_assoc_table();
     dicom_tap = register_tap("dicom_ul");
     register_srt_table(proto_dicom_ul, NULL, 1, srt_packet, srt_init, NULL);
     register_stat_tap_ui(&assoc_ui, NULL);
