@@ -47,6 +47,11 @@ static inline char *dicom_format_text(wmem_allocator_t *scope, const char *s, si
 
 /* Conversation filter callbacks gain a user_data argument in 4.2, and the registration one
  * more parameter for it. */
+#if DICOM_WS_AT_LEAST(4, 4)
+typedef bool dicom_filter_valid_result; /* is_filter_valid_func returns bool from 4.4 */
+#else
+typedef gboolean dicom_filter_valid_result;
+#endif
 #if DICOM_WS_AT_LEAST(4, 2)
 #define DICOM_CONV_FILTER_EXTRA_PARAM , void *
 #define DICOM_CONV_FILTER_EXTRA_ARG , NULL

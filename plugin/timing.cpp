@@ -382,7 +382,7 @@ static stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations"
 
 /* ---- conversation filter ------------------------------------------------------------------ */
 
-static gboolean conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
     return p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0) != NULL;
 }
 
