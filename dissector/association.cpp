@@ -96,11 +96,13 @@ void Association::on_message(Message &m) {
         bool pending = c.has_status && status_category(c.status) == StatusCategory::Pending;
         if (!pending) {
             rq->final_response = &m;
+            answered_[c.message_id_rsp] = rq;
             outstanding_.erase(it);
         }
     } else if (c.field == kCCancelRq) {
         auto it = outstanding_.find(c.message_id_rsp);
-        if (it != outstanding_.end()) {
+        if (it == outstanding_.end()) it = answered_.find(c.message_id_rsp); // arrived too late
+        if (it != outstanding_.end() && it != answered_.end()) {
             m.request = it->second;
             it->second->cancel = &m;
         }

@@ -76,6 +76,7 @@ private:
     std::array<uint16_t, 256> slot_{}; // 1-based index into contexts_, 0 = none
     std::vector<NegotiatedContext> contexts_;
     std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
+    std::unordered_map<uint16_t, Message *> answered_;    // last answered request by ID (late C-CANCELs)
 };
 
 } // namespace dicom

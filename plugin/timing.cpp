@@ -152,6 +152,8 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
     if (!dicom::is_response(cmd.field)) {
         if (m.final_response)
             proto_item_set_generated(proto_tree_add_uint(t, hf_response_in, c.tvb, 0, 0, m.final_response->complete_frame));
+        if (m.cancel)
+            proto_item_set_generated(proto_tree_add_uint(t, hf_cancel_in, c.tvb, 0, 0, m.cancel->complete_frame));
         if (m.has_data || m.command_frame != m.complete_frame) /* time spent sending the request */
             add_time(t, hf_send_time, c.tvb, m.complete_time - m.first_time);
         if (cmd.field == dicom::kCStoreRq) {

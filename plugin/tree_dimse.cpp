@@ -361,6 +361,12 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
         return wmem_strbuf_get_str(b);
     }
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
+    if (cmd.field == dicom::kCCancelRq) { /* names the request it cancels */
+        wmem_strbuf_append_printf(b, "C-CANCEL-RQ for id=%u", cmd.message_id_rsp);
+        if (m.request && m.request->final_response && m.request->final_response->complete_frame < m.complete_frame)
+            wmem_strbuf_append(b, " (after the final response)");
+        return wmem_strbuf_get_str(b);
+    }
     wmem_strbuf_append_printf(b, "%s id=%u", command_label(cmd), cmd.message_id);
     if (!cmd.sop_class().empty()) wmem_strbuf_append_printf(b, " %s", uid_label(pinfo, cmd.sop_class()));
     if (!cmd.sop_instance().empty()) wmem_strbuf_append_printf(b, " %s", cmd.sop_instance().c_str());

@@ -37,7 +37,8 @@ scp="storescp -aet PACS -od rx"
 
 # query_retrieve NAME: dcmqrscp archive (filled before the capture starts) plus a storescp
 # as C-MOVE destination; the capture holds C-FIND, C-MOVE (with its sub-association),
-# C-GET and a C-MOVE to an unknown destination (status 0xA801).
+# C-GET, a C-FIND cancelled after its first response (C-CANCEL-RQ), and a C-MOVE to an
+# unknown destination (status 0xA801).
 query_retrieve() {
   local name=$1
   echo "== $name"
@@ -73,6 +74,7 @@ sleep 1
 findscu -aet MODALITY -aec ARCHIVE -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID -k PatientName -k StudyDate 127.0.0.1 11112 >/dev/null 2>&1
 movescu -aet MODALITY -aec ARCHIVE -aem STORESCP -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.1.20040119072730.12322 127.0.0.1 11112 >/dev/null 2>&1
 getscu -aet MODALITY -aec ARCHIVE -S -od $work/rx -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.4.20040826185059.5457 127.0.0.1 11112 >/dev/null 2>&1
+findscu -aet MODALITY -aec ARCHIVE -S --cancel 1 -k QueryRetrieveLevel=STUDY -k StudyInstanceUID 127.0.0.1 11112 >/dev/null 2>&1
 movescu -aet MODALITY -aec ARCHIVE -aem NOWHERE -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=1.3.6.1.4.1.5962.1.2.1.20040119072730.12322 127.0.0.1 11112 >/dev/null 2>&1
 sleep 1
 kill $tcpd; wait $tcpd 2>/dev/null

@@ -155,7 +155,7 @@ class QueryRetrieve(unittest.TestCase):
         self.assertIn("Pending", ",".join(r[1] for r in rows))
         rq = fields("query-retrieve.pcap", "dicom.dimse.command == 0x0020 && dicom.query_level",
                     "dicom.query_level", "dicom.dimse.affected_sop_class_uid", "dicom.dimse.priority")
-        self.assertEqual(rq, [["STUDY", "1.2.840.10008.5.1.4.1.2.2.1", "0"]])
+        self.assertEqual(rq, [["STUDY", "1.2.840.10008.5.1.4.1.2.2.1", "0"]] * 2)  # the second one is cancelled
 
     def test_move_with_sub_association_and_failure(self):
         rows = fields("query-retrieve.pcap", "dicom.dimse.command == 0x0021 && dicom.dimse.data_set_size",

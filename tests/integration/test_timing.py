@@ -58,9 +58,22 @@ class Matching(unittest.TestCase):
         self.assertAlmostEqual(float(rq[1]), epoch(name, int(rq[0])) - epoch(name, first), places=6)
 
     def test_pending_responses_and_final(self):
-        rows = fields("query-retrieve.pcap", "dicom.dimse.command == 0x8020", "dicom.response_to")
+        rows = fields("query-retrieve.pcap", "dicom.assoc.id == 1 && dicom.dimse.command == 0x8020", "dicom.response_to")
         targets = set(",".join(r[0] for r in rows).split(","))
         self.assertEqual(len(targets), 1)  # every C-FIND-RSP, pending or final, answers one request
+        request = fields("query-retrieve.pcap", "dicom.assoc.id == 1 && dicom.dimse.command == 0x0020", "frame.number")
+        self.assertEqual(targets, {request[0][0]})
+
+    def test_cancel_links_to_the_find_it_names(self):
+        find = fields("query-retrieve.pcap", "dicom.assoc.id == 5 && dicom.dimse.command == 0x0020", "frame.number")
+        cancel = fields("query-retrieve.pcap", "dicom.dimse.command == 0x0fff", "frame.number", "dicom.response_to",
+                        "_ws.col.Info")
+        self.assertEqual(len(cancel), 1)
+        self.assertEqual(cancel[0][1], find[0][0])
+        # dcmqrscp had already sent every response when the C-CANCEL-RQ arrived
+        self.assertIn("C-CANCEL-RQ for id=1 (after the final response)", cancel[0][2])
+        self.assertEqual(fields("query-retrieve.pcap", "dicom.dimse.cancel_in", "dicom.dimse.cancel_in", extra=["-2"]),
+                         [[cancel[0][0]]])
 
     def test_move_sub_association_links_to_the_move(self):
         move = first_frame("query-retrieve.pcap", 'dicom.dimse.command == 0x0021 && dicom.dimse.move_destination == "STORESCP"')
@@ -108,7 +121,7 @@ class Statistics(unittest.TestCase):
         self.assertAlmostEqual(total, sum(times), places=5)
         qr = self.srt("query-retrieve.pcap")
         self.assertEqual(qr["C-MOVE-RQ"][0], 2)
-        self.assertEqual(qr["C-FIND-RQ"][0], 1)
+        self.assertEqual(qr["C-FIND-RQ"][0], 2)
         self.assertEqual(qr["C-STORE-RQ"][0], 2)
 
     def test_association_table_csv_and_json(self):
@@ -123,10 +136,10 @@ class Statistics(unittest.TestCase):
         self.assertAlmostEqual(float(rows[0]["start_epoch"]), epoch("one-per-object.pcap", rq), places=5)
 
         data = json.loads(tshark("-r", pcap("query-retrieve.pcap"), "-q", "-z", "dicom_ul,assoc,json"))
-        self.assertEqual(len(data), 5)
+        self.assertEqual(len(data), 6)
         self.assertEqual(data[2]["calling_ae"], "ARCHIVE")  # the C-MOVE sub-association
         self.assertEqual(data[2]["objects_stored"], 1)
-        self.assertEqual(data[4]["failures"], 1)            # C-MOVE to an unknown destination
+        self.assertEqual(data[5]["failures"], 1)            # C-MOVE to an unknown destination
         ac = first_frame("query-retrieve.pcap", "dicom.pdu.type == 2")
         rq = first_frame("query-retrieve.pcap", "dicom.pdu.type == 1")
         self.assertAlmostEqual(data[0]["setup_ms"], (epoch("query-retrieve.pcap", ac) - epoch("query-retrieve.pcap", rq)) * 1000, places=2)
