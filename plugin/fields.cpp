@@ -43,7 +43,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
 int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
-    hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1;
+    hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1, hf_move_sub_association = -1;
 int hf_key_patient_id = -1, hf_key_patient_name = -1, hf_key_study_uid = -1, hf_key_series_uid = -1,
     hf_key_sop_instance = -1, hf_key_modality = -1, hf_key_accession = -1, hf_key_study_date = -1,
     hf_key_study_description = -1, hf_key_series_description = -1, hf_key_query_level = -1,
@@ -296,6 +296,8 @@ void dicom_register_fields(void) {
               "From the request's first fragment to its last: the time spent sending the data"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
+        FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,
+              "On a C-MOVE response: the association(s) (dicom.assoc.id) whose C-STOREs served the C-MOVE"),
         FIELD(hf_move_request_in, "C-MOVE Request in", "dicom.dimse.move_request_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a C-STORE-RQ of a C-MOVE sub-association: the C-MOVE-RQ it serves (move originator AE and message ID)"),
         FIELD(hf_tag, "Tag", "dicom.tag", FT_UINT32, BASE_HEX, NULL, 0,

@@ -45,7 +45,7 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
 extern int hf_tag, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
 extern int hf_assoc_id, hf_assoc_setup_time, hf_assoc_release_time, hf_assoc_duration, hf_response_to,
-    hf_response_in, hf_response_time, hf_send_time, hf_move_request_in, hf_cancel_in;
+    hf_response_in, hf_response_time, hf_send_time, hf_move_request_in, hf_cancel_in, hf_move_sub_association;
 extern int hf_key_patient_id, hf_key_patient_name, hf_key_study_uid, hf_key_series_uid, hf_key_sop_instance,
     hf_key_modality, hf_key_accession, hf_key_study_date, hf_key_study_description, hf_key_series_description,
     hf_key_query_level, hf_key_charset;

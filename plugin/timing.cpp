@@ -31,11 +31,15 @@ static std::unordered_map<std::string, AssocRecord *> *g_last_by_aes;
 /* C-MOVE requests by "originator AE\0message ID", for their sub-associations' C-STOREs. */
 static std::unordered_map<std::string, dicom::Message *> *g_moves;
 static std::unordered_map<const dicom::Message *, guint32> *g_move_frames;
+/* For each C-MOVE-RQ: the associations that carried C-STOREs for it, in order. */
+static std::unordered_map<const dicom::Message *, std::vector<guint32>> *g_move_subs;
 
 static void timing_cleanup(void) {
     delete g_last_by_aes;
     delete g_moves;
     delete g_move_frames;
+    delete g_move_subs;
+    g_move_subs = nullptr;
     g_last_by_aes = nullptr;
     g_moves = nullptr;
     g_move_frames = nullptr;
@@ -54,6 +58,8 @@ AssocRecord *dicom_previous_association(AssocRecord *rec) {
     }
 }
 
+static const dicom::Message *move_request(const dicom::Message &m);
+
 static std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std::to_string(id); }
 
 void dicom_message_completed(const PduContext &c, dicom::Message &m) {
@@ -67,22 +73,49 @@ void dicom_message_completed(const PduContext &c, dicom::Message &m) {
         if (!g_move_frames) g_move_frames = new std::unordered_map<const dicom::Message *, guint32>();
         (*g_move_frames)[&m] = c.rec->number;
     }
+    if (cmd.field == dicom::kCStoreRq) {
+        if (const dicom::Message *move = move_request(m)) {
+            if (!g_move_subs) g_move_subs = new std::unordered_map<const dicom::Message *, std::vector<guint32>>();
+            std::vector<guint32> &subs = (*g_move_subs)[move];
+            if (subs.empty() || subs.back() != c.rec->number) subs.push_back(c.rec->number);
+        }
+    }
+}
+
+/* Associations that carried a C-MOVE's sub-operations, as "3, 4"; NULL if none. */
+static const char *move_sub_associations(packet_info *pinfo, const dicom::Message *move, guint32 *first) {
+    try {
+        if (!g_move_subs) return NULL;
+        auto it = g_move_subs->find(move);
+        if (it == g_move_subs->end() || it->second.empty()) return NULL;
+        wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
+        for (guint32 n : it->second) wmem_strbuf_append_printf(b, "%s%u", wmem_strbuf_get_len(b) ? ", " : "", n);
+        *first = it->second.front();
+        return wmem_strbuf_get_str(b);
+    } catch (...) {
+        return NULL;
+    }
 }
 
 /* The C-MOVE-RQ (frame) that a sub-association's C-STORE-RQ serves, 0 if none is known. */
 static guint32 move_request_frame(const dicom::Message &m) {
+    const dicom::Message *move = move_request(m);
+    return move ? move->complete_frame : 0;
+}
+
+static const dicom::Message *move_request(const dicom::Message &m) {
     const dicom::Command &cmd = m.command;
-    if (!g_moves || cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return 0;
+    if (!g_moves || cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return nullptr;
     try {
         auto it = g_moves->find(move_key(cmd.move_originator_ae, cmd.move_originator_id));
-        if (it == g_moves->end()) return 0;
+        if (it == g_moves->end()) return nullptr;
         const dicom::Message *move = it->second;
         /* within the C-MOVE's life: after the request, before its final response */
-        if (move->complete_time > m.first_time) return 0;
-        if (move->final_response && move->final_response->complete_time < m.first_time) return 0;
-        return move->complete_frame;
+        if (move->complete_time > m.first_time) return nullptr;
+        if (move->final_response && move->final_response->complete_time < m.first_time) return nullptr;
+        return move;
     } catch (...) {
-        return 0;
+        return nullptr;
     }
 }
 
@@ -138,6 +171,14 @@ void tree_association(const PduContext &c, guint8 pdu_type) {
 void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m) {
     const dicom::Command &cmd = m.command;
     if (!cmd.valid) return;
+    if (cmd.field == dicom::kCMoveRsp && m.request) {
+        guint32 first = 0;
+        if (const char *subs = move_sub_associations(c.pinfo, m.request, &first)) {
+            proto_item *pi = proto_tree_add_uint_format_value(t, hf_move_sub_association, c.tvb, 0, 0, first,
+                                                              "%s", subs);
+            proto_item_set_generated(pi);
+        }
+    }
     if (m.request) {
         const dicom::Message &rq = *m.request;
         proto_item_set_generated(proto_tree_add_uint(t, hf_response_to, c.tvb, 0, 0, rq.complete_frame));

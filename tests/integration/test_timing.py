@@ -79,6 +79,9 @@ class Matching(unittest.TestCase):
         move = first_frame("query-retrieve.pcap", 'dicom.dimse.command == 0x0021 && dicom.dimse.move_destination == "STORESCP"')
         linked = fields("query-retrieve.pcap", "dicom.dimse.move_request_in", "dicom.dimse.move_request_in")
         self.assertEqual(linked, [[str(move)]])
+        sub = fields("query-retrieve.pcap", 'dicom.ae_called == "STORESCP" && dicom.pdu.type == 1', "dicom.assoc.id")[0][0]
+        rsp = fields("query-retrieve.pcap", "dicom.dimse.move_sub_association", "dicom.dimse.move_sub_association")
+        self.assertEqual({v for r in rsp for v in r[0].split(",")}, {sub})
 
     def test_unanswered_request_at_abort(self):
         rows = fields("malformed-dataset.pcap", "dicom.expert.unanswered", "dicom.pdu.type", "_ws.expert.message")
