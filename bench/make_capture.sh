@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Real traffic for the benchmark: storescu sends OBJECTS synthetic CT images (512x512x16 bit)
+# to storescp --ignore over loopback in a private network namespace, captured with tcpdump.
+# Usage (root): bench/make_capture.sh OUT.pcap OBJECTS [MTU] [MAX_PDU]
+#        bench/make_capture.sh OUT.pcap echo:COUNT [MTU]      (COUNT C-ECHOs on one association)
+set -euo pipefail
+out=$(realpath -m "$1") what=$2 mtu=${3:-1500} pdu=${4:-16384}
+here=$(cd "$(dirname "$0")" && pwd)
+work=$(mktemp -d /var/tmp/dicom-bench.XXXXXX); trap 'rm -rf "$work"' EXIT
+if [[ $what == echo:* ]]; then
+  client="echoscu -aet MODALITY -aec PACS --repeat ${what#echo:} 127.0.0.1 11112"
+else
+  /usr/bin/python3 "$here/make_objects.py" "$work/objects" "$what" >/dev/null
+  client="storescu -aet MODALITY -aec PACS --max-pdu $pdu +sd 127.0.0.1 11112 $work/objects"
+fi
+unshare -n bash -s "$out" "$mtu" "$client" "$pdu" <<'INNER'
+set -u
+out=$1 mtu=$2 client=$3 pdu=$4
+ip link set lo up; ip link set lo mtu "$mtu"
+ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+# No delayed ACKs: dcmtk writes a PDU header and body separately, and Nagle plus delayed
+# ACK would add 40 ms to every small message, which is not what a LAN looks like.
+for r in 127.0.0.1 127.0.0.0/8; do
+  ip route change local $r dev lo table local proto kernel scope host src 127.0.0.1 quickack 1
+done
+tcpdump -Z root -U -s 0 -i lo -w "$out" 'tcp port 11112' 2>/dev/null & tcpd=$!
+sleep 1
+storescp -aet PACS --ignore --max-pdu "$pdu" 11112 >/dev/null 2>&1 & scp=$!
+sleep 1
+$client >/dev/null 2>&1 || echo "client exit $?" >&2
+sleep 1
+kill $scp; wait $scp 2>/dev/null
+kill $tcpd; wait $tcpd 2>/dev/null
+INNER
+ls -l "$out"

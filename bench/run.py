@@ -1,0 +1,158 @@
+#!/usr/bin/env python3
+"""Benchmark: tshark with the plugin against the bare-TCP floor and Wireshark's built-in
+DICOM dissector, on captures of real dcmtk traffic made by bench/make_capture.sh.
+
+Usage (root, after building): bench/run.py [--sizes 100,200,400] [--echo 50000] [--runs 3]
+                                           [--builtin-cap 300] [--plot docs/images/bench.png]
+Prints wall time, CPU time and peak memory for each capture and mode, each as a ratio to the
+floor measured in the same run (median of --runs runs)."""
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+os.environ.setdefault("DICOM_PLUGIN", os.path.join(ROOT, "build", "dicom-ul.so"))
+import tshark_run  # noqa: E402
+
+CAPTURES = "/var/tmp/dicom-bench"
+
+
+def capture(name, what, mtu, pdu):
+    path = os.path.join(CAPTURES, name + ".pcap")
+    if not os.path.exists(path):
+        os.makedirs(CAPTURES, exist_ok=True)
+        subprocess.run([os.path.join(ROOT, "bench", "make_capture.sh"), path, what, str(mtu), str(pdu)],
+                       check=True, stdout=subprocess.DEVNULL)
+    return path
+
+
+def run(args, plugin, cap):
+    """One tshark run: (wall s, cpu s, peak RSS MiB), or None past the time cap."""
+    h = tshark_run.home(plugin)
+    env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+           "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
+    cmd = ["tshark"] + args
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    start = time.monotonic()
+    p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=h)
+    while True:
+        pid, status, ru = os.wait4(p.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.monotonic() - start > cap:
+            p.kill()
+            os.wait4(p.pid, 0)
+            return None
+        time.sleep(0.02)
+    wall = time.monotonic() - start
+    return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
+
+
+def median_run(args, plugin, runs, cap):
+    results = []
+    for _ in range(runs):
+        r = run(args, plugin, cap)
+        if r is None:
+            return None
+        results.append(r)
+    return tuple(statistics.median(x[i] for x in results) for i in range(3))
+
+
+def packets(path):
+    out = subprocess.run(["capinfos", "-c", "-M", path], capture_output=True, text=True).stdout
+    for line in out.splitlines():
+        if "Number of packets" in line:
+            return int(line.split(":")[1].strip())
+    return 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="100,200,400", help="CT objects per capture, comma separated")
+    ap.add_argument("--echo", type=int, default=50000, help="C-ECHOs in the many-small-messages capture (0: none)")
+    ap.add_argument("--mtu", type=int, default=1500)
+    ap.add_argument("--max-pdu", type=int, default=16384)
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--builtin-cap", type=float, default=300, help="seconds before a built-in run is abandoned")
+    ap.add_argument("--no-builtin", action="store_true")
+    ap.add_argument("--plot", default="")
+    a = ap.parse_args()
+
+    caps = [("ct%s" % n, n) for n in a.sizes.split(",") if n]
+    if a.echo:
+        caps.append(("echo%d" % a.echo, "echo:%d" % a.echo))
+    modes = [  # (label, extra args, plugin loaded, is floor, filter)
+        ("floor", ["-d", "tcp.port==11112,data"], False),
+        ("plugin", [], True),
+        ("builtin", ["-d", "tcp.port==11112,dicom"], False),
+        ("floor -V", ["-V", "-d", "tcp.port==11112,data"], False),
+        ("plugin -V", ["-V"], True),
+        ("plugin -Y", ["-Y", "dicom.dimse.command == 0x0001"], True),
+    ]
+    rows = []
+    print("machine: %s, %d cores; tshark %s; %d runs each, medians" % (
+        os.uname().machine, os.cpu_count(), tshark_run._ws_version(), a.runs))
+    print("%-10s %7s %8s | %-10s %8s %8s %8s | %6s %6s %6s" % (
+        "capture", "MB", "packets", "mode", "wall s", "cpu s", "peak MB", "wall x", "cpu x", "mem x"))
+    for name, what in caps:
+        path = capture(name, str(what), a.mtu, a.max_pdu)
+        dst = os.path.join(tshark_run.home(True), os.path.basename(path))
+        if not os.path.exists(dst):
+            os.link(path, dst) if os.stat(path).st_dev == os.stat(tshark_run.home(True)).st_dev else \
+                subprocess.run(["cp", path, dst], check=True)
+            os.chmod(dst, 0o644)
+        size = os.path.getsize(path) / 1e6
+        npk = packets(path)
+        base = {}
+        for label, extra, plugin in modes:
+            if label == "builtin" and a.no_builtin:
+                continue
+            cap = a.builtin_cap if label.startswith("builtin") else 3600
+            r = median_run(["-r", dst] + extra, plugin, 1 if label == "builtin" else a.runs, cap)
+            ref = base.get("floor -V" if "-V" in label else "floor")
+            if label.startswith("floor"):
+                base[label] = r
+            if r is None:
+                print("%-10s %7.1f %8d | %-10s %8s %8s %8s | capped at %.0f s" % (name, size, npk, label, ">cap", "-", "-", cap))
+                rows.append((name, size, label, None))
+                continue
+            ratio = ("%6.2f %6.2f %6.2f" % (r[0] / ref[0], r[1] / ref[1], r[2] / ref[2])) if ref else ""
+            print("%-10s %7.1f %8d | %-10s %8.2f %8.2f %8.1f | %s" % (name, size, npk, label, r[0], r[1], r[2], ratio))
+            rows.append((name, size, label, r))
+            sys.stdout.flush()
+    if a.plot:
+        plot(rows, a.plot, a.builtin_cap)
+
+
+def plot(rows, out, cap):
+    data = os.path.join(CAPTURES, "bench.dat")
+    with open(data, "w") as f:
+        for label in ("floor", "plugin", "builtin"):
+            f.write("# %s\n" % label)
+            for name, size, lab, r in rows:
+                if lab == label and name.startswith("ct"):
+                    f.write("%.1f %.3f\n" % (size, r[0] if r else cap))
+            f.write("\n\n")
+    script = """set terminal pngcairo size 900,560
+set output '%s'
+set title 'tshark wall time against capture size (512x512 CT images, 1500-byte MTU)'
+set xlabel 'capture size (MB)'
+set ylabel 'seconds'
+set logscale y
+set key left top
+set grid
+plot '%s' index 0 with linespoints title 'bare TCP floor (-d tcp.port==11112,data)', \\
+     '' index 1 with linespoints title 'DICOM plugin', \\
+     '' index 2 with linespoints title 'built-in DICOM dissector (capped at %d s)'
+""" % (out, data, int(cap))
+    subprocess.run(["gnuplot"], input=script, text=True, check=True)
+    print("plot written to", out)
+
+
+if __name__ == "__main__":
+    main()

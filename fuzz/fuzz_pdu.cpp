@@ -1,0 +1,36 @@
+// libFuzzer target: framing and every PDU parser, on one PDU's worth of bytes.
+#include <cstddef>
+#include <cstdint>
+
+#include "associate.hpp"
+#include "control_pdus.hpp"
+#include "pdata.hpp"
+#include "pdu.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    dicom::ByteView b(data, size);
+    dicom::frame_next(b, 1u << 24);
+    dicom::looks_like_associate_rq(b);
+    if (size < 1) return 0;
+    switch (data[0]) {
+    case dicom::kAssociateRq:
+    case dicom::kAssociateAc: {
+        dicom::Associate a;
+        dicom::parse_associate(b, a);
+        dicom::Association state;
+        if (a.pdu_type == dicom::kAssociateRq) state.apply_rq(a, 1);
+        else state.apply_ac(a, 2);
+        break;
+    }
+    case dicom::kPData: {
+        dicom::PData p;
+        dicom::parse_pdata(b, p);
+        break;
+    }
+    default: {
+        dicom::ControlPdu c;
+        dicom::parse_control_pdu(b, c);
+    }
+    }
+    return 0;
+}
