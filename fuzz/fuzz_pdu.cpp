@@ -3,6 +3,7 @@
 #include <cstdint>
 
 #include "associate.hpp"
+#include "association.hpp"
 #include "control_pdus.hpp"
 #include "pdata.hpp"
 #include "pdu.hpp"

@@ -4,7 +4,7 @@
 set -euo pipefail
 pkgs=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev
       tshark libgtest-dev googletest python3 zlib1g-dev
-      dcmtk tcpdump iproute2 ethtool python3-pydicom)
+      dcmtk tcpdump iproute2 ethtool python3-pydicom clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
