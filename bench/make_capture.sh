@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real traffic for the benchmark: storescu sends OBJECTS synthetic CT images (512x512x16 bit)
 # to storescp --ignore over loopback in a private network namespace, captured with tcpdump.
-# Usage (root): bench/make_capture.sh OUT.pcap OBJECTS [MTU] [MAX_PDU]
+# Usage (root): bench/make_capture.sh OUT.pcap OBJECTS[xROWSxCOLUMNS] [MTU] [MAX_PDU]
 #        bench/make_capture.sh OUT.pcap echo:COUNT [MTU]      (COUNT C-ECHOs on one association)
 set -euo pipefail
 out=$(realpath -m "$1") what=$2 mtu=${3:-1500} pdu=${4:-16384}
@@ -10,7 +10,8 @@ work=$(mktemp -d /var/tmp/dicom-bench.XXXXXX); trap 'rm -rf "$work"' EXIT
 if [[ $what == echo:* ]]; then
   client="echoscu -aet MODALITY -aec PACS --repeat ${what#echo:} 127.0.0.1 11112"
 else
-  /usr/bin/python3 "$here/make_objects.py" "$work/objects" "$what" >/dev/null
+  IFS=x read -r count rows cols <<< "$what"
+  /usr/bin/python3 "$here/make_objects.py" "$work/objects" "$count" ${rows:-} ${cols:-} >/dev/null
   client="storescu -aet MODALITY -aec PACS --max-pdu $pdu +sd 127.0.0.1 11112 $work/objects"
 fi
 unshare -n bash -s "$out" "$mtu" "$client" "$pdu" <<'INNER'
