@@ -95,6 +95,10 @@ void Association::on_message(Message &m) {
         ++rq->responses;
         bool pending = c.has_status && status_category(c.status) == StatusCategory::Pending;
         if (!pending) {
+            double t = m.complete_time - rq->complete_time;
+            ++responses;
+            response_time_sum += t;
+            if (t > response_time_max) response_time_max = t;
             rq->final_response = &m;
             answered_[c.message_id_rsp] = rq;
             outstanding_.erase(it);

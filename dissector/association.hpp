@@ -39,6 +39,8 @@ public:
     uint64_t data_set_bytes = 0;        // DIMSE data sets, as sent
     std::map<uint16_t, uint32_t> operations; // completed messages by command field
     uint32_t failures = 0, warnings = 0, stores = 0;
+    uint32_t responses = 0;                 // final responses matched with their request
+    double response_time_sum = 0, response_time_max = 0; // request complete to final response
     uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
     uint8_t abort_source = 0, abort_reason = 0;
     int abort_by_requestor = -1;        // 1, 0, or -1 when unknown

@@ -9,7 +9,7 @@
 #include <epan/tap.h>
 
 enum Col { cNum, cClient, cServer, cCalling, cCalled, cSetup, cRelease, cDuration, cToServer, cToClient,
-           cOps, cFailures, cWarnings, cStored, cMbps, cEnd, cCount };
+           cOps, cFailures, cWarnings, cStored, cMbps, cRspAvg, cRspMax, cEnd, cCount };
 
 static stat_tap_table_item assoc_columns[] = {
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Assoc", "%u"},
@@ -27,6 +27,8 @@ static stat_tap_table_item assoc_columns[] = {
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Warnings", "%u"},
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stored", "%u"},
     {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "MB/s", "%.3f"},
+    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Avg response (ms)", "%.3f"},
+    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Max response (ms)", "%.3f"},
     {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Ended", "%s"},
 };
 
@@ -86,6 +88,8 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
         stat_tap_get_field_data(t, row, cWarnings)->value.uint_value = s.warnings;
         stat_tap_get_field_data(t, row, cStored)->value.uint_value = s.stored;
         stat_tap_get_field_data(t, row, cMbps)->value.float_value = s.mbps;
+        stat_tap_get_field_data(t, row, cRspAvg)->value.float_value = s.response_avg_ms;
+        stat_tap_get_field_data(t, row, cRspMax)->value.float_value = s.response_max_ms;
         set_string(t, row, cEnd, s.end);
     } catch (...) {
         return TAP_PACKET_DONT_REDRAW;

@@ -72,6 +72,7 @@ struct AssocSummary {
     guint32 number = 0;
     std::string client, server, calling, called, operations, end;
     double start = 0, setup_ms = -1, release_ms = -1, duration = 0, mbps = 0;
+    double response_avg_ms = -1, response_max_ms = -1; /* -1: no response matched */
     guint64 bytes_to_server = 0, bytes_to_client = 0, data_set_bytes = 0;
     guint32 pdus_to_server = 0, pdus_to_client = 0, failures = 0, warnings = 0, stored = 0;
 };

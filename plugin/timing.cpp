@@ -330,6 +330,10 @@ AssocSummary dicom_summarize(const AssocRecord &rec) {
     double pdata = a.last_pdata_time - a.first_pdata_time;
     out.mbps = pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0;
     out.end = a.how_it_ended();
+    if (a.responses) {
+        out.response_avg_ms = a.response_time_sum / a.responses * 1000;
+        out.response_max_ms = a.response_time_max * 1000;
+    }
     return out;
 }
 
@@ -341,7 +345,8 @@ static void assoc_draw(void *tapdata) {
         static const char *cols[] = {"assoc", "client", "server", "calling_ae", "called_ae", "start_epoch",
                                      "setup_ms", "release_ms", "duration_s", "bytes_to_server", "bytes_to_client",
                                      "pdus_to_server", "pdus_to_client", "operations", "failures", "warnings",
-                                     "objects_stored", "data_set_bytes", "throughput_MBps", "end"};
+                                     "objects_stored", "data_set_bytes", "throughput_MBps", "response_avg_ms",
+                                     "response_max_ms", "end"};
         if (st->format == AssocStats::Csv) {
             for (size_t i = 0; i < G_N_ELEMENTS(cols); ++i) printf("%s%s", i ? "," : "", cols[i]);
             printf("\n");
@@ -363,27 +368,32 @@ static void assoc_draw(void *tapdata) {
             snprintf(num[2], 64, "%.3f", sum.release_ms);
             snprintf(num[3], 64, "%.6f", sum.duration);
             snprintf(num[4], 64, "%.3f", sum.mbps);
+            snprintf(num[5], 64, "%.3f", sum.response_avg_ms);
+            snprintf(num[6], 64, "%.3f", sum.response_max_ms);
+            const bool rsp = sum.response_avg_ms >= 0;
             std::string setup_s = setup >= 0 ? num[1] : "", release_s = release >= 0 ? num[2] : "";
             if (st->format == AssocStats::Csv) {
-                printf("%u,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s,%llu,%llu,%u,%u,\"%s\",%u,%u,%u,%llu,%s,\"%s\"\n", rec.number,
+                printf("%u,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s,%llu,%llu,%u,%u,\"%s\",%u,%u,%u,%llu,%s,%s,%s,\"%s\"\n", rec.number,
                        client.c_str(), server.c_str(), a.calling_ae.c_str(), a.called_ae.c_str(), num[0],
                        setup_s.c_str(), release_s.c_str(), num[3], (unsigned long long)a.from_requestor.bytes,
                        (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
                        ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
-                       how.c_str());
+                       rsp ? num[5] : "", rsp ? num[6] : "", how.c_str());
             } else if (st->format == AssocStats::Json) {
                 printf("  {\"assoc\": %u, \"client\": \"%s\", \"server\": \"%s\", \"calling_ae\": \"%s\", "
                        "\"called_ae\": \"%s\", \"start_epoch\": %s, \"setup_ms\": %s, \"release_ms\": %s, "
                        "\"duration_s\": %s, \"bytes_to_server\": %llu, \"bytes_to_client\": %llu, "
                        "\"pdus_to_server\": %u, \"pdus_to_client\": %u, \"operations\": \"%s\", \"failures\": %u, "
                        "\"warnings\": %u, \"objects_stored\": %u, \"data_set_bytes\": %llu, "
-                       "\"throughput_MBps\": %s, \"end\": \"%s\"}%s\n",
+                       "\"throughput_MBps\": %s, \"response_avg_ms\": %s, \"response_max_ms\": %s, "
+                       "\"end\": \"%s\"}%s\n",
                        rec.number, client.c_str(), server.c_str(), json_escape(a.calling_ae).c_str(),
                        json_escape(a.called_ae).c_str(), num[0], setup >= 0 ? num[1] : "null",
                        release >= 0 ? num[2] : "null", num[3], (unsigned long long)a.from_requestor.bytes,
                        (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
                        ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
-                       json_escape(how).c_str(), r + 1 < st->records.size() ? "," : "");
+                       rsp ? num[5] : "null", rsp ? num[6] : "null", json_escape(how).c_str(),
+                       r + 1 < st->records.size() ? "," : "");
             } else {
                 printf("\nAssociation %u: %s -> %s  %s -> %s\n", rec.number, client.c_str(), server.c_str(),
                        a.calling_ae.c_str(), a.called_ae.c_str());
@@ -394,6 +404,7 @@ static void assoc_draw(void *tapdata) {
                        (unsigned long long)a.from_acceptor.bytes, a.from_acceptor.pdus);
                 printf("  Operations %s  Failures %u  Warnings %u  Objects stored %u\n",
                        ops.empty() ? "-" : ops.c_str(), a.failures, a.warnings, a.stores);
+                printf("  Responses %u, average %s ms, max %s ms\n", a.responses, rsp ? num[5] : "-", rsp ? num[6] : "-");
                 printf("  Data sets %llu bytes, %s MB/s  Ended: %s\n", (unsigned long long)a.data_set_bytes, num[4],
                        how.c_str());
             }

@@ -147,6 +147,14 @@ class Statistics(unittest.TestCase):
         rq = first_frame("query-retrieve.pcap", "dicom.pdu.type == 1")
         self.assertAlmostEqual(data[0]["setup_ms"], (epoch("query-retrieve.pcap", ac) - epoch("query-retrieve.pcap", rq)) * 1000, places=2)
 
+    def test_response_times_per_association(self):
+        data = json.loads(tshark("-r", pcap("slow-receiver.pcap"), "-q", "-z", "dicom_ul,assoc,json"))
+        times = [float(r[0]) * 1000 for r in fields("slow-receiver.pcap", "dicom.response_time", "dicom.response_time")]
+        self.assertAlmostEqual(data[0]["response_avg_ms"], sum(times) / len(times), places=2)
+        self.assertAlmostEqual(data[0]["response_max_ms"], max(times), places=2)
+        refused = json.loads(tshark("-r", pcap("refused.pcap"), "-q", "-z", "dicom_ul,assoc,json"))
+        self.assertIsNone(refused[0]["response_avg_ms"])
+
     def test_how_associations_end(self):
         def end(name):
             return json.loads(tshark("-r", pcap(name), "-q", "-z", "dicom_ul,assoc,json"))[0]["end"]
