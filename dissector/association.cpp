@@ -45,6 +45,14 @@ void Association::apply_ac(const Associate &ac, uint32_t frame) {
     }
 }
 
+void Association::infer_context(uint8_t id, const std::string &sop_class, const std::string &ts) {
+    if (slot_[id] && !contexts_[slot_[id] - 1].inferred) return; // negotiated: keep it
+    NegotiatedContext &c = context_slot(id);
+    c.inferred = true;
+    if (c.abstract_syntax.empty()) c.abstract_syntax = sop_class;
+    if (c.transfer_syntax.empty()) c.transfer_syntax = ts;
+}
+
 size_t Association::accepted_count() const {
     size_t n = 0;
     for (const NegotiatedContext &c : contexts_) n += c.accepted();

@@ -21,6 +21,7 @@ struct NegotiatedContext {
     std::string abstract_syntax;
     std::string transfer_syntax; // accepted one; the first proposed until answered
     uint32_t proposed_in = 0, answered_in = 0; // frame numbers
+    bool inferred = false;   // not negotiated in the capture: learnt from a command set
     bool accepted() const { return answered && result == kAcceptance; }
 };
 
@@ -66,6 +67,9 @@ public:
 
     void apply_rq(const Associate &rq, uint32_t frame);
     void apply_ac(const Associate &ac, uint32_t frame);
+    // A message on a context whose negotiation was not captured: remember its SOP class and
+    // the transfer syntax its data set appeared to use, marked as inferred.
+    void infer_context(uint8_t id, const std::string &sop_class, const std::string &transfer_syntax);
 
     const NegotiatedContext *context(uint8_t id) const {
         return slot_[id] ? &contexts_[slot_[id] - 1] : nullptr;

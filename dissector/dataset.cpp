@@ -19,6 +19,23 @@ Syntax syntax_for(std::string_view uid) {
     return s;
 }
 
+Syntax infer_syntax(const ChunkedBytes &bytes) {
+    Syntax s; // implicit VR little endian unless the bytes say otherwise
+    uint8_t h[8];
+    if (bytes.size() < 8 || !bytes.read(0, 8, h)) return s;
+    s.explicit_vr = vr_is_known(vr_code(char(h[4]), char(h[5])));
+    if (s.explicit_vr) {
+        unsigned group_le = h[0] | h[1] << 8, group_be = h[0] << 8 | h[1];
+        s.big_endian = group_be < group_le;
+    }
+    return s;
+}
+
+const char *syntax_uid(const Syntax &s) {
+    if (!s.explicit_vr) return "1.2.840.10008.1.2";
+    return s.big_endian ? "1.2.840.10008.1.2.2" : "1.2.840.10008.1.2.1";
+}
+
 const Element *DataSet::find(uint32_t tag) const {
     for (const Element &e : elements)
         if (e.depth == 0 && e.tag == tag) return &e;

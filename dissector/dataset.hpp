@@ -22,6 +22,13 @@ struct Syntax {
 // requires that of every encapsulated syntax) and marked unknown.
 Syntax syntax_for(std::string_view transfer_syntax_uid);
 
+// The encoding of a data set whose transfer syntax was not seen (a capture that starts
+// after the association set-up): explicit when a known VR follows the first tag, big endian
+// when that reading gives the smaller group number. Always known = false.
+Syntax infer_syntax(const ChunkedBytes &bytes);
+// The transfer syntax UID for an inferred (non-deflated) syntax.
+const char *syntax_uid(const Syntax &s);
+
 enum class ElementKind : uint8_t {
     Value,        // an ordinary element
     Sequence,     // SQ, UN of undefined length, or encapsulated Pixel Data (fragments follow)

@@ -34,6 +34,11 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
     Message &m = *p.message;
     m.data_size = p.data.size();
     Syntax syntax = syntax_for(m.transfer_syntax);
+    if (m.transfer_syntax.empty()) { // association set-up not captured
+        syntax = infer_syntax(p.data);
+        m.transfer_syntax = syntax_uid(syntax);
+        m.syntax_inferred = true;
+    }
     if (syntax.deflated) {
         ChunkedBytes inflated;
         if (!inflate_raw(p.data, inflated, uint64_t(4) << 30)) m.problems.push_back(Problem::InflateFailed);

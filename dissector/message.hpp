@@ -25,7 +25,8 @@ struct Message {
     DataSet command_set;
     Command command;
     bool has_data = false;
-    std::string transfer_syntax; // of the data set, as negotiated
+    std::string transfer_syntax; // of the data set, as negotiated (or inferred)
+    bool syntax_inferred = false; // the negotiation was not captured: guessed from the data
     uint64_t data_size = 0;      // data set bytes as sent (before inflating)
     DataSet data_set;
     ChunkedBytes raw_data;       // the data set as sent, kept only when asked for

@@ -53,4 +53,50 @@ bool looks_like_associate_rq(ByteView b) {
     return true;
 }
 
+namespace {
+
+// How convincing the bytes at `b` are as the start of a PDU, checked as far as they go.
+bool plausible_pdu_start(ByteView b, uint32_t cap) {
+    PduHeader h;
+    if (!parse_pdu_header(b, h) || h.reserved != 0 || !pdu_length_plausible(h.type, h.length, cap)) return false;
+    switch (h.type) {
+    case kAssociateRq:
+        return b.size >= 10 && looks_like_associate_rq(b);
+    case kAssociateAc:
+        return b.has(10, 32) && is_valid_ae_title(b.chars(10, 16)) && is_valid_ae_title(b.chars(26, 16));
+    case kPData: {
+        // Walk the PDV items that are present: each length must fit, the context ID must be
+        // odd and the flags must use only the two defined bits.
+        uint64_t off = kPduHeaderLen, end = kPduHeaderLen + uint64_t(h.length);
+        int checked = 0;
+        while (off < end && b.has(off, 6)) {
+            uint32_t len = b.be32(off);
+            uint8_t ctx = b.u8(off + 4), flags = b.u8(off + 5);
+            if (len < 2 || len > end - off - 4 || !(ctx & 1) || (flags & 0xFC)) return false;
+            ++checked;
+            off += 4 + uint64_t(len);
+        }
+        return checked > 0; // at least the first PDV header must be there
+    }
+    case kAssociateRj:
+    case kReleaseRq:
+    case kReleaseRp:
+    case kAbort:
+        return b.has(6, 4) && b.u8(6) == 0 && (h.type == kAbort ? b.u8(7) == 0 && b.u8(8) <= 2 : true) &&
+               (h.type == kReleaseRq || h.type == kReleaseRp ? b.be32(6) == 0 : true);
+    }
+    return false;
+}
+
+} // namespace
+
+size_t find_resync_point(ByteView b, uint32_t cap) {
+    for (size_t k = 0; k + kPduHeaderLen <= b.size; ++k) {
+        uint8_t t = b.u8(k);
+        if (t < kAssociateRq || t > kAbort || b.u8(k + 1) != 0) continue; // cheap filter first
+        if (plausible_pdu_start(b.sub(k, b.size - k), cap)) return k;
+    }
+    return b.size;
+}
+
 } // namespace dicom

@@ -46,6 +46,12 @@ struct Framing {
 };
 Framing frame_next(ByteView available, uint32_t cap);
 
+// Where the next PDU probably starts in bytes that do not begin with one (a capture that
+// starts inside a PDU, or after corruption): the first offset whose header is plausible and
+// whose contents add up (a P-DATA-TF's PDV items, a release's zero bytes, an A-ASSOCIATE's
+// AE titles). Returns bytes.size when there is none.
+size_t find_resync_point(ByteView bytes, uint32_t cap);
+
 // Heuristic test of a connection's first payload: is this an A-ASSOCIATE-RQ? Works on the
 // first segment alone (the PDU may continue in later segments); checks as much as is there.
 bool looks_like_associate_rq(ByteView first_bytes);

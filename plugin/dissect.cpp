@@ -264,6 +264,7 @@ static PdvLink *link_pdvs(const PduContext &c, const dicom::PData &pd, dicom::By
                                                       ts, keep);
             links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment};
             if (o.message_done) dicom_message_completed(c, *o.message);
+            else if (o.command_done) dicom_command_completed(c, *o.message);
         }
     });
     if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
@@ -402,8 +403,11 @@ static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
     dicom::ByteView head(tvb_get_ptr(tvb, offset, 6), 6); /* fixed_len guarantees 6 */
     dicom::Framing f = dicom::frame_next(head, pdu_cap());
     if (f.kind == dicom::Framing::Pdu) return (guint)f.length;
-    /* No header here: give up on the rest of this segment and look again at the next. */
-    return avail;
+    /* No header here (a capture that starts inside a PDU, or corruption): skip to where a
+     * PDU plausibly starts in this segment, or give up on the segment. */
+    dicom::ByteView all(tvb_get_ptr(tvb, offset, avail), avail);
+    size_t k = dicom::find_resync_point(all, pdu_cap());
+    return k > 0 && k < avail ? (guint)k : avail;
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {

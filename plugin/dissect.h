@@ -90,6 +90,7 @@ struct DicomTapInfo {
 /* Timing, matching and statistics (timing.cpp). */
 void dicom_register_timing(void);
 void dicom_message_completed(const PduContext &c, dicom::Message &m); /* first pass */
+void dicom_command_completed(const PduContext &c, dicom::Message &m); /* first pass, data set to follow */
 void tree_association(const PduContext &c, guint8 pdu_type);   /* assoc id and timing fields */
 void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m);
 void tree_unanswered(const PduContext &c);                       /* at A-RELEASE-RQ / A-ABORT */

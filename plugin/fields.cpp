@@ -59,7 +59,7 @@ expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_
              ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
              ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT, ei_status_failure = EI_INIT,
              ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT, ei_slow_response = EI_INIT,
-             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT;
+             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT, ei_inferred = EI_INIT;
 
 namespace {
 
@@ -377,6 +377,8 @@ void dicom_register_fields(void) {
                           "Request without a final response when the association ends", EXPFILL}},
         {&ei_one_per_object, {"dicom.expert.one_association_per_object", PI_SEQUENCE, PI_NOTE,
                               "The sender opens a new association for every object", EXPFILL}},
+        {&ei_inferred, {"dicom.expert.inferred", PI_ASSUMPTION, PI_NOTE,
+                        "Presentation context or transfer syntax inferred (association set-up not captured)", EXPFILL}},
         {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
                            "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };

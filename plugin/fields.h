@@ -57,6 +57,6 @@ extern expert_field ei_problem[(int)dicom::Problem::Count];
 extern expert_field ei_not_pdu, ei_assoc_rejected, ei_aborted, ei_context_rejected,
     ei_no_context_accepted, ei_pdv_context_unknown, ei_pdv_context_rejected,
     ei_pdu_exceeds_max, ei_parse_failed, ei_status_failure, ei_status_warning, ei_charset_raw,
-    ei_slow_response, ei_unanswered, ei_one_per_object;
+    ei_slow_response, ei_unanswered, ei_one_per_object, ei_inferred;
 
 void dicom_register_fields(void);

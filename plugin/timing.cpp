@@ -62,11 +62,22 @@ static const dicom::Message *move_request(const dicom::Message &m);
 
 static std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std::to_string(id); }
 
+/* Mid-stream: a command on a context whose negotiation was not captured tells its SOP class. */
+static void infer_context(const PduContext &c, const dicom::Message &m) {
+    const dicom::Command &cmd = m.command;
+    const dicom::NegotiatedContext *nc = c.rec->core.context(m.context_id);
+    if ((nc && !nc->inferred) || !cmd.valid || dicom::is_response(cmd.field) || cmd.sop_class().empty()) return;
+    c.rec->core.infer_context(m.context_id, cmd.sop_class(), m.complete_frame && m.has_data ? m.transfer_syntax : std::string());
+}
+
+void dicom_command_completed(const PduContext &c, dicom::Message &m) { infer_context(c, m); }
+
 void dicom_message_completed(const PduContext &c, dicom::Message &m) {
     /* runs inside update_noexcept: C++ exceptions are caught by the caller */
     c.rec->core.on_message(m);
     const dicom::Command &cmd = m.command;
     if (!cmd.valid) return;
+    infer_context(c, m);
     if (cmd.field == dicom::kCMoveRq && cmd.has_message_id) {
         if (!g_moves) g_moves = new std::unordered_map<std::string, dicom::Message *>();
         (*g_moves)[move_key(c.rec->core.calling_ae, cmd.message_id)] = &m;

@@ -336,7 +336,9 @@ void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const di
 const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete) {
     packet_info *pinfo = c.pinfo;
     const dicom::Command &cmd = m.command;
-    if (!cmd.valid) return "DIMSE message without a valid command";
+    if (!cmd.valid)
+        return m.command_fragments ? "DIMSE message without a valid command"
+                                   : "Data set whose command is not in the capture";
     if (dicom::is_response(cmd.field)) {
         dicom::StatusCategory cat = dicom::status_category(cmd.status);
         const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
@@ -422,5 +424,8 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
     proto_tree *dt = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_dataset, NULL,
                                                    "Data Set (%u elements, %s)", (unsigned)m.data_set.elements.size(),
                                                    uid_label(c.pinfo, m.transfer_syntax));
+    if (m.syntax_inferred)
+        expert_add_info_format(c.pinfo, dt, &ei_inferred, "Transfer syntax inferred from the data (%s): the "
+                               "association set-up is not in the capture", uid_label(c.pinfo, m.transfer_syntax));
     add_dataset(c, dt, m.data_set, false, NULL);
 }

@@ -75,6 +75,7 @@ void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length,
         if (!nc) {
             expert_add_info(c.pinfo, ci, &ei_pdv_context_unknown);
         } else {
+            if (nc->inferred) expert_add_info(c.pinfo, ci, &ei_inferred);
             if (nc->answered && !nc->accepted())
                 expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
                                        "PDV on presentation context %u, which was rejected in frame %u",

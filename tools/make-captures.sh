@@ -82,7 +82,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -126,6 +126,14 @@ for s in "${all[@]}"; do
       "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/CT_small.dcm $files/MR_small.dcm $files/rtplan.dcm" ;;
     one-per-object) run_capture one-per-object 11112 "$scp 11112" \
       "for f in CT_small MR_small rtplan; do storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/\$f.dcm; done" ;;
+    midstream) # store-multi.pcap as seen by a capture started late: right after the
+      # A-ASSOCIATE-AC, and ten packets later, inside the first P-DATA-TF
+      ac=$(tshark -r "$out/store-multi.pcap" --enable-protocol dicom -d tcp.port==11112,dicom \
+             -Y 'dicom.pdu.type == 2' -T fields -e frame.number 2>/dev/null | head -1)
+      last=$(capinfos -c -M "$out/store-multi.pcap" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
+      editcap -r "$out/store-multi.pcap" "$out/cut-after-setup.pcap" "$((ac + 1))-$last"
+      editcap -r "$out/store-multi.pcap" "$out/cut-mid-pdu.pcap" "$((ac + 10))-$last"
+      echo "== midstream (frames after $ac and after $((ac + 9)) of store-multi)" ;;
     malformed-dataset) run_capture malformed-dataset 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --malformed" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
