@@ -1,6 +1,7 @@
 #include "pdu.hpp"
 
 #include "codes.hpp"
+#include "control_pdus.hpp"
 
 namespace dicom {
 
@@ -62,28 +63,38 @@ bool plausible_pdu_start(ByteView b, uint32_t cap) {
     switch (h.type) {
     case kAssociateRq:
         return b.size >= 10 && looks_like_associate_rq(b);
-    case kAssociateAc:
-        return b.has(10, 32) && is_valid_ae_title(b.chars(10, 16)) && is_valid_ae_title(b.chars(26, 16));
+    case kAssociateAc: // version 1, AE titles echoed, the application context item first
+        if (!b.has(10, 32) || !(b.be16(6) & 1) || !is_valid_ae_title(b.chars(10, 16)) ||
+            !is_valid_ae_title(b.chars(26, 16)))
+            return false;
+        return !b.has(74, 1) || b.u8(74) == 0x10;
     case kPData: {
         // Walk the PDV items that are present: each length must fit, the context ID must be
         // odd and the flags must use only the two defined bits.
+        // A command fragment that starts a command set begins with (0000,0000), the
+        // command group length (PS3.7 E.1).
         uint64_t off = kPduHeaderLen, end = kPduHeaderLen + uint64_t(h.length);
         int checked = 0;
         while (off < end && b.has(off, 6)) {
             uint32_t len = b.be32(off);
             uint8_t ctx = b.u8(off + 4), flags = b.u8(off + 5);
             if (len < 2 || len > end - off - 4 || !(ctx & 1) || (flags & 0xFC)) return false;
+            if ((flags & 1) && len >= 6 && b.has(off + 6, 4) && b.be32(off + 6) != 0) return false;
             ++checked;
             off += 4 + uint64_t(len);
         }
+        // The PDV items must fill the PDU exactly, as far as the bytes go.
+        if (off > end) return false;
         return checked > 0; // at least the first PDV header must be there
     }
-    case kAssociateRj:
+    case kAssociateRj: // a result, source and reason that PS3.8 defines
+        return b.has(6, 4) && b.u8(6) == 0 && (b.u8(7) == 1 || b.u8(7) == 2) &&
+               reject_reason_name(b.u8(8), b.u8(9)) != nullptr;
     case kReleaseRq:
     case kReleaseRp:
+        return b.has(6, 4) && b.be32(6) == 0;
     case kAbort:
-        return b.has(6, 4) && b.u8(6) == 0 && (h.type == kAbort ? b.u8(7) == 0 && b.u8(8) <= 2 : true) &&
-               (h.type == kReleaseRq || h.type == kReleaseRp ? b.be32(6) == 0 : true);
+        return b.has(6, 4) && b.u8(6) == 0 && b.u8(7) == 0 && (b.u8(8) == 0 || b.u8(8) == 2) && b.u8(9) <= 6;
     }
     return false;
 }

@@ -199,3 +199,16 @@ TEST(Dictionary, LookupsIncludingRepeatingGroups) {
     EXPECT_STREQ(overlay->keyword, "OverlayData");
     EXPECT_EQ(find_tag(0x00091001), nullptr); // private
 }
+
+TEST(DataSet, InferredSyntaxMatchesTheFiles) {
+    Syntax im = infer_syntax(part10_dataset("MR_small_implicit.dcm"));
+    Syntax le = infer_syntax(part10_dataset("CT_small.dcm"));
+    Syntax be = infer_syntax(part10_dataset("MR_small_bigendian.dcm"));
+    EXPECT_FALSE(im.explicit_vr);
+    EXPECT_TRUE(le.explicit_vr);
+    EXPECT_FALSE(le.big_endian);
+    EXPECT_TRUE(be.explicit_vr);
+    EXPECT_TRUE(be.big_endian);
+    EXPECT_STREQ(syntax_uid(be), "1.2.840.10008.1.2.2");
+    EXPECT_FALSE(be.known);
+}

@@ -102,3 +102,23 @@ TEST(Heuristic, RejectsLookalikes) {
     broken[2] = 0x7f; // absurd length
     EXPECT_FALSE(looks_like_associate_rq(ByteView(broken.data(), broken.size())));
 }
+
+TEST(Resync, FindsTheNextPduFromAnywhereInsideOne) {
+    auto streams = read_tcp_streams(sample("store-multi.pcap"));
+    const TcpStream &client = streams[0];
+    auto pdus = split_pdus(client);
+    ASSERT_GT(pdus.size(), 4u);
+    // Starting anywhere inside a P-DATA-TF (the command, then the data set fragments with
+    // CT attributes and pixel data), the resync point is the start of the next PDU: nothing
+    // inside the PDV data looks like a PDU start.
+    for (size_t i = 1; i + 1 < pdus.size() && i <= 6; ++i) {
+        const size_t begin = size_t(pdus[i].data - client.bytes.data());
+        const size_t next = size_t(pdus[i + 1].data - client.bytes.data());
+        for (size_t start = begin + 1; start < next; start += 7) {
+            ByteView rest(client.bytes.data() + start, client.bytes.size() - start);
+            ASSERT_EQ(find_resync_point(rest, 1u << 24), next - start) << "PDU " << i << " offset " << start - begin;
+        }
+    }
+    const uint8_t noise[] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x0c, 0x02, 0x03};
+    EXPECT_EQ(find_resync_point(ByteView(noise, sizeof noise), 1u << 24), sizeof noise); // even context ID
+}
