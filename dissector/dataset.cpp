@@ -162,16 +162,11 @@ bool Walker::step() {
             stack_.push_back(c);
             return true;
         }
-        if (tag == kItemEnd && top.kind == Container::Item && top.undefined) {
-            e.kind = ElementKind::ItemEnd;
-            e.depth = uint8_t(depth - 1);
-            emit(e);
-            stack_.pop_back();
-            off_ += 8;
-            return true;
-        }
-        if (tag == kSequenceEnd && top.kind == Container::Sequence && top.undefined) {
-            e.kind = ElementKind::SequenceEnd;
+        // A delimiter closes the undefined-length container it belongs to.
+        const bool closes_item = tag == kItemEnd && top.kind == Container::Item;
+        const bool closes_sequence = tag == kSequenceEnd && top.kind == Container::Sequence;
+        if ((closes_item || closes_sequence) && top.undefined) {
+            e.kind = closes_item ? ElementKind::ItemEnd : ElementKind::SequenceEnd;
             e.depth = uint8_t(depth - 1);
             emit(e);
             stack_.pop_back();

@@ -399,9 +399,8 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
             proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame));
         return;
     }
-    const bool whole = true;
     proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
-    proto_item_set_text(ti, "DIMSE %s", message_summary(c, m, whole));
+    proto_item_set_text(ti, "DIMSE %s", message_summary(c, m, true));
     proto_tree *t = proto_item_add_subtree(ti, ett_dimse);
     proto_tree *ft = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_fragments, NULL,
                                                    "%u fragment%s in %u frame%s", m.command_fragments + m.data_fragments,
@@ -418,7 +417,7 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
         add_status(c, t, ti, m.command);
     for (dicom::Problem p : m.problems) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);
-    if (!whole || !m.has_data) return;
+    if (!m.has_data) return;
     proto_item *sz = proto_tree_add_uint64(t, hf_dimse_data_set_size, c.tvb, 0, 0, m.data_size);
     proto_item_set_generated(sz);
     proto_tree *dt = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_dataset, NULL,
