@@ -120,6 +120,35 @@ void Association::on_message(Message &m) {
         }
     } else if (c.has_message_id) {
         outstanding_[c.message_id] = &m; // a reused ID replaces the older, unanswered request
+        outstanding_order_.push_back(&m);
+        if (outstanding_.size() > outstanding_cap) {
+            forget_oldest();
+            m.problems.push_back(Problem::TooManyOutstanding);
+        }
+        // Answered requests stay in the queue until they reach its front; compact it before
+        // it grows much beyond what is outstanding.
+        if (outstanding_order_.size() > 2 * outstanding_.size() + 64) {
+            std::deque<Message *> live;
+            for (Message *q : outstanding_order_)
+                if (is_outstanding(q)) live.push_back(q);
+            outstanding_order_.swap(live);
+        }
+    }
+}
+
+bool Association::is_outstanding(const Message *q) const {
+    auto it = outstanding_.find(q->command.message_id);
+    return it != outstanding_.end() && it->second == q;
+}
+
+void Association::forget_oldest() {
+    while (!outstanding_order_.empty()) {
+        Message *q = outstanding_order_.front();
+        outstanding_order_.pop_front();
+        if (!is_outstanding(q)) continue;
+        outstanding_.erase(q->command.message_id);
+        ++requests_forgotten;
+        return;
     }
 }
 

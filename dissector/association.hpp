@@ -4,6 +4,7 @@
 #pragma once
 #include <array>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -45,6 +46,10 @@ public:
     uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
     uint8_t abort_source = 0, abort_reason = 0;
     int abort_by_requestor = -1;        // 1, 0, or -1 when unknown
+    // At most this many requests wait for their response; beyond it the oldest is forgotten
+    // (a peer that never answers must not make the dissector's state grow without bound).
+    uint32_t outstanding_cap = 65536;
+    uint32_t requests_forgotten = 0;
 
     // Every PDU, first pass, in order. `from_requestor` is -1 when unknown.
     void on_pdu(int from_requestor, uint8_t pdu_type, uint64_t bytes, double time);
@@ -83,6 +88,9 @@ private:
     std::vector<NegotiatedContext> contexts_;
     std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
     std::unordered_map<uint16_t, Message *> answered_;    // last answered request by ID (late C-CANCELs)
+    std::deque<Message *> outstanding_order_; // oldest first; answered ones are skipped lazily
+    void forget_oldest();
+    bool is_outstanding(const Message *q) const;
 };
 
 } // namespace dicom

@@ -101,6 +101,23 @@ bool plausible_pdu_start(ByteView b, uint32_t cap) {
 
 } // namespace
 
+bool looks_like_midstream_pdu(ByteView b, uint32_t cap) {
+    if (!plausible_pdu_start(b, cap)) return false;
+    const uint8_t type = b.u8(0);
+    if (type == kPData) {
+        // First PDV: a command fragment whose first element is (0000,0000) UL, length 4.
+        // dcmtk writes the PDU and PDV headers in a segment of their own: then the PDV must
+        // be the PDU's only one.
+        if (!b.has(kPduHeaderLen, 6) || !(b.u8(kPduHeaderLen + 5) & 1)) return false;
+        const size_t e = kPduHeaderLen + 6;
+        if (b.size == e) return b.be32(kPduHeaderLen) + 4 == b.be32(2);
+        if (!b.has(e, 8)) return false;
+        return b.be32(e) == 0 && b.u8(e + 4) == 4 && b.u8(e + 5) == 0 && b.be16(e + 6) == 0;
+    }
+    if (type == kAssociateRq) return false; // the ordinary heuristic's job
+    return b.has(0, size_t(kPduHeaderLen) + b.be32(2)); // short PDUs: all of it is there
+}
+
 size_t find_resync_point(ByteView b, uint32_t cap) {
     for (size_t k = 0; k + kPduHeaderLen <= b.size; ++k) {
         uint8_t t = b.u8(k);

@@ -56,4 +56,9 @@ size_t find_resync_point(ByteView bytes, uint32_t cap);
 // first segment alone (the PDU may continue in later segments); checks as much as is there.
 bool looks_like_associate_rq(ByteView first_bytes);
 
+// The stricter test for claiming, on any port, a connection whose set-up was not captured:
+// the segment starts with a P-DATA-TF whose first PDV begins a command set, or with an
+// A-ASSOCIATE-AC, release or abort PDU that checks out in full.
+bool looks_like_midstream_pdu(ByteView first_bytes, uint32_t cap);
+
 } // namespace dicom

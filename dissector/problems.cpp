@@ -37,6 +37,7 @@ const char *problem_text(Problem p) {
     case Problem::CommandInvalid: return "Command set has no valid Command Field (0000,0100)";
     case Problem::MessageInterrupted: return "A new command started before the previous message on this presentation context was complete";
     case Problem::DataWithoutCommand: return "Data set fragment without a preceding command on this presentation context";
+    case Problem::TooManyOutstanding: return "Outstanding-request limit of the association reached: the oldest unanswered request is no longer matched";
     case Problem::Count: break;
     }
     return "Unknown problem";
@@ -77,6 +78,7 @@ const char *problem_key(Problem p) {
     case Problem::CommandInvalid: return "command_invalid";
     case Problem::MessageInterrupted: return "message_interrupted";
     case Problem::DataWithoutCommand: return "data_without_command";
+    case Problem::TooManyOutstanding: return "too_many_outstanding";
     case Problem::Count: break;
     }
     return "unknown";
@@ -91,6 +93,7 @@ bool problem_is_malformed(Problem p) {
     case Problem::ElementOddLength:
     case Problem::TooManyElements:
     case Problem::NestingTooDeep:
+    case Problem::TooManyOutstanding:
         return false;
     default:
         return true;

@@ -43,6 +43,7 @@ enum class Problem : uint8_t {
     CommandInvalid,         // command set without a Command Field, or not a command group
     MessageInterrupted,     // a new command started before the previous message was complete
     DataWithoutCommand,
+    TooManyOutstanding,     // the per-association cap on unanswered requests was reached
     Count
 };
 

@@ -7,11 +7,15 @@
 #include "control_pdus.hpp"
 #include "pdata.hpp"
 #include "pdu.hpp"
+#include "tls_sniff.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dicom::ByteView b(data, size);
     dicom::frame_next(b, 1u << 24);
     dicom::looks_like_associate_rq(b);
+    dicom::TlsRecordStart tls;
+    dicom::looks_like_tls_hello(b, tls);
+    dicom::sniff_tls_record(b, tls);
     if (size < 1) return 0;
     switch (data[0]) {
     case dicom::kAssociateRq:

@@ -59,3 +59,17 @@ typedef gboolean dicom_filter_valid_result;
 #define DICOM_CONV_FILTER_EXTRA_PARAM
 #define DICOM_CONV_FILTER_EXTRA_ARG
 #endif
+
+/* A heuristic on TLS's "tls" table keeps the session by storing its handle where TLS says:
+ * a dissector_handle_t * before 4.2, struct tlsinfo's app_handle from 4.2 on. */
+#if DICOM_WS_AT_LEAST(4, 2)
+#include <epan/dissectors/packet-tls.h>
+static inline void dicom_tls_keep_session(void *data, dissector_handle_t h) {
+    auto *info = (struct tlsinfo *)data;
+    if (info && info->app_handle) *info->app_handle = h;
+}
+#else
+static inline void dicom_tls_keep_session(void *data, dissector_handle_t h) {
+    if (data) *(dissector_handle_t *)data = h;
+}
+#endif

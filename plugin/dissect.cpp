@@ -19,6 +19,7 @@
 #include "compat.h"
 #include "fields.h"
 #include "pdu.hpp"
+#include "tls_sniff.hpp"
 
 DicomPrefs dicom_prefs;
 
@@ -39,10 +40,21 @@ static AssocRecord *new_record(void) noexcept {
         g_records->emplace_back(new AssocRecord());
         AssocRecord *r = g_records->back().get();
         r->number = (guint32)g_records->size();
+        r->core.outstanding_cap = dicom_prefs.max_outstanding;
         return r;
     } catch (...) {
         return nullptr;
     }
+}
+
+ConvState *dicom_conv_state(packet_info *pinfo) {
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    auto *cs = (ConvState *)conversation_get_proto_data(conv, proto_dicom_ul);
+    if (!cs) {
+        cs = wmem_new0(wmem_file_scope(), ConvState);
+        conversation_add_proto_data(conv, proto_dicom_ul, cs);
+    }
+    return cs;
 }
 
 /* The association a PDU belongs to. First pass: the conversation's current one (a new one
@@ -52,11 +64,12 @@ static AssocRecord *record_for(packet_info *pinfo, bool is_rq) {
     auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
     if (rec || PINFO_FD_VISITED(pinfo)) return rec;
     conversation_t *conv = find_or_create_conversation(pinfo);
-    rec = (AssocRecord *)conversation_get_proto_data(conv, proto_dicom_ul);
+    ConvState *cs = dicom_conv_state(pinfo);
+    rec = cs->rec;
     if (!rec || (is_rq && rec->core.rq_frame && rec->core.rq_frame != pinfo->num)) {
         rec = new_record();
         if (!rec) return nullptr;
-        conversation_add_proto_data(conv, proto_dicom_ul, rec);
+        cs->rec = rec;
     }
     if (is_rq && !rec->requestor_known) {
         copy_address_wmem(wmem_file_scope(), &rec->requestor_addr, &pinfo->src);
@@ -411,16 +424,36 @@ static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
+    /* Decrypted data handed over by TLS is plain DICOM; anything else may be a TLS client
+     * or server that should not be on this port. */
+    if (!dicom_tls_decrypted_call(pinfo)) {
+        ConvState *cs = dicom_conv_state(pinfo);
+        if (cs->transport == Transport::Unknown && tvb_captured_length(tvb) > 0) {
+            guint n = tvb_captured_length(tvb);
+            dicom::TlsRecordStart r;
+            bool tls = dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n), r);
+            cs->transport = tls ? Transport::TlsOnPlainPort : Transport::Plain;
+            cs->transport_frame = pinfo->num;
+        }
+        if (cs->transport == Transport::TlsOnPlainPort) return dicom_dissect_tls_on_plain_port(tvb, pinfo, tree, cs);
+    }
     tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, dicom::kPduHeaderLen, get_pdu_len,
                      dissect_pdu, frame_counters(pinfo));
     return tvb_captured_length(tvb);
 }
 
+int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree) {
+    return dissect_dicom_tcp(tvb, pinfo, tree, NULL);
+}
+
 static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                                             void *data) {
     guint n = tvb_captured_length(tvb);
-    if (n > 80) n = 80;
-    if (!dicom::looks_like_associate_rq(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n))) return FALSE;
+    if (n > 256) n = 256;
+    dicom::ByteView head(tvb_get_ptr(tvb, 0, n), n);
+    if (!dicom::looks_like_associate_rq(head) &&
+        !(dicom_prefs.heuristic_midstream && dicom::looks_like_midstream_pdu(head, pdu_cap())))
+        return FALSE;
     /* From now on the whole conversation is ours: no other heuristic sees its payload. */
     conversation_set_dissector(find_or_create_conversation(pinfo), dicom_handle);
     dissect_dicom_tcp(tvb, pinfo, tree, data);
@@ -438,4 +471,5 @@ void dicom_handoff(void) {
     dissector_add_uint_range_with_preference("tcp.port", "104,11112", dicom_handle);
     heur_dissector_add("tcp", dissect_dicom_heur, "DICOM Upper Layer over TCP (A-ASSOCIATE-RQ)",
                        "dicom_ul_tcp", proto_dicom_ul, HEURISTIC_ENABLE);
+    dicom_tls_handoff(dicom_handle);
 }

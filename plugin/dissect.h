@@ -23,6 +23,9 @@ struct DicomPrefs {
     dicom_pref_bool mask_patient = FALSE;
     dicom_pref_bool export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
     guint slow_response_ms = 2000;      /* expert info when a response takes longer */
+    guint max_outstanding = 4096;       /* unanswered requests tracked per association */
+    guint tls_port = 2762;              /* DICOM over TLS (PS3.15 B.1); 0: none */
+    dicom_pref_bool heuristic_midstream = FALSE; /* claim late-starting streams on any port */
 };
 extern DicomPrefs dicom_prefs;
 
@@ -38,6 +41,22 @@ struct AssocRecord {
     AssocRecord *previous_same_aes = nullptr; /* the last association between the same AEs */
     guint32 tcp_stream = 0;
 };
+
+/* Per TCP conversation: what it carries and the association in progress. */
+enum class Transport : guint8 {
+    Unknown,
+    Plain,          /* DICOM in the clear (or decrypted by TLS) */
+    TlsOnPlainPort, /* a TLS handshake where plain DICOM was expected */
+    Tls,            /* DICOM over TLS on the TLS port */
+    PlainOnTlsPort, /* plain DICOM where a TLS handshake was expected */
+};
+struct ConvState {
+    AssocRecord *rec;        /* the current association (owned by the registry) */
+    Transport transport;
+    guint32 transport_frame; /* where the transport was recognised */
+    guint32 report_frame;    /* where the transport's problem got its expert info */
+};
+ConvState *dicom_conv_state(packet_info *pinfo); /* never NULL */
 
 /* What the first pass learnt about one PDV, kept per frame for later passes. */
 struct PdvLink {
@@ -58,6 +77,13 @@ struct PduContext {
 
 void dicom_register_dissector(void);
 void dicom_handoff(void);
+int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+
+/* DICOM over TLS and TLS where it does not belong (tls.cpp). */
+void dicom_tls_handoff(dissector_handle_t dicom_handle);
+void dicom_tls_apply_prefs(void);
+bool dicom_tls_decrypted_call(packet_info *pinfo); /* inside TLS called from tls.cpp: counts it */
+int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ConvState *cs);
 
 /* Export Objects (export.cpp): whether a listener wants data sets, and handing one over. */
 void dicom_register_export(void);

@@ -30,7 +30,7 @@ int hf_rj_result = -1, hf_rj_source = -1, hf_rj_reason = -1, hf_abort_source = -
 int hf_pdv_count = -1, hf_pdv_len = -1, hf_pdv_ctx = -1, hf_pdv_flags = -1,
     hf_pdv_flag_command = -1, hf_pdv_flag_last = -1, hf_pdv_flag_reserved = -1,
     hf_pdv_abstract = -1, hf_pdv_transfer = -1, hf_pdv_negotiated_in = -1, hf_pdv_value = -1;
-int hf_garbage = -1;
+int hf_garbage = -1, hf_transport = -1;
 int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragment = -1,
     hf_dimse_fragment_count = -1, hf_dimse_command = -1, hf_dimse_message_id = -1,
     hf_dimse_message_id_rsp = -1, hf_dimse_affected_sop_class = -1, hf_dimse_requested_sop_class = -1,
@@ -59,7 +59,8 @@ expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_
              ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
              ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT, ei_status_failure = EI_INIT,
              ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT, ei_slow_response = EI_INIT,
-             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT, ei_inferred = EI_INIT;
+             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT, ei_inferred = EI_INIT,
+             ei_tls_encrypted = EI_INIT, ei_tls_on_plain_port = EI_INIT, ei_plain_on_tls_port = EI_INIT;
 
 namespace {
 
@@ -74,6 +75,15 @@ const value_string *vals_from(const dicom::CodeName *t) {
     }
     return vs;
 }
+
+const value_string transport_vals[] = {
+    {1, "Plain DICOM"},
+    {2, "TLS on a plain DICOM port"},
+    {3, "DICOM over TLS"},
+    {4, "Plain DICOM on the DICOM-over-TLS port"},
+    {5, "DICOM over TLS, not decrypted"},
+    {0, NULL},
+};
 
 const value_string role_vals[] = {
     {0, "non-support (RQ) / rejection (AC)"}, {1, "support (RQ) / acceptance (AC)"}, {0, NULL}};
@@ -239,6 +249,9 @@ void dicom_register_fields(void) {
               "Command or data set fragment carried by the PDV"),
         FIELD(hf_garbage, "Not a PDU", "dicom.garbage", FT_BYTES, BASE_NONE, NULL, 0,
               "Bytes where a PDU header was expected but none was found"),
+        FIELD(hf_transport, "Transport", "dicom.transport", FT_UINT8, BASE_DEC, VALS(transport_vals), 0,
+              "How the connection carries DICOM, shown where it is not plain DICOM: TLS on a plain port, "
+              "plain DICOM on the TLS port, or TLS application data that was not decrypted"),
         FIELD(hf_pdv_message, "Message", "dicom.pdv.message", FT_UINT32, BASE_DEC, NULL, 0,
               "Number of the DIMSE message (within its association) this PDV belongs to"),
         FIELD(hf_pdv_completed_in, "Message completed in", "dicom.pdv.completed_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
@@ -379,6 +392,12 @@ void dicom_register_fields(void) {
                               "The sender opens a new association for every object", EXPFILL}},
         {&ei_inferred, {"dicom.expert.inferred", PI_ASSUMPTION, PI_NOTE,
                         "Presentation context or transfer syntax inferred (association set-up not captured)", EXPFILL}},
+        {&ei_tls_encrypted, {"dicom.expert.tls_encrypted", PI_DECRYPTION, PI_NOTE,
+                             "DICOM over TLS: application data not decrypted (no key for this session)", EXPFILL}},
+        {&ei_tls_on_plain_port, {"dicom.expert.tls_on_plain_port", PI_PROTOCOL, PI_ERROR,
+                                 "TLS handshake on a plain DICOM port: one peer expects DICOM over TLS, the other plain DICOM", EXPFILL}},
+        {&ei_plain_on_tls_port, {"dicom.expert.plain_on_tls_port", PI_PROTOCOL, PI_ERROR,
+                                 "Plain DICOM on the DICOM-over-TLS port: the requestor did not start TLS", EXPFILL}},
         {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
                            "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };

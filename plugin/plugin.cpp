@@ -18,13 +18,15 @@ extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MIN
 extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR; }
 #endif
 
+static void apply_prefs(void) { dicom_tls_apply_prefs(); }
+
 static void proto_register_dicom_ul(void) {
     /* The built-in dissector owns "DICOM"/"dicom"; ours has its own names (docs/README). */
     proto_dicom_ul = proto_register_protocol("DICOM Upper Layer (plugin)", "DICOM-UL", "dicom_ul");
     dicom_register_fields();
     dicom_register_dissector();
 
-    module_t *m = prefs_register_protocol(proto_dicom_ul, NULL);
+    module_t *m = prefs_register_protocol(proto_dicom_ul, apply_prefs);
     prefs_register_bool_preference(m, "desegment",
         "Reassemble PDUs spanning multiple TCP segments",
         "Needs TCP's \"Allow subdissector to reassemble TCP streams\" as well.",
@@ -48,6 +50,20 @@ static void proto_register_dicom_ul(void) {
         "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
         "length cannot swallow the rest of the stream.",
         10, &dicom_prefs.max_pdu_cap);
+    prefs_register_uint_preference(m, "max_outstanding", "Unanswered requests tracked per association",
+        "At most this many requests of one association wait for their response; beyond it the "
+        "oldest is forgotten (with an expert info), so a peer that never answers cannot make "
+        "the dissector's memory grow without bound.",
+        10, &dicom_prefs.max_outstanding);
+    prefs_register_uint_preference(m, "tls_port", "DICOM over TLS port",
+        "TCP port of DICOM over TLS (PS3.15 B.1, 2762): decoded by TLS, then as DICOM when TLS "
+        "can decrypt it. 0 turns it off.",
+        10, &dicom_prefs.tls_port);
+    prefs_register_bool_preference(m, "heuristic_midstream", "Pick up late-starting associations on any port",
+        "Let the TCP heuristic claim a connection whose A-ASSOCIATE was not captured when a "
+        "segment starts with a P-DATA-TF carrying a command set (or a release, abort or "
+        "A-ASSOCIATE-AC). On the DICOM ports this happens anyway.",
+        &dicom_prefs.heuristic_midstream);
 }
 
 static void proto_reg_handoff_dicom_ul(void) {

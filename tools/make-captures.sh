@@ -34,6 +34,9 @@ INNER
 }
 
 scp="storescp -aet PACS -od rx"
+# A throw-away key pair for the TLS captures; the tests hand the key to tshark. dcmtk's retired
+# AES profile (+pa) negotiates RSA key exchange, which a server key alone can decrypt.
+tls="+tls $here/tools/captures/tls/test-key.pem $here/tools/captures/tls/test-cert.pem +pa -ic"
 
 # query_retrieve NAME: dcmqrscp archive (filled before the capture starts) plus a storescp
 # as C-MOVE destination; the capture holds C-FIND, C-MOVE (with its sub-association),
@@ -82,7 +85,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream tls tls-client-plain-port plain-client-tls-port)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -133,9 +136,23 @@ for s in "${all[@]}"; do
       last=$(capinfos -c -M "$out/store-multi.pcap" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
       editcap -r "$out/store-multi.pcap" "$out/cut-after-setup.pcap" "$((ac + 1))-$last"
       editcap -r "$out/store-multi.pcap" "$out/cut-mid-pdu.pcap" "$((ac + 10))-$last"
-      echo "== midstream (frames after $ac and after $((ac + 9)) of store-multi)" ;;
+      echo "== midstream (frames after $ac and after $((ac + 9)) of store-multi)"
+      # the same on a port that is not a DICOM port: heuristic-port.pcap after its set-up
+      ac=$(tshark -r "$out/heuristic-port.pcap" --enable-protocol dicom -d tcp.port==4242,dicom \
+             -Y 'dicom.pdu.type == 2' -T fields -e frame.number 2>/dev/null | head -1)
+      last=$(capinfos -c -M "$out/heuristic-port.pcap" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
+      editcap -r "$out/heuristic-port.pcap" "$out/cut-other-port.pcap" "$((ac + 1))-$last"
+      echo "== midstream (frames after $ac of heuristic-port)" ;;
     malformed-dataset) run_capture malformed-dataset 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --malformed" ;;
+    tls) run_capture tls 2762 "$scp $tls 2762" \
+      "storescu -aet MODALITY -aec PACS $tls 127.0.0.1 2762 $files/CT_small.dcm $files/MR_small.dcm" ;;
+    tls-client-plain-port) # a TLS client configured against a plain DICOM server
+      run_capture tls-client-plain-port 11112 "$scp 11112" \
+      "storescu -aet MODALITY -aec PACS $tls 127.0.0.1 11112 $files/CT_small.dcm" ;;
+    plain-client-tls-port) # a plain client configured against a DICOM-over-TLS server
+      run_capture plain-client-tls-port 2762 "$scp $tls 2762" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 2762 $files/CT_small.dcm" ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done

@@ -38,5 +38,20 @@ class InsidePdu(unittest.TestCase):
                          ["0x05", "0x06"])
 
 
+class OtherPort(unittest.TestCase):
+    """heuristic-port.pcap (port 4242) cut after its set-up: only the preference claims it."""
+    PREF = ("-o", "dicom_ul.heuristic_midstream:TRUE")
+
+    def test_not_claimed_by_default(self):
+        self.assertEqual(frames("cut-other-port.pcap", "dicom"), [])
+
+    def test_claimed_with_the_preference(self):
+        rows = fields("cut-other-port.pcap", "dicom.dimse.command", "dicom.dimse.command", "dicom.dimse.status",
+                      extra=self.PREF)
+        self.assertEqual([r[0] for r in rows], ["0x0001", "0x8001"] * 5)
+        self.assertEqual([r[1] for r in rows if r[1]], ["0x0000"] * 5)
+        self.assertEqual(frames("cut-other-port.pcap", "dicom.expert.not_pdu", extra=self.PREF), [])
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -83,6 +83,15 @@ class Matching(unittest.TestCase):
         rsp = fields("query-retrieve.pcap", "dicom.dimse.move_sub_association", "dicom.dimse.move_sub_association")
         self.assertEqual({v for r in rsp for v in r[0].split(",")}, {sub})
 
+    def test_outstanding_request_cap(self):
+        # With room for no unanswered request at all, every request is forgotten as it is
+        # made: each says so, and no response finds its request.
+        cap0 = ["-o", "dicom_ul.max_outstanding:0"]
+        rqs = frames("store-multi.pcap", "dicom.dimse.command == 0x0001 && dicom.dimse.data_set_size")
+        self.assertEqual(frames("store-multi.pcap", "dicom.expert.too_many_outstanding", extra=cap0), rqs)
+        self.assertEqual(frames("store-multi.pcap", "dicom.response_to", extra=cap0), [])
+        self.assertEqual(frames("store-multi.pcap", "dicom.expert.too_many_outstanding"), [])
+
     def test_unanswered_request_at_abort(self):
         rows = fields("malformed-dataset.pcap", "dicom.expert.unanswered", "dicom.pdu.type", "_ws.expert.message")
         self.assertEqual(len(rows), 1)

@@ -122,3 +122,29 @@ TEST(Resync, FindsTheNextPduFromAnywhereInsideOne) {
     const uint8_t noise[] = {0x04, 0x00, 0x00, 0x00, 0x00, 0x10, 0x00, 0x00, 0x00, 0x0c, 0x02, 0x03};
     EXPECT_EQ(find_resync_point(ByteView(noise, sizeof noise), 1u << 24), sizeof noise); // even context ID
 }
+
+TEST(Heuristic, MidstreamClaimsCommandPdusOnlyAtTheirStart) {
+    auto streams = read_tcp_streams(sample("store-multi.pcap"));
+    const TcpStream &client = streams[0];
+    auto pdus = split_pdus(client);
+    int commands = 0;
+    for (ByteView p : pdus) {
+        ByteView rest(p.data, client.bytes.data() + client.bytes.size() - p.data);
+        bool is_command = p.u8(0) == kPData && (p.u8(11) & 1);
+        EXPECT_EQ(looks_like_midstream_pdu(rest, 1u << 24), is_command || p.u8(0) == kReleaseRq);
+        commands += is_command;
+        // dcmtk's own segmentation: PDU and PDV headers alone
+        if (is_command) {
+            EXPECT_TRUE(looks_like_midstream_pdu(p.sub(0, 12), 1u << 24));
+        }
+        // nowhere inside a PDU
+        for (size_t k = 1; k < p.size; k += 5)
+            ASSERT_FALSE(looks_like_midstream_pdu(ByteView(p.data + k, p.size - k), 1u << 24)) << k;
+    }
+    EXPECT_EQ(commands, 3);
+    // A data fragment's headers alone are not enough, nor a PDV shorter than its PDU.
+    const uint8_t data_hdr[] = {0x04, 0x00, 0x00, 0x00, 0x40, 0x04, 0x00, 0x00, 0x40, 0x00, 0x01, 0x00};
+    EXPECT_FALSE(looks_like_midstream_pdu(ByteView(data_hdr, sizeof data_hdr), 1u << 24));
+    const uint8_t short_pdv[] = {0x04, 0x00, 0x00, 0x00, 0x40, 0x04, 0x00, 0x00, 0x20, 0x00, 0x01, 0x03};
+    EXPECT_FALSE(looks_like_midstream_pdu(ByteView(short_pdv, sizeof short_pdv), 1u << 24));
+}
