@@ -53,12 +53,21 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
     p.data.clear();
 }
 
-PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value, size_t length,
-                                 uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data) {
+PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t *value, size_t length,
+                                       uint32_t frame, double time, std::string_view transfer_syntax,
+                                       bool keep_data, bool first, bool last_piece) {
     Pending &p = pending(id);
     PdvOutcome out;
-    const bool last = flags & kPdvLast;
+    const bool last = (flags & kPdvLast) && last_piece;
     if (flags & kPdvCommand) {
+        if (!first && p.message && !p.command_done) { // the rest of a command fragment already counted
+            Message &m = *p.message;
+            add_frame(m, frame);
+            p.command.append(value, length);
+            out.message = &m;
+            if (!last) return out;
+            return finish_command(p, frame, time);
+        }
         if (p.message && p.command_done) { // still waiting for the previous data set
             p.message->problems.push_back(Problem::MessageInterrupted);
             p.message = nullptr;
@@ -73,20 +82,17 @@ PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value
         p.command.append(value, length);
         out.message = &m;
         if (!last) return out;
-        parse_dataset(p.command, Syntax{}, m.command_set);
-        extract_command(m.command_set, m.command);
-        if (!m.command.valid) m.problems.push_back(Problem::CommandInvalid);
-        p.command.clear();
-        p.command_done = true;
-        m.command_frame = frame;
-        m.command_time = time;
-        out.command_done = true;
-        if (m.command.valid && m.command.has_data_set()) return out;
-        m.complete_frame = frame;
-        m.complete_time = time;
-        out.message_done = true;
-        p.message = nullptr;
-        return out;
+        return finish_command(p, frame, time);
+    }
+    if (!first && p.message && p.command_done) { // the rest of a data fragment already counted
+        Message &m = *p.message;
+        add_frame(m, frame);
+        out.data_fragment = m.data_fragments - 1;
+        out.data_offset = p.data.size();
+        p.data.append(value, length);
+        out.message = &m;
+        if (!last) return out;
+        return finish_message(p, keep_data, frame, time, out);
     }
     if (!p.message || !p.command_done) {
         if (!p.message) {
@@ -103,10 +109,37 @@ PdvOutcome MessageAssembler::add(uint8_t id, uint8_t flags, const uint8_t *value
     }
     add_frame(m, frame);
     out.data_fragment = m.data_fragments++;
+    out.data_offset = p.data.size();
     p.data.append(value, length);
     out.message = &m;
     if (!last) return out;
+    return finish_message(p, keep_data, frame, time, out);
+}
+
+PdvOutcome MessageAssembler::finish_message(Pending &p, bool keep_data, uint32_t frame, double time,
+                                            PdvOutcome out) {
+    Message &m = *p.message;
     finish_data(p, keep_data);
+    m.complete_frame = frame;
+    m.complete_time = time;
+    out.message_done = true;
+    p.message = nullptr;
+    return out;
+}
+
+PdvOutcome MessageAssembler::finish_command(Pending &p, uint32_t frame, double time) {
+    Message &m = *p.message;
+    PdvOutcome out;
+    out.message = &m;
+    parse_dataset(p.command, Syntax{}, m.command_set);
+    extract_command(m.command_set, m.command);
+    if (!m.command.valid) m.problems.push_back(Problem::CommandInvalid);
+    p.command.clear();
+    p.command_done = true;
+    m.command_frame = frame;
+    m.command_time = time;
+    out.command_done = true;
+    if (m.command.valid && m.command.has_data_set()) return out;
     m.complete_frame = frame;
     m.complete_time = time;
     out.message_done = true;

@@ -49,6 +49,7 @@ struct PdvOutcome {
     bool command_done = false; // this PDV completed the command set
     bool message_done = false; // this PDV completed the message
     uint32_t data_fragment = kNotData; // ordinal among the message's data set fragments
+    uint64_t data_offset = 0;          // where this piece starts within the data set
     static constexpr uint32_t kNotData = 0xFFFFFFFFu;
 };
 
@@ -57,7 +58,14 @@ public:
     // One PDV, in arrival order. `transfer_syntax` is the context's negotiated one;
     // `keep_data` keeps the data set bytes in the message (for Export Objects).
     PdvOutcome add(uint8_t context_id, uint8_t flags, const uint8_t *value, size_t length,
-                   uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data);
+                   uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data) {
+        return add_piece(context_id, flags, value, length, frame, time, transfer_syntax, keep_data, true, true);
+    }
+    // Part of one PDV's value, for PDVs that arrive over many TCP segments and are not
+    // reassembled: `first`/`last` say whether the piece starts/ends the PDV's value.
+    PdvOutcome add_piece(uint8_t context_id, uint8_t flags, const uint8_t *value, size_t length,
+                         uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data,
+                         bool first, bool last);
     std::deque<Message> &messages() { return messages_; }
     const std::deque<Message> &messages() const { return messages_; }
 
@@ -71,6 +79,8 @@ private:
     Pending &pending(uint8_t context_id);
     Message &start(Pending &p);
     void finish_data(Pending &p, bool keep_data);
+    PdvOutcome finish_command(Pending &p, uint32_t frame, double time);
+    PdvOutcome finish_message(Pending &p, bool keep_data, uint32_t frame, double time, PdvOutcome out);
 
     std::vector<Pending> pending_; // one per context in use; a handful at most
     std::deque<Message> messages_; // stable addresses

@@ -138,6 +138,9 @@ struct InfoEntry {
 
 struct SegmentContext {
     int pdu_index; /* ordinal of the PDU being dissected within the frame */
+    unsigned calls; /* calls of the dissector in this frame (TCP may make two) */
+    dicom::StreamCursor *cursor; /* this direction's walk (stream.hpp) */
+    dicom::Unit unit;             /* what get_pdu_len said comes next */
     unsigned n_entries, dropped;
     InfoEntry entries[32];
 };
@@ -153,11 +156,16 @@ static SegmentContext *frame_counters(packet_info *pinfo) {
     return seg;
 }
 
+/* Marks "P-DATA (continued)": shown only when nothing else in the frame has something to say. */
+static const char kContinued[] = "P-DATA (continued)";
+
 static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, const void *message = NULL) {
     if (!seg) {
         col_add_str(pinfo->cinfo, COL_INFO, text);
         return;
     }
+    if (message == kContinued && seg->n_entries) return;
+    if (seg->n_entries == 1 && seg->entries[0].message == kContinued) seg->n_entries = 0;
     unsigned i = 0;
     while (i < seg->n_entries && !(message && seg->entries[i].message == message)) ++i;
     if (i < seg->n_entries)
@@ -275,7 +283,7 @@ static PdvLink *link_pdvs(const PduContext &c, const dicom::PData &pd, dicom::By
             dicom::PdvOutcome o = c.rec->messages.add(v.context_id, v.flags, view.data + v.value.off,
                                                       v.value.len, c.pinfo->num, nstime_to_sec(&c.pinfo->abs_ts),
                                                       ts, keep);
-            links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment};
+            links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment, o.data_offset};
             if (o.message_done) dicom_message_completed(c, *o.message);
             else if (o.command_done) dicom_command_completed(c, *o.message);
         }
@@ -365,11 +373,141 @@ static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentCo
     });
 }
 
+/* ---- streamed P-DATA-TF units (stream.hpp) --------------------------------------------- */
+
+/* First pass: feed one piece of a PDV value to the message assembler and remember what it
+ * led to; later passes read what was remembered. */
+static PdvLink *link_piece(const PduContext &c, const dicom::StreamCursor &pdv, const guint8 *value,
+                           guint32 length, bool first, bool last, int unit_index) {
+    const guint32 key = 1 + (guint32)unit_index;
+    auto *link = (PdvLink *)p_get_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key);
+    if (link || PINFO_FD_VISITED(c.pinfo)) return link;
+    link = wmem_new0(wmem_file_scope(), PdvLink);
+    const bool keep = dicom_export_wanted();
+    bool ok = update_noexcept([&] {
+        const dicom::NegotiatedContext *nc = c.rec->core.context(pdv.context_id);
+        std::string_view ts = nc ? std::string_view(nc->transfer_syntax) : std::string_view();
+        dicom::PdvOutcome o = c.rec->messages.add_piece(pdv.context_id, pdv.flags, value, length, c.pinfo->num,
+                                                        nstime_to_sec(&c.pinfo->abs_ts), ts, keep, first, last);
+        *link = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment, o.data_offset};
+        if (o.message_done) dicom_message_completed(c, *o.message);
+        else if (o.command_done) dicom_command_completed(c, *o.message);
+    });
+    if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
+    p_add_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key, link);
+    return link;
+}
+
+static void info_piece(const PduContext &c, const dicom::StreamCursor &pdv, const PdvLink *link,
+                       SegmentContext *seg, bool header) {
+    if (link && link->message && (link->message_done || link->command_done)) {
+        const char *text = message_summary(c, *link->message, link->message_done);
+        if (!link->message_done) text = wmem_strdup_printf(c.pinfo->pool, "%s (data set follows)", text);
+        set_info(c.pinfo, seg, text, link->message);
+    } else if (header) {
+        const dicom::NegotiatedContext *nc = c.rec->core.context(pdv.context_id);
+        set_info(c.pinfo, seg, wmem_strdup_printf(c.pinfo->pool, "P-DATA ctx %u%s%s (%s%s)", pdv.context_id,
+                                                  nc && !nc->abstract_syntax.empty() ? " " : "",
+                                                  nc ? uid_label(c.pinfo, nc->abstract_syntax) : "",
+                                                  (pdv.flags & dicom::kPdvCommand) ? "command" : "data",
+                                                  (pdv.flags & dicom::kPdvLast) ? ", last" : ""));
+    } else {
+        set_info(c.pinfo, seg, kContinued, kContinued);
+    }
+}
+
+static void export_piece(const PduContext &c, const PdvLink *link, const guint8 *value, guint32 length) {
+    if (!link || !link->message) return;
+    if (PINFO_FD_VISITED(c.pinfo) && dicom_export_wanted()) dicom_export_collect(*link->message, *link, value, length);
+    if (link->message_done) dicom_export_message(c, *link->message);
+}
+
+/* A PDV header; `pdv` is the walk just after it. An empty value is complete right here. */
+static void stream_pdv_header(const PduContext &c, int off, const dicom::StreamCursor &pdv, SegmentContext *seg) {
+    proto_tree *t = tree_pdv_header(c, off, pdv.pdv_index, pdv.context_id, pdv.flags, pdv.value_length);
+    if (pdv.pdv_invalid) {
+        proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)dicom::Problem::PdvLengthInvalid], c.tvb, off, 4);
+        set_info(c.pinfo, seg, "P-DATA (PDV length does not fit the PDU)");
+        return;
+    }
+    const PdvLink *link = nullptr;
+    if (pdv.value_length == 0) {
+        link = link_piece(c, pdv, nullptr, 0, true, true, seg ? seg->pdu_index : 0);
+        if (link && link->message) tree_pdv_message(c, t, *link);
+        export_piece(c, link, nullptr, 0);
+    }
+    info_piece(c, pdv, link, seg, true);
+}
+
+static int dissect_stream_unit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, SegmentContext *seg,
+                               const dicom::StreamCursor &before, const dicom::StreamCursor &after) {
+    const guint len = tvb_captured_length(tvb);
+    col_set_str(pinfo->cinfo, COL_PROTOCOL, "DICOM");
+    proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
+    proto_tree *pt = proto_item_add_subtree(ti, ett_dicom);
+    proto_item_set_hidden(proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA));
+    AssocRecord *rec = record_for(pinfo, false);
+    if (!rec) {
+        expert_add_info(pinfo, ti, &ei_parse_failed);
+        return len;
+    }
+    PduContext c{tvb, pinfo, pt, ti, rec, direction(rec, pinfo)};
+    switch (seg->unit.kind) {
+    case dicom::UnitKind::PdataHead:
+        if (len < 12) break; /* cut short by the capture: the walk has started over */
+        proto_item_append_text(ti, ", P-DATA-TF (header; %u bytes follow in later segments)", after.pdu_length);
+        proto_tree_add_item(pt, hf_pdu_type, tvb, 0, 1, ENC_BIG_ENDIAN);
+        proto_tree_add_item(pt, hf_pdu_len, tvb, 2, 4, ENC_BIG_ENDIAN);
+        if (!PINFO_FD_VISITED(pinfo))
+            rec->core.on_pdu(c.from_requestor, dicom::kPData, 6 + (guint64)after.pdu_length,
+                             nstime_to_sec(&pinfo->abs_ts));
+        tree_association(c, dicom::kPData);
+        tree_check_max_pdu(c, after.pdu_length);
+        stream_pdv_header(c, 6, after, seg);
+        break;
+    case dicom::UnitKind::PdvHeader:
+        if (len < 6) break;
+        proto_item_append_text(ti, ", P-DATA-TF (continued)");
+        stream_pdv_header(c, 0, after, seg);
+        break;
+    case dicom::UnitKind::Value: {
+        const bool first = before.value_left == before.value_length;
+        const bool last = seg->unit.length >= before.value_left;
+        const guint32 from = before.value_length - before.value_left;
+        proto_item_append_text(ti, ", P-DATA-TF (continued)");
+        const guint8 *value = tvb_get_ptr(tvb, 0, len);
+        const PdvLink *link = link_piece(c, before, value, len, first, last, seg->pdu_index);
+        /* after the assembler: a completed message may have taught us the context */
+        proto_tree *t = tree_pdv_piece(c, before.pdv_index, before.context_id, before.flags, from, len,
+                                       before.value_length);
+        if (link && link->message) tree_pdv_message(c, t, *link);
+        info_piece(c, before, link, seg, false);
+        export_piece(c, link, value, len);
+        break;
+    }
+    case dicom::UnitKind::Skip:
+        proto_item_append_text(ti, ", P-DATA-TF (rest skipped)");
+        proto_tree_add_item(pt, hf_garbage, tvb, 0, -1, ENC_NA);
+        set_info(pinfo, seg, "P-DATA (continued; rest of the PDU skipped)");
+        break;
+    default:
+        break;
+    }
+    return len;
+}
+
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     auto *seg = (SegmentContext *)data;
     if (seg) ++seg->pdu_index;
     guint len = tvb_captured_length(tvb);
     dicom::ByteView view(tvb_get_ptr(tvb, 0, len), len);
+    if (seg && seg->cursor) {
+        /* Move on before building anything: a tree error must not stall the walk. */
+        const dicom::StreamCursor before = *seg->cursor;
+        dicom::advance(*seg->cursor, seg->unit, view);
+        if (seg->unit.kind != dicom::UnitKind::Pdu && seg->unit.kind != dicom::UnitKind::Garbage)
+            return dissect_stream_unit(tvb, pinfo, tree, seg, before, *seg->cursor);
+    }
 
     col_set_str(pinfo->cinfo, COL_PROTOCOL, "DICOM");
     proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
@@ -411,16 +549,34 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
 /* The preference, kept below what tcp_dissect_pdus' guint and int lengths can carry. */
 static guint32 pdu_cap(void) { return dicom_prefs.max_pdu_cap < 0x7FFFFFF0u ? dicom_prefs.max_pdu_cap : 0x7FFFFFF0u; }
 
-static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *) {
+static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *data) {
+    auto *seg = (SegmentContext *)data;
     guint avail = tvb_captured_length_remaining(tvb, offset);
-    dicom::ByteView head(tvb_get_ptr(tvb, offset, 6), 6); /* fixed_len guarantees 6 */
-    dicom::Framing f = dicom::frame_next(head, pdu_cap());
-    if (f.kind == dicom::Framing::Pdu) return (guint)f.length;
-    /* No header here (a capture that starts inside a PDU, or corruption): skip to where a
-     * PDU plausibly starts in this segment, or give up on the segment. */
-    dicom::ByteView all(tvb_get_ptr(tvb, offset, avail), avail);
-    size_t k = dicom::find_resync_point(all, pdu_cap());
-    return k > 0 && k < avail ? (guint)k : avail;
+    dicom::ByteView here(tvb_get_ptr(tvb, offset, avail), avail);
+    seg->unit = dicom::next_unit(*seg->cursor, here, pdu_cap());
+    return seg->unit.length;
+}
+
+/* The walk's position for this call: the live one on the first pass (saved per call when
+ * it is inside a PDU), a copy of what was saved on later passes. */
+static dicom::StreamCursor *cursor_for_call(packet_info *pinfo, SegmentContext *seg) {
+    const guint32 key = 0x40000000u + seg->calls++;
+    if (!PINFO_FD_VISITED(pinfo)) {
+        ConvState *cs = dicom_conv_state(pinfo);
+        int cmp = cmp_address(&pinfo->src, &pinfo->dst);
+        int dir = cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
+        dicom::StreamCursor *live = &cs->dir[dir];
+        if (live->mode != dicom::StreamCursor::AtPdu) {
+            auto *saved = wmem_new(wmem_file_scope(), dicom::StreamCursor);
+            *saved = *live;
+            p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, key, saved);
+        }
+        return live;
+    }
+    auto *saved = (dicom::StreamCursor *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, key);
+    auto *work = wmem_new(pinfo->pool, dicom::StreamCursor);
+    *work = saved ? *saved : dicom::StreamCursor();
+    return work;
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
@@ -437,8 +593,9 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         }
         if (cs->transport == Transport::TlsOnPlainPort) return dicom_dissect_tls_on_plain_port(tvb, pinfo, tree, cs);
     }
-    tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, dicom::kPduHeaderLen, get_pdu_len,
-                     dissect_pdu, frame_counters(pinfo));
+    SegmentContext *seg = frame_counters(pinfo);
+    seg->cursor = cursor_for_call(pinfo, seg);
+    tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, 1, get_pdu_len, dissect_pdu, seg);
     return tvb_captured_length(tvb);
 }
 

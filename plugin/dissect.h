@@ -15,6 +15,7 @@
 #include "control_pdus.hpp"
 #include "message.hpp"
 #include "pdata.hpp"
+#include "stream.hpp"
 
 struct DicomPrefs {
     dicom_pref_bool desegment = TRUE;
@@ -52,6 +53,7 @@ enum class Transport : guint8 {
 };
 struct ConvState {
     AssocRecord *rec;        /* the current association (owned by the registry) */
+    dicom::StreamCursor dir[2]; /* first pass: where each direction's walk has got to */
     Transport transport;
     guint32 transport_frame; /* where the transport was recognised */
     guint32 report_frame;    /* where the transport's problem got its expert info */
@@ -64,6 +66,7 @@ struct PdvLink {
     bool command_done;
     bool message_done;
     guint32 data_fragment; /* dicom::PdvOutcome::kNotData for command fragments */
+    guint64 data_offset;   /* where the bytes start within the data set */
 };
 
 struct PduContext {
@@ -126,6 +129,13 @@ AssocRecord *dicom_previous_association(AssocRecord *rec);       /* first pass, 
  * must not create C++ objects with destructors (see docs/design.md). */
 void tree_associate(const PduContext &c, const dicom::Associate &a);
 void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links);
+void tree_check_max_pdu(const PduContext &c, guint32 pdu_length);
+proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
+                            guint32 value_len); /* the PDV's subtree */
+/* A piece of a PDV's value that arrived without its header (streamed P-DATA-TF). */
+proto_tree *tree_pdv_piece(const PduContext &c, guint32 index, guint8 context_id, guint8 flags, guint32 from,
+                           guint32 length, guint32 value_len);
+void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ctx_item, guint8 context_id);
 void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
 void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &link);
 const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete); /* Info text */

@@ -118,13 +118,13 @@ void dicom_register_export(void) { export_tap = register_export_object(proto_dic
 void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length) {
     if (link.data_fragment == dicom::PdvOutcome::kNotData) return;
     try {
-        if (link.data_fragment == 0) {
+        if (link.data_offset == 0) {
             m.raw_data.clear();
             m.raw_fragments = 0;
         }
-        if (link.data_fragment != m.raw_fragments) return; /* not a sequential re-read */
+        if (link.data_offset != m.raw_data.size()) return; /* not a sequential re-read */
         m.raw_data.append(value, length);
-        ++m.raw_fragments;
+        m.raw_fragments = link.data_fragment + 1;
     } catch (...) {
         m.raw_data.clear();
         m.raw_fragments = 0;

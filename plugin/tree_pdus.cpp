@@ -5,6 +5,7 @@
 #include <epan/expert.h>
 
 #include "fields.h"
+#include "pdata.hpp"
 #include "pdu.hpp"
 #include "uids.hpp"
 
@@ -47,52 +48,79 @@ void add_findings(const PduContext &c, const dicom::Findings &findings) {
     }
 }
 
-void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links) {
+void tree_check_max_pdu(const PduContext &c, guint32 pdu_length) {
+    /* The receiver's announced maximum applies to this PDU's length field (PS3.8 D.1). */
     const dicom::Association &a = c.rec->core;
+    if (c.from_requestor < 0) return;
+    guint32 max = c.from_requestor ? a.max_pdu_acceptor : a.max_pdu_requestor;
+    guint32 known_from = c.from_requestor ? a.ac_frame : a.rq_frame;
+    if (max && known_from && known_from < c.pinfo->num && pdu_length > max)
+        expert_add_info_format(c.pinfo, c.pdu_item, &ei_pdu_exceeds_max,
+                               "P-DATA-TF length %u exceeds the %s's maximum of %u announced in frame %u",
+                               pdu_length, c.from_requestor ? "acceptor" : "requestor", max, known_from);
+}
+
+void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ci, guint8 context_id) {
+    const dicom::NegotiatedContext *nc = c.rec->core.context(context_id);
+    if (!nc) {
+        if (ci) expert_add_info(c.pinfo, ci, &ei_pdv_context_unknown);
+        return;
+    }
+    if (ci && nc->inferred) expert_add_info(c.pinfo, ci, &ei_inferred);
+    if (ci && nc->answered && !nc->accepted())
+        expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
+                               "PDV on presentation context %u, which was rejected in frame %u",
+                               context_id, nc->answered_in);
+    if (!nc->abstract_syntax.empty()) {
+        add_generated_uid(c, t, hf_pdv_abstract, nc->abstract_syntax.c_str());
+        proto_item_set_hidden(add_generated_uid(c, t, hf_sop_class_uid, nc->abstract_syntax.c_str()));
+    }
+    if (!nc->transfer_syntax.empty())
+        add_generated_uid(c, t, hf_pdv_transfer, nc->transfer_syntax.c_str());
+    if (nc->answered_in) {
+        proto_item *g = proto_tree_add_uint(t, hf_pdv_negotiated_in, c.tvb, 0, 0, nc->answered_in);
+        proto_item_set_generated(g);
+    }
+}
+
+static int *const pdv_flag_bits[] = {&hf_pdv_flag_reserved, &hf_pdv_flag_last, &hf_pdv_flag_command, NULL};
+
+proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
+                            guint32 value_len) {
+    proto_tree *t = proto_tree_add_subtree_format(
+        c.tree, c.tvb, off, 6, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, %u bytes", index, context_id,
+        (flags & dicom::kPdvCommand) ? "command" : "data set", (flags & dicom::kPdvLast) ? " (last)" : "", value_len);
+    proto_tree_add_item(t, hf_pdv_len, c.tvb, off, 4, ENC_BIG_ENDIAN);
+    proto_item *ci = proto_tree_add_item(t, hf_pdv_ctx, c.tvb, off + 4, 1, ENC_BIG_ENDIAN);
+    tree_pdv_context(c, t, ci, context_id);
+    proto_tree_add_bitmask(t, c.tvb, off + 5, hf_pdv_flags, ett_pdv_flags, pdv_flag_bits, ENC_BIG_ENDIAN);
+    return t;
+}
+
+proto_tree *tree_pdv_piece(const PduContext &c, guint32 index, guint8 context_id, guint8 flags, guint32 from,
+                           guint32 length, guint32 value_len) {
+    proto_tree *t = proto_tree_add_subtree_format(
+        c.tree, c.tvb, 0, length, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, bytes %u-%u of %u", index, context_id,
+        (flags & dicom::kPdvCommand) ? "command" : "data set", (flags & dicom::kPdvLast) ? " (last)" : "", from,
+        from + length - 1, value_len);
+    proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_ctx, c.tvb, 0, 0, context_id));
+    tree_pdv_context(c, t, NULL, context_id);
+    proto_item *fi = proto_tree_add_bitmask_value(t, c.tvb, 0, hf_pdv_flags, ett_pdv_flags, pdv_flag_bits, flags);
+    proto_item_set_generated(fi);
+    if (length) proto_tree_add_item(t, hf_pdv_value, c.tvb, 0, length, ENC_NA);
+    return t;
+}
+
+void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links) {
     proto_item *cnt = proto_tree_add_uint(c.tree, hf_pdv_count, c.tvb, 0, 0, (guint32)pd.pdvs.size());
     proto_item_set_generated(cnt);
     proto_item_append_text(c.pdu_item, ", %u PDV%s", (unsigned)pd.pdvs.size(), pd.pdvs.size() == 1 ? "" : "s");
-
-    /* The receiver's announced maximum applies to this PDU's length field (PS3.8 D.1). */
-    if (c.from_requestor >= 0) {
-        guint32 max = c.from_requestor ? a.max_pdu_acceptor : a.max_pdu_requestor;
-        guint32 known_from = c.from_requestor ? a.ac_frame : a.rq_frame;
-        if (max && known_from && known_from < c.pinfo->num && pdu_length > max)
-            expert_add_info_format(c.pinfo, c.pdu_item, &ei_pdu_exceeds_max,
-                                   "P-DATA-TF length %u exceeds the %s's maximum of %u announced in frame %u",
-                                   pdu_length, c.from_requestor ? "acceptor" : "requestor", max, known_from);
-    }
+    tree_check_max_pdu(c, pdu_length);
 
     guint32 n = 0;
     for (const dicom::Pdv &v : pd.pdvs) {
         ++n;
-        const dicom::NegotiatedContext *nc = a.context(v.context_id);
-        proto_tree *t = proto_tree_add_subtree_format(
-            c.tree, c.tvb, v.where.off, v.where.len, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, %u bytes", n,
-            v.context_id, v.is_command() ? "command" : "data set", v.is_last() ? " (last)" : "", v.value.len);
-        proto_tree_add_item(t, hf_pdv_len, c.tvb, v.where.off, 4, ENC_BIG_ENDIAN);
-        proto_item *ci = proto_tree_add_item(t, hf_pdv_ctx, c.tvb, v.where.off + 4, 1, ENC_BIG_ENDIAN);
-        if (!nc) {
-            expert_add_info(c.pinfo, ci, &ei_pdv_context_unknown);
-        } else {
-            if (nc->inferred) expert_add_info(c.pinfo, ci, &ei_inferred);
-            if (nc->answered && !nc->accepted())
-                expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
-                                       "PDV on presentation context %u, which was rejected in frame %u",
-                                       v.context_id, nc->answered_in);
-            if (!nc->abstract_syntax.empty()) {
-                add_generated_uid(c, t, hf_pdv_abstract, nc->abstract_syntax.c_str());
-                proto_item_set_hidden(add_generated_uid(c, t, hf_sop_class_uid, nc->abstract_syntax.c_str()));
-            }
-            if (!nc->transfer_syntax.empty())
-                add_generated_uid(c, t, hf_pdv_transfer, nc->transfer_syntax.c_str());
-            if (nc->answered_in) {
-                proto_item *g = proto_tree_add_uint(t, hf_pdv_negotiated_in, c.tvb, 0, 0, nc->answered_in);
-                proto_item_set_generated(g);
-            }
-        }
-        static int *const flag_bits[] = {&hf_pdv_flag_reserved, &hf_pdv_flag_last, &hf_pdv_flag_command, NULL};
-        proto_tree_add_bitmask(t, c.tvb, v.where.off + 5, hf_pdv_flags, ett_pdv_flags, flag_bits, ENC_BIG_ENDIAN);
+        proto_tree *t = tree_pdv_header(c, v.where.off, n, v.context_id, v.flags, v.value.len);
         if (v.value.len) proto_tree_add_item(t, hf_pdv_value, c.tvb, v.value.off, v.value.len, ENC_NA);
         if (links && links[n - 1].message) tree_pdv_message(c, t, links[n - 1]);
     }

@@ -17,7 +17,7 @@ class AfterSetup(unittest.TestCase):
         self.assertTrue(all(r[2] for r in rows))  # marked as inferred
         # the SOP class learnt from the command shows on the data fragments that follow it
         data = fields("cut-after-setup.pcap", "dicom.pdv.flags == 0", "dicom.sop_class_uid")
-        self.assertTrue(data and all(r[0] == "1.2.840.10008.5.1.4.1.1.2" for r in data[:2]), data)
+        self.assertTrue(data and all(set(r[0].split(",")) == {"1.2.840.10008.5.1.4.1.1.2"} for r in data[:2]), data)
 
     def test_responses_still_match(self):
         self.assertEqual(len(frames("cut-after-setup.pcap", "dicom.response_to")), 3)
@@ -32,7 +32,7 @@ class InsidePdu(unittest.TestCase):
         # the second object on as in the full capture
         self.assertEqual(len(frames("cut-mid-pdu.pcap", "dicom.dimse.command == 0x0001 && dicom.dimse.data_set_size")), 2)
         self.assertGreaterEqual(len(pdus), len(store) - 8)
-        info = fields("cut-mid-pdu.pcap", "dicom.pdu.type == 4", "_ws.col.Info")
+        info = fields("cut-mid-pdu.pcap", "dicom", "_ws.col.Info")
         self.assertIn("Data set whose command is not in the capture", [r[0] for r in info])
         self.assertEqual([r[0] for r in fields("cut-mid-pdu.pcap", "dicom.pdu.type >= 5", "dicom.pdu.type")],
                          ["0x05", "0x06"])

@@ -1,0 +1,140 @@
+// The stream cursor against real streams cut into Ethernet-sized segments, the way
+// tcp_dissect_pdus drives it: a unit longer than the bytes at hand waits for more.
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "pcap_reader.hpp"
+#include "pdata.hpp"
+#include "pdu.hpp"
+#include "stream.hpp"
+
+using namespace dicom;
+
+namespace {
+
+struct Walked {
+    std::vector<std::vector<uint8_t>> values; // each PDV's value, in order
+    std::vector<uint8_t> pdu_types;           // of PDUs taken whole or streamed
+    size_t streamed = 0, garbage = 0, skipped = 0, skip_bytes = 0, units = 0;
+};
+
+Walked walk(const std::vector<uint8_t> &s, size_t segment, uint32_t cap = 1u << 24) {
+    Walked w;
+    StreamCursor c;
+    size_t pos = 0, seg_end = 0;
+    while (pos < s.size()) {
+        if (pos >= seg_end) seg_end = std::min(s.size(), seg_end + segment);
+        ByteView at_hand(s.data() + pos, seg_end - pos);
+        Unit u = next_unit(c, at_hand, cap);
+        if (u.length > at_hand.size) { // reassemble: wait for the segments that complete it
+            if (seg_end == s.size()) break;
+            seg_end = std::min(s.size(), seg_end + segment);
+            continue;
+        }
+        EXPECT_GT(u.length, 0u);
+        ByteView bytes(s.data() + pos, u.length);
+        ++w.units;
+        switch (u.kind) {
+        case UnitKind::Pdu: {
+            w.pdu_types.push_back(bytes.u8(0));
+            if (bytes.u8(0) == kPData) {
+                PData pd;
+                parse_pdata(bytes, pd);
+                for (const Pdv &v : pd.pdvs) w.values.emplace_back(bytes.data + v.value.off, bytes.data + v.value.off + v.value.len);
+            }
+            break;
+        }
+        case UnitKind::PdataHead:
+            w.pdu_types.push_back(kPData);
+            ++w.streamed;
+            /* fall through */
+        case UnitKind::PdvHeader: {
+            StreamCursor after = c;
+            advance(after, u, bytes);
+            if (!after.pdv_invalid) w.values.emplace_back();
+            break;
+        }
+        case UnitKind::Value: w.values.back().insert(w.values.back().end(), bytes.data, bytes.data + bytes.size); break;
+        case UnitKind::Garbage: ++w.garbage; break;
+        case UnitKind::Skip:
+            ++w.skipped;
+            w.skip_bytes += u.length;
+            break;
+        }
+        advance(c, u, bytes);
+        pos += u.length;
+    }
+    return w;
+}
+
+std::vector<std::vector<uint8_t>> pdv_values(const TcpStream &s, std::vector<uint8_t> *types = nullptr) {
+    std::vector<std::vector<uint8_t>> out;
+    for (ByteView p : split_pdus(s)) {
+        if (types) types->push_back(p.u8(0));
+        if (p.u8(0) != kPData) continue;
+        PData pd;
+        parse_pdata(p, pd);
+        for (const Pdv &v : pd.pdvs) out.emplace_back(p.data + v.value.off, p.data + v.value.off + v.value.len);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Stream, SameValuesAsWholePdusAtAnySegmentSize) {
+    for (const char *name : {"store-multi.pcap", "max-pdu-4096.pcap", "transfer-syntaxes.pcap", "query-retrieve.pcap"}) {
+        for (const TcpStream &s : read_tcp_streams(sample(name))) {
+            std::vector<uint8_t> types;
+            auto expected = pdv_values(s, &types);
+            for (size_t seg : {size_t(1448), size_t(100), size_t(7), size_t(65536)}) {
+                Walked w = walk(s.bytes, seg);
+                EXPECT_EQ(w.values, expected) << name << " segment " << seg;
+                EXPECT_EQ(w.pdu_types, types) << name << " segment " << seg;
+                EXPECT_EQ(w.garbage + w.skipped, 0u);
+            }
+        }
+    }
+    // The big transfers are streamed, not reassembled, at Ethernet segment sizes.
+    auto streams = read_tcp_streams(sample("store-multi.pcap"));
+    size_t big = 0;
+    for (ByteView p : split_pdus(streams[0])) big += p.u8(0) == kPData && p.size > kStreamAbove;
+    EXPECT_GE(big, 3u);
+    EXPECT_EQ(walk(streams[0].bytes, 1448).streamed, big);
+}
+
+TEST(Stream, LyingPdvLengthSkipsOnlyItsPdu) {
+    auto streams = read_tcp_streams(sample("store-multi.pcap"));
+    std::vector<uint8_t> s = streams[0].bytes;
+    auto pdus = split_pdus(streams[0]);
+    // the first P-DATA-TF large enough to be streamed: make its first PDV claim too much
+    size_t victim = 0;
+    for (ByteView p : pdus)
+        if (p.u8(0) == kPData && p.size > kStreamAbove) {
+            victim = size_t(p.data - streams[0].bytes.data());
+            break;
+        }
+    ASSERT_GT(victim, 0u);
+    size_t victim_size = 0;
+    for (ByteView p : pdus)
+        if (size_t(p.data - streams[0].bytes.data()) == victim) victim_size = p.size;
+    s[victim + 6] = 0x7f; // PDV length 0x7f......
+    Walked broken = walk(s, 1448), good = walk(streams[0].bytes, 1448);
+    EXPECT_EQ(broken.skip_bytes, victim_size - 12); // the rest of that PDU, in several pieces
+    EXPECT_EQ(broken.garbage, 0u);
+    EXPECT_EQ(broken.pdu_types, good.pdu_types); // framing recovers at the next PDU
+    EXPECT_EQ(broken.values.size(), good.values.size() - 1);
+}
+
+TEST(Stream, EveryUnitAdvancesOnNoise) {
+    std::vector<uint8_t> noise(20000);
+    uint32_t x = 12345;
+    for (auto &b : noise) b = uint8_t((x = x * 1103515245u + 12345u) >> 24);
+    // sprinkle P-DATA-looking headers with absurd lengths
+    for (size_t i = 0; i + 12 < noise.size(); i += 997) {
+        noise[i] = 4;
+        noise[i + 1] = 0;
+    }
+    Walked w = walk(noise, 1448);
+    EXPECT_GT(w.units, 0u);
+}
