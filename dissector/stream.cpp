@@ -48,7 +48,7 @@ Unit next_unit(const StreamCursor &c, ByteView b, uint32_t cap) {
     if (b.size < kPduHeaderLen) return {UnitKind::Pdu, kPduHeaderLen};
     Framing f = frame_next(b, cap);
     if (f.kind == Framing::Pdu) {
-        if (b.u8(0) == kPData && f.length > kStreamAbove && f.length > b.size)
+        if (b.u8(0) == kPData && f.length > b.size)
             return {UnitKind::PdataHead, kPduHeaderLen + kPdvHeaderLen};
         return {UnitKind::Pdu, uint32_t(f.length)};
     }

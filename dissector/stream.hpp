@@ -1,20 +1,17 @@
 // Walking one direction of a connection unit by unit without holding large PDUs whole.
 //
 // A P-DATA-TF of 16 KB spans a dozen TCP segments; reassembling it costs a copy of every
-// byte kept for the life of the capture. Large P-DATA-TFs that are not complete in the bytes
-// at hand are therefore taken apart: their PDU and PDV headers are small units (reassembled
-// when a segment boundary splits them), and PDV values are passed on piece by piece as the
-// segments carry them. Every other PDU, and every P-DATA-TF that is already complete or
-// small, is one unit as before.
+// byte kept for the life of the capture (and dcmtk sends even a C-ECHO's PDU as two
+// segments: headers, then value). A P-DATA-TF that is not complete in the bytes at hand is
+// therefore taken apart: its PDU and PDV headers are small units (reassembled only when a
+// segment boundary splits them), and PDV values are passed on piece by piece as the segments
+// carry them. Every other PDU, and a P-DATA-TF already complete at hand, is one unit.
 #pragma once
 #include <cstdint>
 
 #include "bytes.hpp"
 
 namespace dicom {
-
-// P-DATA-TF PDUs up to this total size are always reassembled whole.
-constexpr uint32_t kStreamAbove = 4096;
 
 struct StreamCursor {
     enum Mode : uint8_t { AtPdu, AtPdvHeader, InValue, InSkip };

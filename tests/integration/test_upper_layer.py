@@ -53,9 +53,13 @@ class PdusFound(unittest.TestCase):
                 self.assertLessEqual(builtin, ours, name)
 
     def test_pdu_types_of_echo(self):
-        rows = fields("echo.pcap", "dicom", "frame.number", "dicom.pdu.type", "dicom.pdu.len")
-        self.assertEqual(rows, [["4", "0x01", "205"], ["6", "0x02", "184"], ["10", "0x04", "74"],
-                                ["14", "0x04", "84"], ["16", "0x05", "4"], ["17", "0x06", "4"]])
+        # echoscu writes each P-DATA-TF as two segments, headers then value: the PDU header is
+        # shown where it travels, the value (and the C-ECHO it completes) in the next segment.
+        rows = fields("echo.pcap", "dicom", "frame.number", "dicom.pdu.type", "dicom.pdu.len", "dicom.pdv.value")
+        self.assertEqual([r[:3] for r in rows], [
+            ["4", "0x01", "205"], ["6", "0x02", "184"], ["8", "0x04", "74"], ["10", "", ""],
+            ["12", "0x04", "84"], ["14", "", ""], ["16", "0x05", "4"], ["17", "0x06", "4"]])
+        self.assertEqual([len(r[3].replace(":", "")) // 2 for r in rows if r[3]], [68, 78])
 
 
 class Association(unittest.TestCase):
@@ -95,10 +99,10 @@ class Association(unittest.TestCase):
         self.assertIn(15, ct_frames)  # the A-ASSOCIATE-RQ
         self.assertIn(20, ct_frames)  # the A-ASSOCIATE-AC
         pdata = info("store-multi.pcap", f'dicom.sop_class_uid == "{CT}" && dicom.pdu.type == 4')
-        # the command and the first data PDU's header (one segment), the headers of the other
-        # two data PDUs, the response
-        self.assertEqual(sorted(pdata), [25, 39, 53, 61])
-        self.assertTrue(all("CT Image Storage" in text or text == "C-STORE-RSP id=1 Success"
+        # the command's PDU header, its value with the first data PDU's header (one segment),
+        # the headers of the other two data PDUs, the response's PDU header
+        self.assertEqual(sorted(pdata), [24, 25, 39, 53, 59])
+        self.assertTrue(all("CT Image Storage" in text
                             for text in pdata.values()), pdata)
 
     def test_user_identity_passcode_is_masked_unless_asked(self):
@@ -143,17 +147,18 @@ class Pdvs(unittest.TestCase):
                       "dicom.pdv.flags", "dicom.pdv.flags.command", "dicom.pdv.flags.last",
                       "dicom.pdv.abstract_syntax", "dicom.pdv.transfer_syntax", "dicom.pdv.negotiated_in")
         self.assertEqual(rows, [
-            ["10", "70", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"],
-            ["14", "80", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"]])
+            ["8", "70", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"],
+            ["12", "80", "1", "0x03", "1", "1", "1.2.840.10008.1.1", "1.2.840.10008.1.2", "6"]])
 
     def test_flag_filters_on_a_store(self):
-        commands = frames("max-pdu-4096.pcap", "dicom.pdv.flags.command == 1")
-        last_data = frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x02")
-        middle = frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x00")
-        self.assertEqual(len(commands), 2)  # C-STORE-RQ and C-STORE-RSP commands
-        self.assertEqual(len(last_data), 1)
-        self.assertEqual(len(middle), 9)
-        self.assertLess(max(middle), last_data[0])
+        # The PDV headers travel in frames 24 (command), 25 (first data PDU, after the
+        # command's value), ... 52 (last data PDU) and 56 (response); values follow them.
+        # The pieces of a value carry their PDV's flags too (generated).
+        self.assertEqual(frames("max-pdu-4096.pcap", "dicom.pdv.flags.command == 1"), [24, 25, 56, 58])
+        self.assertEqual(frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x02 && dicom.pdv.len"), [52])
+        middle = frames("max-pdu-4096.pcap", "dicom.pdv.flags == 0x00 && dicom.pdv.len")
+        self.assertEqual(len(middle), 10)  # 9 data PDUs before the last, and frame 52 ends one
+        self.assertLess(max(middle[:-1]), 52)
 
     def test_max_pdu_is_respected_and_not_flagged(self):
         lens = fields("max-pdu-4096.pcap", "dicom.pdu.type == 4", "dicom.pdu.len")
