@@ -1,6 +1,7 @@
 #include "chunks.hpp"
 
 #include <algorithm>
+#include <cstddef>
 #include <cstring>
 
 namespace dicom {
@@ -13,7 +14,7 @@ void ChunkedBytes::append(const uint8_t *data, size_t n) {
 }
 
 size_t ChunkedBytes::chunk_at(uint64_t off) const {
-    auto it = std::upper_bound(starts_.begin(), starts_.end(), off);
+    auto it = std::upper_bound(starts_.begin() + ptrdiff_t(first_), starts_.end(), off);
     return size_t(it - starts_.begin()) - 1;
 }
 
@@ -32,7 +33,23 @@ bool ChunkedBytes::read_into(uint64_t off, size_t n, std::string &out) const {
     });
 }
 
+void ChunkedBytes::discard_before(uint64_t off) {
+    while (first_ < chunks_.size() && starts_[first_] + chunks_[first_].size() <= off) {
+        std::vector<uint8_t>().swap(chunks_[first_]);
+        ++first_;
+        low_ = first_ < chunks_.size() ? starts_[first_] : size_;
+    }
+    // Keep the bookkeeping small too when a long value streams through.
+    if (first_ > 64 && first_ * 2 > chunks_.size()) {
+        chunks_.erase(chunks_.begin(), chunks_.begin() + ptrdiff_t(first_));
+        starts_.erase(starts_.begin(), starts_.begin() + ptrdiff_t(first_));
+        first_ = 0;
+    }
+}
+
 void ChunkedBytes::clear() {
+    first_ = 0;
+    low_ = 0;
     chunks_.clear();
     chunks_.shrink_to_fit();
     starts_.clear();

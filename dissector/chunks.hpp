@@ -19,16 +19,22 @@ public:
     // Calls f(ptr, len) for each contiguous piece of [off, off+n).
     template <class F> bool for_each_piece(uint64_t off, uint64_t n, F &&f) const;
     void clear();
+    // Frees the chunks that lie wholly before `off` (offsets of the rest do not change); reads
+    // that reach into them fail from then on.
+    void discard_before(uint64_t off);
+    uint64_t low() const { return low_; } // first byte still held (0 unless discarded)
 
 private:
     size_t chunk_at(uint64_t off) const; // index of the chunk holding byte `off`
     std::vector<std::vector<uint8_t>> chunks_;
     std::vector<uint64_t> starts_;
+    size_t first_ = 0; // chunks before this one were discarded
+    uint64_t low_ = 0;
     uint64_t size_ = 0;
 };
 
 template <class F> bool ChunkedBytes::for_each_piece(uint64_t off, uint64_t n, F &&f) const {
-    if (off > size_ || n > size_ - off) return false;
+    if (off > size_ || n > size_ - off || off < low_) return false;
     if (n == 0) return true;
     size_t i = chunk_at(off);
     uint64_t in_chunk = off - starts_[i];

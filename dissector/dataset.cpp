@@ -1,5 +1,7 @@
 #include "dataset.hpp"
 
+#include <algorithm>
+
 #include "dictionary.hpp"
 
 namespace dicom {
@@ -43,6 +45,10 @@ const Element *DataSet::find(uint32_t tag) const {
 }
 
 namespace {
+constexpr uint64_t kOpenEnd = ~uint64_t(0); // the end of a data set still arriving
+}
+
+namespace detail {
 
 constexpr uint32_t kItem = 0xFFFEE000u, kItemEnd = 0xFFFEE00Du, kSequenceEnd = 0xFFFEE0DDu;
 constexpr uint32_t kPixelData = 0x7FE00010u;
@@ -53,13 +59,19 @@ struct Container {
     bool fragments;     // encapsulated pixel data: items are raw fragments
     bool implicit;      // contents in implicit VR little endian (UN of undefined length)
     uint64_t end;       // for defined lengths
+    uint32_t element = kNoElement; // the item or sequence that opened it
 };
 
 class Walker {
 public:
-    Walker(const ChunkedBytes &b, Syntax s, DataSet &o, const ParseLimits &l)
-        : bytes_(b), syntax_(s), out_(o), limits_(l) {}
+    // `final`: all bytes are there. Otherwise the walk pauses where it needs bytes that have
+    // not arrived, and run() goes on from there once they have.
+    Walker(const ChunkedBytes &b, Syntax s, DataSet &o, const ParseLimits &l, bool final)
+        : bytes_(b), syntax_(s), out_(o), limits_(l), final_(final) {}
     void run();
+    void make_final();
+    bool done() const { return done_; }
+    uint64_t position() const { return off_; }
 
 private:
     uint16_t u16(const uint8_t *p, bool big) const { return big ? uint16_t(p[0] << 8 | p[1]) : uint16_t(p[1] << 8 | p[0]); }
@@ -73,20 +85,30 @@ private:
         return uint32_t(out_.elements.size() - 1);
     }
     void keep_value(Element &e, uint64_t avail);
+    uint32_t keep_limit(const Element &e) const;
     bool step(); // one element; false to stop
 
     const ChunkedBytes &bytes_;
     Syntax syntax_;
     DataSet &out_;
+    bool pause() { // false: stop stepping (for now, unless final)
+        if (!final_) paused_ = true;
+        return false;
+    }
+
     const ParseLimits &limits_;
     std::vector<Container> stack_;
     uint64_t off_ = 0;
+    uint32_t last_value_ = kNoElement; // the last element whose value was stepped over
+    bool final_, paused_ = false, done_ = false;
 };
 
+uint32_t Walker::keep_limit(const Element &e) const {
+    return vr_is_text(e.vr) ? limits_.keep_text : vr_number_size(e.vr) ? limits_.keep_numbers : limits_.keep_bytes;
+}
+
 void Walker::keep_value(Element &e, uint64_t avail) {
-    uint32_t limit = vr_is_text(e.vr) ? limits_.keep_text
-                     : vr_number_size(e.vr) ? limits_.keep_numbers
-                                            : limits_.keep_bytes;
+    uint32_t limit = keep_limit(e);
     uint64_t have = e.length < avail ? e.length : avail;
     uint32_t keep = uint32_t(have < limit ? have : limit);
     e.truncated = keep < e.length;
@@ -105,6 +127,7 @@ bool Walker::step() {
         return true;
     }
     if (off_ >= size) {
+        if (!final_) return pause();
         if (stack_.size() > 1) note(Problem::SequenceNotClosed);
         return false;
     }
@@ -112,13 +135,14 @@ bool Walker::step() {
     const bool big = syntax_.big_endian && !top.implicit;
     uint8_t h[12];
     if (size - off_ < 8) {
+        if (!final_) return pause();
         note(Problem::ElementPastEnd);
         return false;
     }
     bytes_.read(off_, 8, h);
     uint32_t tag = uint32_t(u16(h, big)) << 16 | u16(h + 2, big);
     const uint8_t depth = uint8_t(stack_.size() - 1);
-    const uint64_t container_end = top.undefined ? size : top.end;
+    const uint64_t container_end = top.undefined ? (final_ ? size : kOpenEnd) : top.end;
     const uint64_t after_header = container_end >= off_ + 8 ? container_end - off_ - 8 : 0;
 
     if ((tag >> 16) == 0xFFFE) {
@@ -137,13 +161,13 @@ bool Walker::step() {
                     note(Problem::ElementPastEnd, at);
                     return false;
                 }
-                emit(e);
+                last_value_ = emit(e);
                 off_ += 8 + uint64_t(e.length);
                 return true;
             }
             e.kind = ElementKind::Item;
             uint32_t at = emit(e);
-            Container c{Container::Item, e.length == kUndefinedLength, false, top.implicit, 0};
+            Container c{Container::Item, e.length == kUndefinedLength, false, top.implicit, 0, at};
             if (!c.undefined) {
                 if (e.length > after_header) {
                     note(Problem::ElementPastEnd, at);
@@ -206,6 +230,7 @@ bool Walker::step() {
         }
         if (vr_has_long_length(e.vr)) {
             if (size - off_ < 12) {
+                if (!final_) return pause();
                 note(Problem::ElementPastEnd, emit(e));
                 return false;
             }
@@ -241,7 +266,7 @@ bool Walker::step() {
     if (e.vr == vr_code('S', 'Q')) {
         e.kind = ElementKind::Sequence;
         uint32_t at = emit(e);
-        Container c{Container::Sequence, false, false, top.implicit, value_start + e.length};
+        Container c{Container::Sequence, false, false, top.implicit, value_start + e.length, at};
         if (e.length > room) {
             note(Problem::ElementPastEnd, at);
             c.end = value_start + room;
@@ -255,8 +280,13 @@ bool Walker::step() {
         stack_.push_back(c);
         return true;
     }
+    if (!final_) { // the part of the value that is kept must have arrived
+        const uint64_t want = std::min<uint64_t>({e.length, room, keep_limit(e)});
+        if (size < value_start || want > size - value_start) return pause();
+    }
     keep_value(e, room);
     uint32_t at = emit(e);
+    last_value_ = at;
     if (e.length & 1) note(Problem::ElementOddLength, at);
     if (e.length > room) {
         out_.elements[at].truncated = true;
@@ -268,23 +298,69 @@ bool Walker::step() {
     return true;
 }
 
+// The last byte is in. A walk that went on while the end was open may have stepped past it:
+// what a walk over the whole would have found too long is marked so now.
+void Walker::make_final() {
+    final_ = true;
+    const uint64_t size = bytes_.size();
+    if (stack_.empty()) return;
+    stack_.front().end = size;
+    for (size_t i = 1; i < stack_.size(); ++i) {
+        Container &c = stack_[i];
+        if (!c.undefined && c.end > size) {
+            note(Problem::ElementPastEnd, c.element);
+            c.end = size;
+        }
+    }
+    if (off_ > size && last_value_ != kNoElement) {
+        out_.elements[last_value_].truncated = true;
+        note(Problem::ElementPastEnd, last_value_);
+        off_ = size;
+        done_ = true;
+        out_.parsed_to = off_;
+    }
+}
+
 void Walker::run() {
-    stack_.push_back(Container{Container::Root, false, false, false, bytes_.size()});
+    if (done_) return;
+    if (stack_.empty()) stack_.push_back(Container{Container::Root, false, false, false, final_ ? bytes_.size() : kOpenEnd});
+    paused_ = false;
     while (step()) {
         if (out_.elements.size() >= limits_.max_elements) {
             note(Problem::TooManyElements);
             break;
         }
     }
+    done_ = !paused_;
     out_.parsed_to = off_;
 }
 
-} // namespace
+} // namespace detail
 
 void parse_dataset(const ChunkedBytes &bytes, Syntax syntax, DataSet &out, const ParseLimits &limits) {
     out.syntax = syntax;
     out.size = bytes.size();
-    Walker(bytes, syntax, out, limits).run();
+    detail::Walker(bytes, syntax, out, limits, true).run();
 }
+
+DataSetParser::DataSetParser(const ChunkedBytes &bytes, Syntax syntax, DataSet &out, const ParseLimits &limits)
+    : limits_(limits), walker_(new detail::Walker(bytes, syntax, out, limits_, false)), bytes_(bytes), out_(out) {
+    out.syntax = syntax;
+}
+
+DataSetParser::~DataSetParser() = default;
+
+void DataSetParser::feed() {
+    out_.size = bytes_.size();
+    walker_->run();
+}
+
+void DataSetParser::finish() {
+    out_.size = bytes_.size();
+    walker_->make_final();
+    walker_->run();
+}
+
+uint64_t DataSetParser::consumed() const { return walker_->position(); }
 
 } // namespace dicom

@@ -3,6 +3,7 @@
 // as ranges and never read.
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -83,5 +84,30 @@ struct ParseLimits {
 };
 
 void parse_dataset(const ChunkedBytes &bytes, Syntax syntax, DataSet &out, const ParseLimits &limits = {});
+
+namespace detail {
+class Walker;
+}
+
+// The same walk for a data set whose bytes are still arriving (PDV by PDV): feed() after each
+// append goes as far as the bytes allow, finish() after the last one ends the walk as
+// parse_dataset would. Bytes before consumed() are no longer read, so the caller may discard
+// them: a large pixel data value is skipped as it streams past and never held.
+class DataSetParser {
+public:
+    DataSetParser(const ChunkedBytes &bytes, Syntax syntax, DataSet &out, const ParseLimits &limits = {});
+    ~DataSetParser();
+    DataSetParser(const DataSetParser &) = delete;
+    DataSetParser &operator=(const DataSetParser &) = delete;
+    void feed();
+    void finish();
+    uint64_t consumed() const;
+
+private:
+    ParseLimits limits_;
+    std::unique_ptr<detail::Walker> walker_;
+    const ChunkedBytes &bytes_;
+    DataSet &out_;
+};
 
 } // namespace dicom

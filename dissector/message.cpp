@@ -21,6 +21,8 @@ Message &MessageAssembler::start(Pending &p) {
     m.context_id = p.context_id;
     p.message = &m;
     p.command_done = false;
+    p.parse_at_end = false;
+    p.parser.reset();
     p.command.clear();
     p.data.clear();
     return m;
@@ -30,23 +32,49 @@ static void add_frame(Message &m, uint32_t frame) {
     if (m.frames.empty() || m.frames.back() != frame) m.frames.push_back(frame);
 }
 
+void MessageAssembler::feed_data(Pending &p, bool keep_data) {
+    Message &m = *p.message;
+    if (!p.parser) {
+        if (p.parse_at_end) return;
+        Syntax syntax = syntax_for(m.transfer_syntax);
+        if (m.transfer_syntax.empty()) { // association set-up not captured
+            if (p.data.size() < 8) return; // inference reads the first element's header
+            syntax = infer_syntax(p.data);
+            m.transfer_syntax = syntax_uid(syntax);
+            m.syntax_inferred = true;
+        }
+        if (syntax.deflated) {
+            p.parse_at_end = true;
+            return;
+        }
+        p.parser.reset(new DataSetParser(p.data, syntax, m.data_set));
+    }
+    p.parser->feed();
+    if (!keep_data) p.data.discard_before(p.parser->consumed());
+}
+
 void MessageAssembler::finish_data(Pending &p, bool keep_data) {
     Message &m = *p.message;
     m.data_size = p.data.size();
-    Syntax syntax = syntax_for(m.transfer_syntax);
-    if (m.transfer_syntax.empty()) { // association set-up not captured
-        syntax = infer_syntax(p.data);
-        m.transfer_syntax = syntax_uid(syntax);
-        m.syntax_inferred = true;
-    }
-    if (syntax.deflated) {
-        ChunkedBytes inflated;
-        if (!inflate_raw(p.data, inflated, uint64_t(4) << 30)) m.problems.push_back(Problem::InflateFailed);
-        parse_dataset(inflated, syntax, m.data_set);
+    if (p.parser) {
+        p.parser->finish();
+        p.parser.reset();
     } else {
-        parse_dataset(p.data, syntax, m.data_set);
+        Syntax syntax = syntax_for(m.transfer_syntax);
+        if (m.transfer_syntax.empty()) {
+            syntax = infer_syntax(p.data);
+            m.transfer_syntax = syntax_uid(syntax);
+            m.syntax_inferred = true;
+        }
+        if (syntax.deflated) {
+            ChunkedBytes inflated;
+            if (!inflate_raw(p.data, inflated, uint64_t(4) << 30)) m.problems.push_back(Problem::InflateFailed);
+            parse_dataset(inflated, syntax, m.data_set);
+        } else {
+            parse_dataset(p.data, syntax, m.data_set);
+        }
     }
-    if (keep_data) {
+    if (keep_data && p.data.low() == 0) {
         m.raw_data = std::move(p.data);
         m.raw_fragments = m.data_fragments;
     }
@@ -91,7 +119,10 @@ PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t 
         out.data_offset = p.data.size();
         p.data.append(value, length);
         out.message = &m;
-        if (!last) return out;
+        if (!last) {
+            feed_data(p, keep_data);
+            return out;
+        }
         return finish_message(p, keep_data, frame, time, out);
     }
     if (!p.message || !p.command_done) {
@@ -112,7 +143,10 @@ PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t 
     out.data_offset = p.data.size();
     p.data.append(value, length);
     out.message = &m;
-    if (!last) return out;
+    if (!last) {
+        feed_data(p, keep_data);
+        return out;
+    }
     return finish_message(p, keep_data, frame, time, out);
 }
 

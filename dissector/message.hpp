@@ -5,6 +5,7 @@
 #pragma once
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,15 +75,18 @@ private:
         uint8_t context_id = 0;
         Message *message = nullptr;
         bool command_done = false;
+        bool parse_at_end = false; // deflated: inflated and walked once complete
         ChunkedBytes command, data;
+        std::unique_ptr<DataSetParser> parser; // walks `data` as it arrives
     };
     Pending &pending(uint8_t context_id);
     Message &start(Pending &p);
     void finish_data(Pending &p, bool keep_data);
+    void feed_data(Pending &p, bool keep_data);
     PdvOutcome finish_command(Pending &p, uint32_t frame, double time);
     PdvOutcome finish_message(Pending &p, bool keep_data, uint32_t frame, double time, PdvOutcome out);
 
-    std::vector<Pending> pending_; // one per context in use; a handful at most
+    std::deque<Pending> pending_; // one per context in use; a handful at most (stable addresses)
     std::deque<Message> messages_; // stable addresses
 };
 

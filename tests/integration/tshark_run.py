@@ -54,6 +54,13 @@ def tshark(*args, plugin=True, check=True):
     h = home(plugin)
     env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
            "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
+    # A sanitizer build of the plugin (tests/CMakeLists.txt) runs with the runtime preloaded into
+    # tshark. The extcap helpers tshark starts would inherit it and hang, so none are offered.
+    if os.environ.get("DICOM_TSHARK_PRELOAD"):
+        env["WIRESHARK_EXTCAP_DIR"] = os.path.join(h, "empty-global")
+        env["LD_PRELOAD"] = os.environ["DICOM_TSHARK_PRELOAD"]
+        env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"  # tshark's own exit-time leaks are not ours
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
     cmd = ["tshark", *args]
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]

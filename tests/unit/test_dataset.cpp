@@ -212,3 +212,66 @@ TEST(DataSet, InferredSyntaxMatchesTheFiles) {
     EXPECT_STREQ(syntax_uid(be), "1.2.840.10008.1.2.2");
     EXPECT_FALSE(be.known);
 }
+
+namespace {
+
+bool same(const DataSet &a, const DataSet &b) {
+    if (a.elements.size() != b.elements.size() || a.pool != b.pool || a.parsed_to != b.parsed_to ||
+        a.findings.size() != b.findings.size())
+        return false;
+    for (size_t i = 0; i < a.elements.size(); ++i) {
+        const Element &x = a.elements[i], &y = b.elements[i];
+        if (x.tag != y.tag || x.vr != y.vr || x.kind != y.kind || x.depth != y.depth || x.offset != y.offset ||
+            x.length != y.length || x.value_at != y.value_at || x.value_len != y.value_len || x.truncated != y.truncated)
+            return false;
+    }
+    for (size_t i = 0; i < a.findings.size(); ++i)
+        if (a.findings[i].what != b.findings[i].what || a.findings[i].element != b.findings[i].element) return false;
+    return true;
+}
+
+} // namespace
+
+TEST(DataSetParser, PieceByPieceEqualsWholeAndHoldsLittle) {
+    for (const char *name : {"CT_small.dcm", "MR_small_bigendian.dcm", "MR_small_implicit.dcm", "JPEG2000.dcm",
+                             "rtplan.dcm", "nested_priv_SQ.dcm", "UN_sequence.dcm", "MR_truncated.dcm",
+                             "rtplan_truncated.dcm", "SC_rgb_rle_32bit_2frame.dcm", "waveform_ecg.dcm"}) {
+        std::vector<uint8_t> raw;
+        part10_dataset(name, &raw);
+        ChunkedBytes all;
+        all.append(raw.data(), raw.size());
+        const Syntax syntax = infer_syntax(all);
+        DataSet whole;
+        parse_dataset(all, syntax, whole);
+        for (size_t piece : {size_t(1), size_t(7), size_t(100), size_t(1448), size_t(1) << 20}) {
+            ChunkedBytes bytes;
+            DataSet ds;
+            DataSetParser parser(bytes, syntax, ds);
+            uint64_t held = 0;
+            for (size_t off = 0; off < raw.size(); off += piece) {
+                bytes.append(raw.data() + off, std::min(piece, raw.size() - off));
+                parser.feed();
+                bytes.discard_before(parser.consumed());
+                held = std::max(held, bytes.size() - bytes.low());
+            }
+            parser.finish();
+            if (std::string(name).find("truncated") == std::string::npos) {
+                EXPECT_TRUE(same(ds, whole)) << name << " in pieces of " << piece;
+            } else { // the same elements; the cut is reported, if not in the same order
+                ASSERT_EQ(ds.elements.size(), whole.elements.size()) << name << " " << piece;
+                for (size_t i = 0; i < ds.elements.size(); ++i) {
+                    EXPECT_EQ(ds.elements[i].tag, whole.elements[i].tag);
+                    EXPECT_EQ(ds.elements[i].truncated, whole.elements[i].truncated) << name << " " << i;
+                }
+                EXPECT_EQ(ds.parsed_to, whole.parsed_to) << name << " " << piece;
+                EXPECT_TRUE(has(ds, Problem::ElementPastEnd) && has(whole, Problem::ElementPastEnd));
+            }
+            EXPECT_EQ(ds.size, raw.size());
+            // Nothing like the whole data set is held while it streams in (the pixel data is
+            // skipped as it passes); small pieces keep at most a few elements' worth.
+            if (piece <= 1448 && raw.size() > 20000) {
+                EXPECT_LT(held, raw.size() / 4) << name << " " << piece;
+            }
+        }
+    }
+}
