@@ -4,6 +4,7 @@ DICOM dissector, on captures of real dcmtk traffic made by bench/make_capture.sh
 
 Usage (root, after building): bench/run.py [--sizes 100,200,400] [--echo 50000] [--runs 3]
                                            [--builtin-cap 300] [--plot docs/images/bench.png]
+                                           [--extra big=1x16000x16000]
 Prints wall time, CPU time and peak memory for each capture and mode, each as a ratio to the
 floor measured in the same run (median of --runs runs)."""
 import argparse
@@ -81,9 +82,12 @@ def main():
     ap.add_argument("--builtin-cap", type=float, default=300, help="seconds before a built-in run is abandoned")
     ap.add_argument("--no-builtin", action="store_true")
     ap.add_argument("--plot", default="")
+    ap.add_argument("--extra", action="append", default=[],
+                    help="NAME=OBJECTSxROWSxCOLUMNS, another capture (e.g. big=1x16000x16000: one 512 MB object)")
     a = ap.parse_args()
 
     caps = [("ct%s" % n, n) for n in a.sizes.split(",") if n]
+    caps += [tuple(x.split("=", 1)) for x in a.extra]
     if a.echo:
         caps.append(("echo%d" % a.echo, "echo:%d" % a.echo))
     modes = [  # (label, extra args, plugin loaded, is floor, filter)

@@ -166,6 +166,7 @@ PdvOutcome MessageAssembler::finish_command(Pending &p, uint32_t frame, double t
     PdvOutcome out;
     out.message = &m;
     parse_dataset(p.command, Syntax{}, m.command_set);
+    m.command_set.elements.shrink_to_fit(); // kept for every message: no slack
     extract_command(m.command_set, m.command);
     if (!m.command.valid) m.problems.push_back(Problem::CommandInvalid);
     p.command.clear();

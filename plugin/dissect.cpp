@@ -60,16 +60,16 @@ ConvState *dicom_conv_state(packet_info *pinfo) {
 /* The association a PDU belongs to. First pass: the conversation's current one (a new one
  * when an A-ASSOCIATE-RQ arrives on a conversation that already had one). Later passes:
  * whatever the first pass recorded for the frame. */
-static AssocRecord *record_for(packet_info *pinfo, bool is_rq) {
+static AssocRecord *record_for(packet_info *pinfo, bool is_rq, ConvState *cs) {
     auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
     if (rec || PINFO_FD_VISITED(pinfo)) return rec;
-    conversation_t *conv = find_or_create_conversation(pinfo);
-    ConvState *cs = dicom_conv_state(pinfo);
     rec = cs->rec;
     if (!rec || (is_rq && rec->core.rq_frame && rec->core.rq_frame != pinfo->num)) {
         rec = new_record();
         if (!rec) return nullptr;
         cs->rec = rec;
+        conversation_t *conv = find_or_create_conversation(pinfo);
+        if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) rec->tcp_stream = tcpd->stream;
     }
     if (is_rq && !rec->requestor_known) {
         copy_address_wmem(wmem_file_scope(), &rec->requestor_addr, &pinfo->src);
@@ -78,7 +78,6 @@ static AssocRecord *record_for(packet_info *pinfo, bool is_rq) {
         rec->acceptor_port = pinfo->destport;
         rec->requestor_known = true;
     }
-    if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) rec->tcp_stream = tcpd->stream;
     p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0, rec);
     return rec;
 }
@@ -139,10 +138,11 @@ struct InfoEntry {
 struct SegmentContext {
     int pdu_index; /* ordinal of the PDU being dissected within the frame */
     unsigned calls; /* calls of the dissector in this frame (TCP may make two) */
+    ConvState *cs;  /* the conversation's, looked up once per call */
     dicom::StreamCursor *cursor; /* this direction's walk (stream.hpp) */
     dicom::Unit unit;             /* what get_pdu_len said comes next */
     unsigned n_entries, dropped;
-    InfoEntry entries[32];
+    InfoEntry entries[16];
 };
 
 static SegmentContext *frame_counters(packet_info *pinfo) {
@@ -174,13 +174,17 @@ static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, 
         seg->entries[seg->n_entries++] = InfoEntry{message, text};
     else
         ++seg->dropped;
+    col_clear_fence(pinfo->cinfo, COL_INFO);
+    if (seg->n_entries == 1 && !seg->dropped) { /* the common case: no joining */
+        col_add_str(pinfo->cinfo, COL_INFO, seg->entries[0].text);
+        return;
+    }
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
     for (unsigned k = 0; k < seg->n_entries; ++k) {
         if (k) wmem_strbuf_append(b, " | ");
         wmem_strbuf_append(b, seg->entries[k].text);
     }
     if (seg->dropped) wmem_strbuf_append_printf(b, " | (%u more PDUs)", seg->dropped);
-    col_clear_fence(pinfo->cinfo, COL_INFO);
     col_add_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(b));
 }
 
@@ -446,7 +450,7 @@ static int dissect_stream_unit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tr
     proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
     proto_tree *pt = proto_item_add_subtree(ti, ett_dicom);
     proto_item_set_hidden(proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA));
-    AssocRecord *rec = record_for(pinfo, false);
+    AssocRecord *rec = record_for(pinfo, false, seg->cs);
     if (!rec) {
         expert_add_info(pinfo, ti, &ei_parse_failed);
         return len;
@@ -528,7 +532,7 @@ static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void
     proto_tree_add_item(pt, hf_pdu_type, tvb, 0, 1, ENC_BIG_ENDIAN);
     proto_tree_add_item(pt, hf_pdu_len, tvb, 2, 4, ENC_BIG_ENDIAN);
 
-    AssocRecord *rec = record_for(pinfo, type == dicom::kAssociateRq);
+    AssocRecord *rec = record_for(pinfo, type == dicom::kAssociateRq, seg ? seg->cs : dicom_conv_state(pinfo));
     if (!rec) {
         expert_add_info(pinfo, ti, &ei_parse_failed);
         return len;
@@ -562,10 +566,9 @@ static guint get_pdu_len(packet_info *, tvbuff_t *tvb, int offset, void *data) {
 static dicom::StreamCursor *cursor_for_call(packet_info *pinfo, SegmentContext *seg) {
     const guint32 key = 0x40000000u + seg->calls++;
     if (!PINFO_FD_VISITED(pinfo)) {
-        ConvState *cs = dicom_conv_state(pinfo);
         int cmp = cmp_address(&pinfo->src, &pinfo->dst);
         int dir = cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
-        dicom::StreamCursor *live = &cs->dir[dir];
+        dicom::StreamCursor *live = &seg->cs->dir[dir];
         if (live->mode != dicom::StreamCursor::AtPdu) {
             auto *saved = wmem_new(wmem_file_scope(), dicom::StreamCursor);
             *saved = *live;
@@ -582,8 +585,9 @@ static dicom::StreamCursor *cursor_for_call(packet_info *pinfo, SegmentContext *
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     /* Decrypted data handed over by TLS is plain DICOM; anything else may be a TLS client
      * or server that should not be on this port. */
+    SegmentContext *seg = frame_counters(pinfo);
+    ConvState *cs = seg->cs = dicom_conv_state(pinfo);
     if (!dicom_tls_decrypted_call(pinfo)) {
-        ConvState *cs = dicom_conv_state(pinfo);
         if (cs->transport == Transport::Unknown && tvb_captured_length(tvb) > 0) {
             guint n = tvb_captured_length(tvb);
             dicom::TlsRecordStart r;
@@ -593,7 +597,6 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
         }
         if (cs->transport == Transport::TlsOnPlainPort) return dicom_dissect_tls_on_plain_port(tvb, pinfo, tree, cs);
     }
-    SegmentContext *seg = frame_counters(pinfo);
     seg->cursor = cursor_for_call(pinfo, seg);
     tcp_dissect_pdus(tvb, pinfo, tree, dicom_prefs.desegment, 1, get_pdu_len, dissect_pdu, seg);
     return tvb_captured_length(tvb);

@@ -29,6 +29,7 @@ struct TlsCall {
     guint32 decrypted; /* calls TLS made into our dissector */
 };
 static const guint32 kTlsCallKey = 0xFFFFFFFEu;
+static unsigned g_tls_calls_active; /* saves a lookup per frame on connections without TLS */
 
 static TlsCall *tls_call(packet_info *pinfo, bool create) {
     auto *t = (TlsCall *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kTlsCallKey);
@@ -40,6 +41,7 @@ static TlsCall *tls_call(packet_info *pinfo, bool create) {
 }
 
 bool dicom_tls_decrypted_call(packet_info *pinfo) {
+    if (!g_tls_calls_active) return false;
     TlsCall *t = tls_call(pinfo, false);
     if (!t || !t->active) return false;
     ++t->decrypted;
@@ -49,6 +51,7 @@ bool dicom_tls_decrypted_call(packet_info *pinfo) {
 static int call_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, TlsCall *t) {
     volatile int consumed = 0;
     t->active = true;
+    ++g_tls_calls_active;
     /* call_dissector takes one level of desegmentation away; TLS must reassemble records
      * over TCP as if TCP had called it. */
     pinfo->can_desegment = pinfo->saved_can_desegment;
@@ -57,10 +60,12 @@ static int call_tls(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, TlsCall
     }
     CATCH_ALL {
         t->active = false;
+        --g_tls_calls_active;
         RETHROW;
     }
     ENDTRY;
     t->active = false;
+    --g_tls_calls_active;
     return consumed;
 }
 

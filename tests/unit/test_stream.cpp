@@ -143,3 +143,91 @@ TEST(Stream, EveryUnitAdvancesOnNoise) {
     Walked w = walk(noise, 1448);
     EXPECT_GT(w.units, 0u);
 }
+
+#include "associate.hpp"
+#include "association.hpp"
+#include "message.hpp"
+
+namespace {
+
+struct Assembled {
+    std::vector<uint16_t> commands;
+    std::vector<uint64_t> data_sizes;
+    std::vector<size_t> elements;
+    std::vector<std::string> syntaxes;
+};
+
+Assembled summarize(const MessageAssembler &ma) {
+    Assembled a;
+    for (const Message &m : ma.messages()) {
+        a.commands.push_back(m.command.field);
+        a.data_sizes.push_back(m.data_size);
+        a.elements.push_back(m.data_set.elements.size() + m.command_set.elements.size());
+        a.syntaxes.push_back(m.transfer_syntax);
+    }
+    return a;
+}
+
+} // namespace
+
+TEST(Stream, MessagesFromPiecesEqualMessagesFromWholePdus) {
+    auto streams = read_tcp_streams(sample("transfer-syntaxes.pcap"));
+    ASSERT_GE(streams.size(), 2u);
+    for (size_t first = 0; first + 1 < streams.size(); first += 2) {
+        // the negotiated transfer syntaxes of this association
+        Association assoc;
+        auto rq = split_pdus(streams[first]), ac = split_pdus(streams[first + 1]);
+        Associate a_rq, a_ac;
+        parse_associate(rq[0], a_rq);
+        parse_associate(ac[0], a_ac);
+        assoc.apply_rq(a_rq, 1);
+        assoc.apply_ac(a_ac, 2);
+        auto ts = [&](uint8_t id) {
+            const NegotiatedContext *nc = assoc.context(id);
+            return nc ? std::string_view(nc->transfer_syntax) : std::string_view();
+        };
+        for (size_t dir : {first, first + 1}) {
+            const std::vector<uint8_t> &s = streams[dir].bytes;
+            MessageAssembler whole, pieces;
+            for (ByteView p : split_pdus(streams[dir])) {
+                if (p.u8(0) != kPData) continue;
+                PData pd;
+                parse_pdata(p, pd);
+                for (const Pdv &v : pd.pdvs)
+                    whole.add(v.context_id, v.flags, p.data + v.value.off, v.value.len, 1, 0, ts(v.context_id), false);
+            }
+            StreamCursor c;
+            size_t pos = 0, seg_end = 0;
+            while (pos < s.size()) {
+                if (pos >= seg_end) seg_end = std::min(s.size(), seg_end + 1448);
+                Unit u = next_unit(c, ByteView(s.data() + pos, seg_end - pos), 1u << 24);
+                if (u.length > seg_end - pos) {
+                    seg_end = std::min(s.size(), seg_end + 1448);
+                    continue;
+                }
+                ByteView bytes(s.data() + pos, u.length);
+                StreamCursor before = c;
+                advance(c, u, bytes);
+                if (u.kind == UnitKind::Pdu && bytes.u8(0) == kPData) {
+                    PData pd;
+                    parse_pdata(bytes, pd);
+                    for (const Pdv &v : pd.pdvs)
+                        pieces.add(v.context_id, v.flags, bytes.data + v.value.off, v.value.len, 1, 0, ts(v.context_id), false);
+                } else if (u.kind == UnitKind::Value) {
+                    pieces.add_piece(before.context_id, before.flags, bytes.data, bytes.size, 1, 0, ts(before.context_id),
+                                     false, before.value_left == before.value_length, u.length == before.value_left);
+                } else if ((u.kind == UnitKind::PdataHead || u.kind == UnitKind::PdvHeader) && !c.pdv_invalid &&
+                           c.value_length == 0) {
+                    pieces.add_piece(c.context_id, c.flags, nullptr, 0, 1, 0, ts(c.context_id), false, true, true);
+                }
+                pos += u.length;
+            }
+            Assembled x = summarize(whole), y = summarize(pieces);
+            EXPECT_FALSE(x.commands.empty());
+            EXPECT_EQ(x.commands, y.commands) << dir;
+            EXPECT_EQ(x.data_sizes, y.data_sizes) << dir;
+            EXPECT_EQ(x.elements, y.elements) << dir;
+            EXPECT_EQ(x.syntaxes, y.syntaxes) << dir;
+        }
+    }
+}
