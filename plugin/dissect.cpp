@@ -5,6 +5,7 @@
  * is then built inside TRY, whose CATCH_ALL frees the object before passing the exception
  * on, so nothing leaks and no destructor is skipped. */
 #include "dissect.h"
+#include "dissect_internal.h"
 
 #include <memory>
 #include <new>
@@ -60,7 +61,7 @@ ConvState *dicom_conv_state(packet_info *pinfo) {
 /* The association a PDU belongs to. First pass: the conversation's current one (a new one
  * when an A-ASSOCIATE-RQ arrives on a conversation that already had one). Later passes:
  * whatever the first pass recorded for the frame. */
-static AssocRecord *record_for(packet_info *pinfo, bool is_rq, ConvState *cs) {
+AssocRecord *record_for(packet_info *pinfo, bool is_rq, ConvState *cs) {
     auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
     if (rec || PINFO_FD_VISITED(pinfo)) return rec;
     rec = cs->rec;
@@ -82,68 +83,15 @@ static AssocRecord *record_for(packet_info *pinfo, bool is_rq, ConvState *cs) {
     return rec;
 }
 
-static int direction(const AssocRecord *rec, packet_info *pinfo) {
+int direction(const AssocRecord *rec, packet_info *pinfo) {
     if (!rec->requestor_known) return -1;
     return addresses_equal(&rec->requestor_addr, &pinfo->src) &&
            rec->requestor_port == pinfo->srcport;
 }
 
-/* ---- parsing outside of epan --------------------------------------------------------- */
-
-template <class T, class Parse> static T *parse_noexcept(Parse &&parse) noexcept {
-    try {
-        std::unique_ptr<T> p(new T());
-        parse(*p);
-        return p.release();
-    } catch (...) {
-        return nullptr;
-    }
-}
-
-/* Runs `build` (which may throw epan exceptions) and frees `obj` whichever way it ends. */
-template <class T, class Build> static void build_then_free(T *obj, Build &&build) {
-    TRY {
-        build(*obj);
-    }
-    CATCH_ALL {
-        delete obj;
-        RETHROW;
-    }
-    ENDTRY;
-    delete obj;
-}
-
-template <class F> static bool update_noexcept(F &&f) noexcept {
-    try {
-        f();
-        return true;
-    } catch (...) {
-        return false;
-    }
-}
-
 /* ---- per PDU --------------------------------------------------------------------------- */
 
 static guint32 pdu_cap(void);
-
-/* Per frame, not per call: TCP calls the dissector twice for a segment that ends one
- * reassembled PDU and starts another, and both calls must share these. The Info column is
- * rebuilt from `entries` each time, so that a message whose command and data set complete
- * in the same frame is listed once. */
-struct InfoEntry {
-    const void *message; /* the DIMSE message the entry describes, or NULL */
-    const char *text;
-};
-
-struct SegmentContext {
-    int pdu_index; /* ordinal of the PDU being dissected within the frame */
-    unsigned calls; /* calls of the dissector in this frame (TCP may make two) */
-    ConvState *cs;  /* the conversation's, looked up once per call */
-    dicom::StreamCursor *cursor; /* this direction's walk (stream.hpp) */
-    dicom::Unit unit;             /* what get_pdu_len said comes next */
-    unsigned n_entries, dropped;
-    InfoEntry entries[16];
-};
 
 static SegmentContext *frame_counters(packet_info *pinfo) {
     const guint32 key = 0xFFFFFFFFu;
@@ -156,10 +104,9 @@ static SegmentContext *frame_counters(packet_info *pinfo) {
     return seg;
 }
 
-/* Marks "P-DATA (continued)": shown only when nothing else in the frame has something to say. */
-static const char kContinued[] = "P-DATA (continued)";
+const char kContinued[] = "P-DATA (continued)";
 
-static void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, const void *message = NULL) {
+void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, const void *message) {
     if (!seg) {
         col_add_str(pinfo->cinfo, COL_INFO, text);
         return;
@@ -235,89 +182,6 @@ static void dissect_associate(const PduContext &c, dicom::ByteView view, Segment
     });
 }
 
-/* "P-DATA 2 PDVs ctx 1 CT Image Storage (command, last; data)", or the DIMSE messages the
- * PDU completes: "C-STORE-RQ id=1 CT Image Storage 1.2.3" */
-static void info_pdata(const PduContext &c, const dicom::PData &pd, const PdvLink *links,
-                       SegmentContext *seg) {
-    bool any = false;
-    for (size_t i = 0; links && i < pd.pdvs.size(); ++i) {
-        const PdvLink &l = links[i];
-        if (!l.message || !(l.message_done || l.command_done)) continue;
-        const char *text = message_summary(c, *l.message, l.message_done);
-        if (!l.message_done) text = wmem_strdup_printf(c.pinfo->pool, "%s (data set follows)", text);
-        set_info(c.pinfo, seg, text, l.message);
-        any = true;
-    }
-    if (any) return;
-    wmem_strbuf_t *info = wmem_strbuf_new(c.pinfo->pool, "P-DATA");
-    if (pd.pdvs.size() != 1) wmem_strbuf_append_printf(info, " %u PDVs", (unsigned)pd.pdvs.size());
-    int last_ctx = -1;
-    for (const dicom::Pdv &v : pd.pdvs) {
-        if (v.context_id != last_ctx) {
-            if (last_ctx >= 0) wmem_strbuf_append(info, "),");
-            const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
-            wmem_strbuf_append_printf(info, " ctx %u", v.context_id);
-            if (nc && !nc->abstract_syntax.empty())
-                wmem_strbuf_append_printf(info, " %s", uid_label(c.pinfo, nc->abstract_syntax));
-            wmem_strbuf_append(info, " (");
-            last_ctx = v.context_id;
-        } else {
-            wmem_strbuf_append(info, "; ");
-        }
-        wmem_strbuf_append(info, v.is_command() ? "command" : "data");
-        if (v.is_last()) wmem_strbuf_append(info, ", last");
-    }
-    if (last_ctx >= 0) wmem_strbuf_append(info, ")");
-    set_info(c.pinfo, seg, wmem_strbuf_get_str(info));
-}
-
-/* First pass: feed each PDV to the association's message assembler and remember, per PDV,
- * which message it belongs to. Later passes read what was remembered. */
-static PdvLink *link_pdvs(const PduContext &c, const dicom::PData &pd, dicom::ByteView view, int pdu_index) {
-    const guint32 key = 1 + (guint32)pdu_index;
-    auto *links = (PdvLink *)p_get_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key);
-    if (links || PINFO_FD_VISITED(c.pinfo) || pd.pdvs.empty()) return links;
-    links = wmem_alloc0_array(wmem_file_scope(), PdvLink, pd.pdvs.size());
-    const bool keep = dicom_export_wanted();
-    bool ok = update_noexcept([&] {
-        for (size_t i = 0; i < pd.pdvs.size(); ++i) {
-            const dicom::Pdv &v = pd.pdvs[i];
-            const dicom::NegotiatedContext *nc = c.rec->core.context(v.context_id);
-            std::string_view ts = nc ? std::string_view(nc->transfer_syntax) : std::string_view();
-            dicom::PdvOutcome o = c.rec->messages.add(v.context_id, v.flags, view.data + v.value.off,
-                                                      v.value.len, c.pinfo->num, nstime_to_sec(&c.pinfo->abs_ts),
-                                                      ts, keep);
-            links[i] = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment, o.data_offset};
-            if (o.message_done) dicom_message_completed(c, *o.message);
-            else if (o.command_done) dicom_command_completed(c, *o.message);
-        }
-    });
-    if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
-    p_add_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key, links);
-    return links;
-}
-
-static void dissect_pdata(const PduContext &c, dicom::ByteView view, SegmentContext *seg,
-                          guint32 pdu_length) {
-    auto *pd = parse_noexcept<dicom::PData>([&](dicom::PData &o) { dicom::parse_pdata(view, o); });
-    if (!pd) {
-        expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
-        return;
-    }
-    build_then_free(pd, [&](const dicom::PData &pdu) {
-        const PdvLink *links = link_pdvs(c, pdu, view, seg ? seg->pdu_index : 0);
-        tree_pdata(c, pdu, pdu_length, links);
-        info_pdata(c, pdu, links, seg);
-        for (size_t i = 0; links && i < pdu.pdvs.size(); ++i) {
-            if (!links[i].message) continue;
-            if (PINFO_FD_VISITED(c.pinfo) && dicom_export_wanted())
-                dicom_export_collect(*links[i].message, links[i], view.data + pdu.pdvs[i].value.off,
-                                     pdu.pdvs[i].value.len);
-            if (links[i].message_done) dicom_export_message(c, *links[i].message);
-        }
-    });
-}
-
 static const char *human(packet_info *pinfo, const char *standard_term) {
     /* "called-AE-title-not-recognized" reads better as "called AE title not recognized" */
     char *s = wmem_strdup(pinfo->pool, standard_term ? standard_term : "unknown");
@@ -375,129 +239,6 @@ static void dissect_control(const PduContext &c, dicom::ByteView view, SegmentCo
         if (pdu.type == dicom::kReleaseRq || pdu.type == dicom::kAbort) tree_unanswered(c);
         info_control(c, pdu, seg);
     });
-}
-
-/* ---- streamed P-DATA-TF units (stream.hpp) --------------------------------------------- */
-
-/* First pass: feed one piece of a PDV value to the message assembler and remember what it
- * led to; later passes read what was remembered. */
-static PdvLink *link_piece(const PduContext &c, const dicom::StreamCursor &pdv, const guint8 *value,
-                           guint32 length, bool first, bool last, int unit_index) {
-    const guint32 key = 1 + (guint32)unit_index;
-    auto *link = (PdvLink *)p_get_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key);
-    if (link || PINFO_FD_VISITED(c.pinfo)) return link;
-    link = wmem_new0(wmem_file_scope(), PdvLink);
-    const bool keep = dicom_export_wanted();
-    bool ok = update_noexcept([&] {
-        const dicom::NegotiatedContext *nc = c.rec->core.context(pdv.context_id);
-        std::string_view ts = nc ? std::string_view(nc->transfer_syntax) : std::string_view();
-        dicom::PdvOutcome o = c.rec->messages.add_piece(pdv.context_id, pdv.flags, value, length, c.pinfo->num,
-                                                        nstime_to_sec(&c.pinfo->abs_ts), ts, keep, first, last);
-        *link = PdvLink{o.message, o.command_done, o.message_done, o.data_fragment, o.data_offset};
-        if (o.message_done) dicom_message_completed(c, *o.message);
-        else if (o.command_done) dicom_command_completed(c, *o.message);
-    });
-    if (!ok) expert_add_info(c.pinfo, c.pdu_item, &ei_parse_failed);
-    p_add_proto_data(wmem_file_scope(), c.pinfo, proto_dicom_ul, key, link);
-    return link;
-}
-
-static void info_piece(const PduContext &c, const dicom::StreamCursor &pdv, const PdvLink *link,
-                       SegmentContext *seg, bool header) {
-    if (link && link->message && (link->message_done || link->command_done)) {
-        const char *text = message_summary(c, *link->message, link->message_done);
-        if (!link->message_done) text = wmem_strdup_printf(c.pinfo->pool, "%s (data set follows)", text);
-        set_info(c.pinfo, seg, text, link->message);
-    } else if (header) {
-        const dicom::NegotiatedContext *nc = c.rec->core.context(pdv.context_id);
-        set_info(c.pinfo, seg, wmem_strdup_printf(c.pinfo->pool, "P-DATA ctx %u%s%s (%s%s)", pdv.context_id,
-                                                  nc && !nc->abstract_syntax.empty() ? " " : "",
-                                                  nc ? uid_label(c.pinfo, nc->abstract_syntax) : "",
-                                                  (pdv.flags & dicom::kPdvCommand) ? "command" : "data",
-                                                  (pdv.flags & dicom::kPdvLast) ? ", last" : ""));
-    } else {
-        set_info(c.pinfo, seg, kContinued, kContinued);
-    }
-}
-
-static void export_piece(const PduContext &c, const PdvLink *link, const guint8 *value, guint32 length) {
-    if (!link || !link->message) return;
-    if (PINFO_FD_VISITED(c.pinfo) && dicom_export_wanted()) dicom_export_collect(*link->message, *link, value, length);
-    if (link->message_done) dicom_export_message(c, *link->message);
-}
-
-/* A PDV header; `pdv` is the walk just after it. An empty value is complete right here. */
-static void stream_pdv_header(const PduContext &c, int off, const dicom::StreamCursor &pdv, SegmentContext *seg) {
-    proto_tree *t = tree_pdv_header(c, off, pdv.pdv_index, pdv.context_id, pdv.flags, pdv.value_length);
-    if (pdv.pdv_invalid) {
-        proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)dicom::Problem::PdvLengthInvalid], c.tvb, off, 4);
-        set_info(c.pinfo, seg, "P-DATA (PDV length does not fit the PDU)");
-        return;
-    }
-    const PdvLink *link = nullptr;
-    if (pdv.value_length == 0) {
-        link = link_piece(c, pdv, nullptr, 0, true, true, seg ? seg->pdu_index : 0);
-        if (link && link->message) tree_pdv_message(c, t, *link);
-        export_piece(c, link, nullptr, 0);
-    }
-    info_piece(c, pdv, link, seg, true);
-}
-
-static int dissect_stream_unit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, SegmentContext *seg,
-                               const dicom::StreamCursor &before, const dicom::StreamCursor &after) {
-    const guint len = tvb_captured_length(tvb);
-    col_set_str(pinfo->cinfo, COL_PROTOCOL, "DICOM");
-    proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
-    proto_tree *pt = proto_item_add_subtree(ti, ett_dicom);
-    proto_item_set_hidden(proto_tree_add_item(pt, hf_dicom_any, tvb, 0, -1, ENC_NA));
-    AssocRecord *rec = record_for(pinfo, false, seg->cs);
-    if (!rec) {
-        expert_add_info(pinfo, ti, &ei_parse_failed);
-        return len;
-    }
-    PduContext c{tvb, pinfo, pt, ti, rec, direction(rec, pinfo)};
-    switch (seg->unit.kind) {
-    case dicom::UnitKind::PdataHead:
-        if (len < 12) break; /* cut short by the capture: the walk has started over */
-        proto_item_append_text(ti, ", P-DATA-TF (header; %u bytes follow in later segments)", after.pdu_length);
-        proto_tree_add_item(pt, hf_pdu_type, tvb, 0, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(pt, hf_pdu_len, tvb, 2, 4, ENC_BIG_ENDIAN);
-        if (!PINFO_FD_VISITED(pinfo))
-            rec->core.on_pdu(c.from_requestor, dicom::kPData, 6 + (guint64)after.pdu_length,
-                             nstime_to_sec(&pinfo->abs_ts));
-        tree_association(c, dicom::kPData);
-        tree_check_max_pdu(c, after.pdu_length);
-        stream_pdv_header(c, 6, after, seg);
-        break;
-    case dicom::UnitKind::PdvHeader:
-        if (len < 6) break;
-        proto_item_append_text(ti, ", P-DATA-TF (continued)");
-        stream_pdv_header(c, 0, after, seg);
-        break;
-    case dicom::UnitKind::Value: {
-        const bool first = before.value_left == before.value_length;
-        const bool last = seg->unit.length >= before.value_left;
-        const guint32 from = before.value_length - before.value_left;
-        proto_item_append_text(ti, ", P-DATA-TF (continued)");
-        const guint8 *value = tvb_get_ptr(tvb, 0, len);
-        const PdvLink *link = link_piece(c, before, value, len, first, last, seg->pdu_index);
-        /* after the assembler: a completed message may have taught us the context */
-        proto_tree *t = tree_pdv_piece(c, before.pdv_index, before.context_id, before.flags, from, len,
-                                       before.value_length);
-        if (link && link->message) tree_pdv_message(c, t, *link);
-        info_piece(c, before, link, seg, false);
-        export_piece(c, link, value, len);
-        break;
-    }
-    case dicom::UnitKind::Skip:
-        proto_item_append_text(ti, ", P-DATA-TF (rest skipped)");
-        proto_tree_add_item(pt, hf_garbage, tvb, 0, -1, ENC_NA);
-        set_info(pinfo, seg, "P-DATA (continued; rest of the PDU skipped)");
-        break;
-    default:
-        break;
-    }
-    return len;
 }
 
 static int dissect_pdu(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
