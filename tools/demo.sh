@@ -8,9 +8,13 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j2 --target dicom_ul
 cmake --install build
 capture=${1:-sample-pcaps/store-multi.pcap}
+messages='dicom.pdu.type != 4 || dicom.dimse.command'
 echo
-echo "== tshark -r $capture -Y dicom"
-tshark -r "$capture" -Y dicom 2>/dev/null
+echo "== One line per association event and DIMSE message: tshark -r $capture -Y '$messages'"
+tshark -r "$capture" -Y "$messages" 2>/dev/null
+echo
+echo "== The associations: tshark -r $capture -q -z dicom_ul,assoc"
+tshark -r "$capture" -q -z dicom_ul,assoc 2>/dev/null
 echo
 echo "== Association set-up of the same capture (tshark -V -O dicom_ul, first PDU)"
 tshark -r "$capture" -Y "dicom.pdu.type == 1" -V -O dicom_ul 2>/dev/null | sed -n '/^DICOM Upper Layer/,$p' | head -40
