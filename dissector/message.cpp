@@ -88,58 +88,43 @@ PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t 
     PdvOutcome out;
     const bool last = (flags & kPdvLast) && last_piece;
     if (flags & kPdvCommand) {
-        if (!first && p.message && !p.command_done) { // the rest of a command fragment already counted
-            Message &m = *p.message;
-            add_frame(m, frame);
-            p.command.append(value, length);
-            out.message = &m;
-            if (!last) return out;
-            return finish_command(p, frame, time);
-        }
-        if (p.message && p.command_done) { // still waiting for the previous data set
-            p.message->problems.push_back(Problem::MessageInterrupted);
-            p.message = nullptr;
-        }
-        if (!p.message) {
-            start(p);
-            p.message->first_time = time;
+        // A later piece of a PDV belongs to the command fragment already counted.
+        if (first || !p.message || p.command_done) {
+            if (p.message && p.command_done) { // still waiting for the previous data set
+                p.message->problems.push_back(Problem::MessageInterrupted);
+                p.message = nullptr;
+            }
+            if (!p.message) {
+                start(p);
+                p.message->first_time = time;
+            }
+            ++p.message->command_fragments;
         }
         Message &m = *p.message;
         add_frame(m, frame);
-        ++m.command_fragments;
         p.command.append(value, length);
         out.message = &m;
-        if (!last) return out;
-        return finish_command(p, frame, time);
+        return last ? finish_command(p, frame, time) : out;
     }
-    if (!first && p.message && p.command_done) { // the rest of a data fragment already counted
+    if (first || !p.message || !p.command_done) {
+        if (!p.message || !p.command_done) {
+            if (!p.message) {
+                start(p);
+                p.message->first_time = time;
+            }
+            p.message->problems.push_back(Problem::DataWithoutCommand);
+            p.command_done = true;
+        }
         Message &m = *p.message;
-        add_frame(m, frame);
-        out.data_fragment = m.data_fragments - 1;
-        out.data_offset = p.data.size();
-        p.data.append(value, length);
-        out.message = &m;
-        if (!last) {
-            feed_data(p, keep_data);
-            return out;
+        if (!m.has_data) {
+            m.has_data = true;
+            m.transfer_syntax.assign(transfer_syntax);
         }
-        return finish_message(p, keep_data, frame, time, out);
-    }
-    if (!p.message || !p.command_done) {
-        if (!p.message) {
-            start(p);
-            p.message->first_time = time;
-        }
-        p.message->problems.push_back(Problem::DataWithoutCommand);
-        p.command_done = true;
+        ++m.data_fragments;
     }
     Message &m = *p.message;
-    if (!m.has_data) {
-        m.has_data = true;
-        m.transfer_syntax.assign(transfer_syntax);
-    }
     add_frame(m, frame);
-    out.data_fragment = m.data_fragments++;
+    out.data_fragment = m.data_fragments - 1;
     out.data_offset = p.data.size();
     p.data.append(value, length);
     out.message = &m;
@@ -147,13 +132,12 @@ PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t 
         feed_data(p, keep_data);
         return out;
     }
-    return finish_message(p, keep_data, frame, time, out);
+    finish_data(p, keep_data);
+    return complete(p, frame, time, out);
 }
 
-PdvOutcome MessageAssembler::finish_message(Pending &p, bool keep_data, uint32_t frame, double time,
-                                            PdvOutcome out) {
+PdvOutcome MessageAssembler::complete(Pending &p, uint32_t frame, double time, PdvOutcome out) {
     Message &m = *p.message;
-    finish_data(p, keep_data);
     m.complete_frame = frame;
     m.complete_time = time;
     out.message_done = true;
@@ -175,11 +159,7 @@ PdvOutcome MessageAssembler::finish_command(Pending &p, uint32_t frame, double t
     m.command_time = time;
     out.command_done = true;
     if (m.command.valid && m.command.has_data_set()) return out;
-    m.complete_frame = frame;
-    m.complete_time = time;
-    out.message_done = true;
-    p.message = nullptr;
-    return out;
+    return complete(p, frame, time, out);
 }
 
 bool inflate_raw(const ChunkedBytes &in, ChunkedBytes &out, uint64_t max_out) {

@@ -84,7 +84,7 @@ private:
     void finish_data(Pending &p, bool keep_data);
     void feed_data(Pending &p, bool keep_data);
     PdvOutcome finish_command(Pending &p, uint32_t frame, double time);
-    PdvOutcome finish_message(Pending &p, bool keep_data, uint32_t frame, double time, PdvOutcome out);
+    PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done
 
     std::deque<Pending> pending_; // one per context in use; a handful at most (stable addresses)
     std::deque<Message> messages_; // stable addresses

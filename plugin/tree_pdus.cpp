@@ -61,6 +61,7 @@ void tree_check_max_pdu(const PduContext &c, guint32 pdu_length) {
 }
 
 void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ci, guint8 context_id) {
+    if (!t) return; /* no tree, nothing to show: skip the UID lookups (every segment comes here) */
     const dicom::NegotiatedContext *nc = c.rec->core.context(context_id);
     if (!nc) {
         if (ci) expert_add_info(c.pinfo, ci, &ei_pdv_context_unknown);
