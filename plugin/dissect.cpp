@@ -334,7 +334,6 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             dicom::TlsRecordStart r;
             bool tls = dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n), r);
             cs->transport = tls ? Transport::TlsOnPlainPort : Transport::Plain;
-            cs->transport_frame = pinfo->num;
         }
         if (cs->transport == Transport::TlsOnPlainPort) return dicom_dissect_tls_on_plain_port(tvb, pinfo, tree, cs);
     }

@@ -55,7 +55,6 @@ struct ConvState {
     AssocRecord *rec;        /* the current association (owned by the registry) */
     dicom::StreamCursor dir[2]; /* first pass: where each direction's walk has got to */
     Transport transport;
-    guint32 transport_frame; /* where the transport was recognised */
     guint32 report_frame;    /* where the transport's problem got its expert info */
 };
 ConvState *dicom_conv_state(packet_info *pinfo); /* never NULL */

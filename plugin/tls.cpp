@@ -81,12 +81,15 @@ static bool report_here(packet_info *pinfo, ConvState *cs) {
     return pinfo->num == cs->report_frame;
 }
 
-static proto_tree *transport_item(tvbuff_t *tvb, proto_tree *tree, guint value, proto_item **ti) {
-    *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
-    proto_tree *t = proto_item_add_subtree(*ti, ett_dicom);
+/* Our protocol item on a frame that TLS (or plain DICOM where TLS belongs) dissected, so that
+ * `dicom` and `dicom.transport` find it. */
+static proto_item *transport_item(tvbuff_t *tvb, proto_tree *tree, guint value, const char *what) {
+    proto_item *ti = proto_tree_add_item(tree, proto_dicom_ul, tvb, 0, -1, ENC_NA);
+    proto_item_append_text(ti, ", %s", what);
+    proto_tree *t = proto_item_add_subtree(ti, ett_dicom);
     proto_item_set_hidden(proto_tree_add_item(t, hf_dicom_any, tvb, 0, -1, ENC_NA));
     proto_item_set_generated(proto_tree_add_uint(t, hf_transport, tvb, 0, 0, value));
-    return t;
+    return ti;
 }
 
 int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ConvState *cs) {
@@ -94,9 +97,7 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
     int consumed = (int)n;
     if (tls_handle) consumed = call_tls(tvb, pinfo, tree, tls_call(pinfo, true));
     if (!completed_something(pinfo)) return consumed;
-    proto_item *ti;
-    transport_item(tvb, tree, 2, &ti);
-    proto_item_append_text(ti, ", TLS on a plain DICOM port");
+    proto_item *ti = transport_item(tvb, tree, 2, "TLS on a plain DICOM port");
     if (report_here(pinfo, cs)) {
         dicom::TlsRecordStart r;
         bool hello = dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n), r);
@@ -118,14 +119,11 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         dicom::ByteView head(tvb_get_ptr(tvb, 0, k), k);
         bool plain = dicom::looks_like_associate_rq(head) || dicom::looks_like_midstream_pdu(head, 1u << 24);
         cs->transport = plain ? Transport::PlainOnTlsPort : Transport::Tls;
-        cs->transport_frame = pinfo->num;
     }
     if (cs->transport == Transport::PlainOnTlsPort) {
         int consumed = dicom_dissect_plain(tvb, pinfo, tree);
         if (completed_something(pinfo)) {
-            proto_item *ti;
-            transport_item(tvb, tree, 4, &ti);
-            proto_item_append_text(ti, ", plain DICOM on the DICOM-over-TLS port");
+            proto_item *ti = transport_item(tvb, tree, 4, "plain DICOM on the DICOM-over-TLS port");
             if (report_here(pinfo, cs)) expert_add_info(pinfo, ti, &ei_plain_on_tls_port);
         }
         return consumed;
@@ -138,9 +136,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
      * TLS did not pass on to us was not decrypted. */
     if (t->decrypted == before && completed_something(pinfo) && n >= 5 &&
         dicom_tvb_u8(tvb, 0) == dicom::kTlsApplicationData && dicom_tvb_u8(tvb, 1) == 3) {
-        proto_item *ti;
-        transport_item(tvb, tree, 5, &ti);
-        proto_item_append_text(ti, ", DICOM over TLS, not decrypted");
+        proto_item *ti = transport_item(tvb, tree, 5, "DICOM over TLS, not decrypted");
         if (report_here(pinfo, cs))
             expert_add_info_format(pinfo, ti, &ei_tls_encrypted,
                 "DICOM over TLS: application data not decrypted. Give Wireshark the server's RSA key "
