@@ -47,15 +47,4 @@ const char *tls_handshake_name(uint8_t t) {
     }
 }
 
-const char *tls_content_name(uint8_t t) {
-    switch (t) {
-    case kTlsChangeCipherSpec: return "Change Cipher Spec";
-    case kTlsAlert: return "Alert";
-    case kTlsHandshake: return "Handshake";
-    case kTlsApplicationData: return "Application Data";
-    case kTlsHeartbeat: return "Heartbeat";
-    default: return nullptr;
-    }
-}
-
 } // namespace dicom

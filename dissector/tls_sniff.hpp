@@ -32,8 +32,7 @@ bool sniff_tls_record(ByteView bytes, TlsRecordStart &out);
 // first message is a ClientHello or ServerHello that fits in the record.
 bool looks_like_tls_hello(ByteView first_bytes, TlsRecordStart &out);
 
-// "Client Hello", "Application Data", ...; nullptr for values not listed here.
+// "Client Hello", "Server Hello", ...; nullptr for values not listed here.
 const char *tls_handshake_name(uint8_t handshake_type);
-const char *tls_content_name(uint8_t content_type);
 
 } // namespace dicom

@@ -101,11 +101,11 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
     if (report_here(pinfo, cs)) {
         dicom::TlsRecordStart r;
         bool hello = dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n), r);
-        expert_add_info_format(pinfo, ti, &ei_tls_on_plain_port,
-            "TLS %s on a plain DICOM port: %s", hello && r.handshake_type == 2 ? "Server Hello" : "Client Hello",
-            hello && r.handshake_type == 2
-                ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
-                : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
+        const bool from_acceptor = hello && r.handshake_type == 2;
+        expert_add_info_format(pinfo, ti, &ei_tls_on_plain_port, "TLS %s on a plain DICOM port: %s",
+            dicom::tls_handshake_name(from_acceptor ? 2 : 1),
+            from_acceptor ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
+                          : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
     }
     col_prepend_fstr(pinfo->cinfo, COL_INFO, "[TLS on a plain DICOM port] ");
     return consumed;
