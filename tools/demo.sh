@@ -17,4 +17,4 @@ echo "== The associations: tshark -r $capture -q -z dicom_ul,assoc"
 tshark -r "$capture" -q -z dicom_ul,assoc 2>/dev/null
 echo
 echo "== Association set-up of the same capture (tshark -V -O dicom_ul, first PDU)"
-tshark -r "$capture" -Y "dicom.pdu.type == 1" -V -O dicom_ul 2>/dev/null | sed -n '/^DICOM Upper Layer/,$p' | head -40
+tshark -r "$capture" -Y "dicom.pdu.type == 1" -V -O dicom_ul 2>/dev/null | sed -n '/^DICOM Upper Layer/,$p' | sed -n 1,40p
