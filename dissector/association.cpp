@@ -45,6 +45,23 @@ void Association::apply_ac(const Associate &ac, uint32_t frame) {
     }
 }
 
+void Association::apply_control(const ControlPdu &p, uint32_t frame) {
+    if (p.type == kAssociateRj) {
+        reject_result = p.result;
+        reject_source = p.source;
+        reject_reason = p.reason;
+    } else if (p.type == kAbort) {
+        abort_source = p.source;
+        abort_reason = p.reason;
+    }
+    uint32_t *slot = p.type == kAssociateRj ? &rj_frame
+                   : p.type == kReleaseRq   ? &release_rq_frame
+                   : p.type == kReleaseRp   ? &release_rp_frame
+                   : p.type == kAbort       ? &abort_frame
+                                            : nullptr;
+    if (slot && !*slot) *slot = frame;
+}
+
 void Association::infer_context(uint8_t id, const std::string &sop_class, const std::string &ts) {
     if (slot_[id] && !contexts_[slot_[id] - 1].inferred) return; // negotiated: keep it
     NegotiatedContext &c = context_slot(id);

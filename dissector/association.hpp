@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "associate.hpp"
+#include "control_pdus.hpp"
 #include "message.hpp"
 
 namespace dicom {
@@ -72,6 +73,8 @@ public:
 
     void apply_rq(const Associate &rq, uint32_t frame);
     void apply_ac(const Associate &ac, uint32_t frame);
+    // A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT: their codes and frames (the first of each).
+    void apply_control(const ControlPdu &pdu, uint32_t frame);
     // A message on a context whose negotiation was not captured: remember its SOP class and
     // the transfer syntax its data set appeared to use, marked as inferred.
     void infer_context(uint8_t id, const std::string &sop_class, const std::string &transfer_syntax);

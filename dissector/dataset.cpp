@@ -95,6 +95,11 @@ private:
         if (!final_) paused_ = true;
         return false;
     }
+    bool missing() { // the bytes at off_ are not in the capture: the structure is lost from here
+        note(Problem::DataSetBytesMissing);
+        return false;
+    }
+    bool value_missing_ = false;
 
     const ParseLimits &limits_;
     std::vector<Container> stack_;
@@ -114,7 +119,12 @@ void Walker::keep_value(Element &e, uint64_t avail) {
     e.truncated = keep < e.length;
     e.value_at = uint32_t(out_.pool.size());
     e.value_len = keep;
-    bytes_.read_into(e.value_offset(), keep, out_.pool);
+    if (!bytes_.read_into(e.value_offset(), keep, out_.pool)) { // a capture gap in the value
+        out_.pool.resize(e.value_at);
+        e.value_len = 0;
+        e.truncated = true;
+        value_missing_ = true;
+    }
 }
 
 bool Walker::step() {
@@ -139,7 +149,7 @@ bool Walker::step() {
         note(Problem::ElementPastEnd);
         return false;
     }
-    bytes_.read(off_, 8, h);
+    if (!bytes_.read(off_, 8, h)) return missing();
     uint32_t tag = uint32_t(u16(h, big)) << 16 | u16(h + 2, big);
     const uint8_t depth = uint8_t(stack_.size() - 1);
     const uint64_t container_end = top.undefined ? (final_ ? size : kOpenEnd) : top.end;
@@ -234,7 +244,7 @@ bool Walker::step() {
                 note(Problem::ElementPastEnd, emit(e));
                 return false;
             }
-            bytes_.read(off_ + 8, 4, h + 8);
+            if (!bytes_.read(off_ + 8, 4, h + 8)) return missing();
             e.header_len = 12;
             e.length = u32(h + 8, big);
         } else {
@@ -286,6 +296,10 @@ bool Walker::step() {
     }
     keep_value(e, room);
     uint32_t at = emit(e);
+    if (value_missing_) {
+        value_missing_ = false;
+        note(Problem::DataSetBytesMissing, at);
+    }
     last_value_ = at;
     if (e.length & 1) note(Problem::ElementOddLength, at);
     if (e.length > room) {

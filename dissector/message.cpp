@@ -2,7 +2,7 @@
 
 #include <zlib.h>
 
-#include "pdata.hpp"
+#include "pdu.hpp"
 
 namespace dicom {
 
@@ -14,14 +14,18 @@ MessageAssembler::Pending &MessageAssembler::pending(uint8_t id) {
     return pending_.back();
 }
 
-Message &MessageAssembler::start(Pending &p) {
+Message &MessageAssembler::start(Pending &p, const PdvPiece &piece) {
     messages_.emplace_back();
     Message &m = messages_.back();
     m.index = uint32_t(messages_.size());
     m.context_id = p.context_id;
+    m.first_time = piece.time;
     p.message = &m;
     p.command_done = false;
     p.parse_at_end = false;
+    p.unparseable = false;
+    p.command_sound = ~uint64_t(0);
+    p.clean_epoch = gap_epoch_;
     p.parser.reset();
     p.command.clear();
     p.data.clear();
@@ -29,11 +33,17 @@ Message &MessageAssembler::start(Pending &p) {
 }
 
 static void add_frame(Message &m, uint32_t frame) {
-    if (m.frames.empty() || m.frames.back() != frame) m.frames.push_back(frame);
+    if (frame == 0) return; // bytes no frame carried (lost in a capture gap)
+    if (m.frames.empty() || m.frames.back() < frame) m.frames.push_back(frame);
+    else if (m.frames.back() != frame) { // a held segment: its frame is older than the last one
+        auto it = std::lower_bound(m.frames.begin(), m.frames.end(), frame);
+        if (*it != frame) m.frames.insert(it, frame);
+    }
 }
 
 void MessageAssembler::feed_data(Pending &p, bool keep_data) {
     Message &m = *p.message;
+    if (p.unparseable) return;
     if (!p.parser) {
         if (p.parse_at_end) return;
         Syntax syntax = syntax_for(m.transfer_syntax);
@@ -56,7 +66,9 @@ void MessageAssembler::feed_data(Pending &p, bool keep_data) {
 void MessageAssembler::finish_data(Pending &p, bool keep_data) {
     Message &m = *p.message;
     m.data_size = p.data.size();
-    if (p.parser) {
+    if (p.unparseable) {
+        p.parser.reset(); // what it walked before the gap stays in m.data_set
+    } else if (p.parser) {
         p.parser->finish();
         p.parser.reset();
     } else {
@@ -68,51 +80,63 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
         }
         if (syntax.deflated) {
             ChunkedBytes inflated;
-            if (!inflate_raw(p.data, inflated, uint64_t(4) << 30)) m.problems.push_back(Problem::InflateFailed);
-            parse_dataset(inflated, syntax, m.data_set);
+            const bool ok = inflate_raw(p.data, inflated, uint64_t(4) << 30);
+            if (!ok && p.data.complete()) m.problems.push_back(Problem::InflateFailed);
+            if (ok || p.data.complete()) parse_dataset(inflated, syntax, m.data_set);
         } else {
             parse_dataset(p.data, syntax, m.data_set);
         }
     }
     if (keep_data && p.data.low() == 0) {
         m.raw_data = std::move(p.data);
-        m.raw_fragments = m.data_fragments;
     }
     p.data.clear();
 }
 
-PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t *value, size_t length,
-                                       uint32_t frame, double time, std::string_view transfer_syntax,
-                                       bool keep_data, bool first, bool last_piece) {
-    Pending &p = pending(id);
+PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_syntax, bool keep_data) {
+    Pending &p = pending(v.context_id);
     PdvOutcome out;
-    const bool last = (flags & kPdvLast) && last_piece;
-    if (flags & kPdvCommand) {
+    const bool last = (v.flags & kPdvLast) && v.last;
+    const bool missing = !v.value && v.length;
+    const bool after_gap = p.clean_epoch < gap_epoch_; // a gap since this context's last clean start
+    if (v.flags & kPdvCommand) {
         // A later piece of a PDV belongs to the command fragment already counted.
-        if (first || !p.message || p.command_done) {
-            if (p.message && p.command_done) { // still waiting for the previous data set
-                p.message->problems.push_back(Problem::MessageInterrupted);
-                p.message = nullptr;
+        if (v.first || !p.message || p.command_done) {
+            if (p.message && (p.command_done || (v.first && after_gap))) {
+                // still waiting for the previous data set (or its command, before a gap)
+                if (p.message->incomplete() || after_gap) {
+                    out.closed = close(p, v.walk_frame, v.time, keep_data);
+                } else {
+                    p.message->problems.push_back(Problem::MessageInterrupted);
+                    p.message = nullptr;
+                }
             }
-            if (!p.message) {
-                start(p);
-                p.message->first_time = time;
-            }
+            if (!p.message) start(p, v);
             ++p.message->command_fragments;
         }
         Message &m = *p.message;
-        add_frame(m, frame);
-        p.command.append(value, length);
+        add_frame(m, v.frame);
+        if (missing) {
+            p.command.append_hole(v.length);
+            m.bytes_missing += v.length;
+        } else {
+            p.command.append(v.value, v.length);
+        }
         out.message = &m;
-        return last ? finish_command(p, frame, time) : out;
+        if (!last) return out;
+        PdvOutcome done = finish_command(p, v);
+        done.closed = out.closed;
+        return done;
     }
-    if (first || !p.message || !p.command_done) {
+    if (v.first || !p.message || !p.command_done) {
         if (!p.message || !p.command_done) {
-            if (!p.message) {
-                start(p);
-                p.message->first_time = time;
+            if (!p.message) start(p, v);
+            // after a gap of unknown extent the command was most likely lost in it
+            p.message->problems.push_back(after_gap ? Problem::CommandLostInGap : Problem::DataWithoutCommand);
+            if (after_gap) {
+                p.message->gap = true;
+                p.unparseable = true; // where the data set starts is unknown
             }
-            p.message->problems.push_back(Problem::DataWithoutCommand);
             p.command_done = true;
         }
         Message &m = *p.message;
@@ -123,17 +147,59 @@ PdvOutcome MessageAssembler::add_piece(uint8_t id, uint8_t flags, const uint8_t 
         ++m.data_fragments;
     }
     Message &m = *p.message;
-    add_frame(m, frame);
+    add_frame(m, v.frame);
     out.data_fragment = m.data_fragments - 1;
     out.data_offset = p.data.size();
-    p.data.append(value, length);
+    if (missing) {
+        if (m.first_missing > p.data.size()) m.first_missing = p.data.size();
+        p.data.append_hole(v.length);
+        m.bytes_missing += v.length;
+    } else {
+        p.data.append(v.value, v.length);
+    }
     out.message = &m;
     if (!last) {
         feed_data(p, keep_data);
         return out;
     }
     finish_data(p, keep_data);
-    return complete(p, frame, time, out);
+    return complete(p, v.walk_frame, v.time, out);
+}
+
+void MessageAssembler::mark_gap(uint64_t stream_bytes) {
+    ++gap_epoch_;
+    for (Pending &p : pending_) {
+        if (!p.message) continue;
+        Message &m = *p.message;
+        m.gap = true;
+        m.gap_bytes += stream_bytes;
+        if (p.command_done) {
+            if (!p.unparseable) m.data_set.findings.push_back({Problem::DataSetBytesMissing, kNoElement});
+            p.unparseable = true;
+        } else if (p.command_sound == ~uint64_t(0)) {
+            p.command_sound = p.command.size();
+        }
+    }
+}
+
+Message *MessageAssembler::close(Pending &p, uint32_t frame, double time, bool keep_data) {
+    Message &m = *p.message;
+    m.closed = true;
+    m.problems.push_back(Problem::BytesMissing);
+    if (!p.command_done) finish_command_bytes(p);
+    else if (m.has_data) finish_data(p, keep_data);
+    m.complete_frame = frame;
+    m.complete_time = time;
+    p.message = nullptr;
+    return &m;
+}
+
+std::vector<Message *> MessageAssembler::close_damaged(uint32_t frame, double time, bool keep_data) {
+    std::vector<Message *> out;
+    for (Pending &p : pending_)
+        if (p.message && (p.message->incomplete() || p.clean_epoch < gap_epoch_))
+            out.push_back(close(p, frame, time, keep_data));
+    return out;
 }
 
 PdvOutcome MessageAssembler::complete(Pending &p, uint32_t frame, double time, PdvOutcome out) {
@@ -141,25 +207,41 @@ PdvOutcome MessageAssembler::complete(Pending &p, uint32_t frame, double time, P
     m.complete_frame = frame;
     m.complete_time = time;
     out.message_done = true;
+    if (m.incomplete()) m.problems.push_back(Problem::BytesMissing);
     p.message = nullptr;
     return out;
 }
 
-PdvOutcome MessageAssembler::finish_command(Pending &p, uint32_t frame, double time) {
+// Parses the command set held so far (only the bytes before a gap of unknown extent).
+void MessageAssembler::finish_command_bytes(Pending &p) {
+    Message &m = *p.message;
+    if (p.command_sound < p.command.size()) {
+        ChunkedBytes sound;
+        std::string bytes;
+        p.command.read_filled(0, size_t(p.command_sound), bytes);
+        sound.append(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
+        parse_dataset(sound, Syntax{}, m.command_set);
+        m.command_set.findings.push_back({Problem::DataSetBytesMissing, kNoElement});
+    } else {
+        parse_dataset(p.command, Syntax{}, m.command_set);
+    }
+    m.command_set.elements.shrink_to_fit(); // kept for every message: no slack
+    extract_command(m.command_set, m.command);
+    if (!m.command.valid && !m.incomplete()) m.problems.push_back(Problem::CommandInvalid);
+    p.command.clear();
+    p.command_done = true;
+}
+
+PdvOutcome MessageAssembler::finish_command(Pending &p, const PdvPiece &v) {
     Message &m = *p.message;
     PdvOutcome out;
     out.message = &m;
-    parse_dataset(p.command, Syntax{}, m.command_set);
-    m.command_set.elements.shrink_to_fit(); // kept for every message: no slack
-    extract_command(m.command_set, m.command);
-    if (!m.command.valid) m.problems.push_back(Problem::CommandInvalid);
-    p.command.clear();
-    p.command_done = true;
-    m.command_frame = frame;
-    m.command_time = time;
+    finish_command_bytes(p);
+    m.command_frame = v.walk_frame;
+    m.command_time = v.time;
     out.command_done = true;
     if (m.command.valid && m.command.has_data_set()) return out;
-    return complete(p, frame, time, out);
+    return complete(p, v.walk_frame, v.time, out);
 }
 
 bool inflate_raw(const ChunkedBytes &in, ChunkedBytes &out, uint64_t max_out) {

@@ -4,6 +4,7 @@
 // fragment. Each message is parsed once, when it completes.
 #pragma once
 #include <cstdint>
+#include <algorithm>
 #include <deque>
 #include <memory>
 #include <string>
@@ -31,8 +32,14 @@ struct Message {
     uint64_t data_size = 0;      // data set bytes as sent (before inflating)
     DataSet data_set;
     ChunkedBytes raw_data;       // the data set as sent, kept only when asked for
-    uint32_t raw_fragments = 0;  // data fragments held in raw_data
     std::vector<Problem> problems;
+    // Capture gaps (bytes that were sent but are not in the capture; not the peers' doing).
+    uint64_t bytes_missing = 0;      // known to be missing from its command or data set
+    uint64_t first_missing = ~uint64_t(0); // data set offset of the first missing byte, if in the data set
+    bool gap = false;                // bytes of unknown PDVs were lost while it was in progress
+    uint64_t gap_bytes = 0;          // those lost stream bytes (an upper bound of what it lost)
+    bool closed = false;             // ended without its last fragment (lost in a gap)
+    bool incomplete() const { return bytes_missing || gap || closed; }
 
     // Timing (seconds since the epoch, from the capture): first fragment, command complete,
     // message complete.
@@ -51,22 +58,33 @@ struct PdvOutcome {
     bool message_done = false; // this PDV completed the message
     uint32_t data_fragment = kNotData; // ordinal among the message's data set fragments
     uint64_t data_offset = 0;          // where this piece starts within the data set
+    Message *closed = nullptr; // an earlier message on the context that this PDV showed to be over, incomplete
     static constexpr uint32_t kNotData = 0xFFFFFFFFu;
+};
+
+// One piece of a PDV's value, in stream order (PS3.8 9.3.5, E.2).
+struct PdvPiece {
+    uint8_t context_id = 0;
+    uint8_t flags = 0;             // message control header
+    const uint8_t *value = nullptr;
+    size_t length = 0;             // value == nullptr with length > 0: bytes missing from the capture
+    bool first = true, last = true; // the piece starts / ends the PDV's value
+    uint32_t frame = 0;            // the frame whose bytes these are
+    uint32_t walk_frame = 0;       // the frame at which the receiver had them (later when held)
+    double time = 0;               // of walk_frame
 };
 
 class MessageAssembler {
 public:
-    // One PDV, in arrival order. `transfer_syntax` is the context's negotiated one;
-    // `keep_data` keeps the data set bytes in the message (for Export Objects).
-    PdvOutcome add(uint8_t context_id, uint8_t flags, const uint8_t *value, size_t length,
-                   uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data) {
-        return add_piece(context_id, flags, value, length, frame, time, transfer_syntax, keep_data, true, true);
-    }
-    // Part of one PDV's value, for PDVs that arrive over many TCP segments and are not
-    // reassembled: `first`/`last` say whether the piece starts/ends the PDV's value.
-    PdvOutcome add_piece(uint8_t context_id, uint8_t flags, const uint8_t *value, size_t length,
-                         uint32_t frame, double time, std::string_view transfer_syntax, bool keep_data,
-                         bool first, bool last);
+    // `transfer_syntax` is the context's negotiated one; `keep_data` keeps the data set bytes
+    // in the message (for Export Objects).
+    PdvOutcome add(const PdvPiece &piece, std::string_view transfer_syntax, bool keep_data);
+    // Bytes of PDVs that cannot be told apart were lost (a PDU header or PDV items in a
+    // capture gap): every message in progress may lack some.
+    void mark_gap(uint64_t stream_bytes);
+    // The association ends (release, abort): messages still in progress can no longer
+    // complete. Those that lost bytes in a gap are closed as incomplete and returned.
+    std::vector<Message *> close_damaged(uint32_t frame, double time, bool keep_data);
     std::deque<Message> &messages() { return messages_; }
     const std::deque<Message> &messages() const { return messages_; }
 
@@ -76,18 +94,24 @@ private:
         Message *message = nullptr;
         bool command_done = false;
         bool parse_at_end = false; // deflated: inflated and walked once complete
+        uint32_t clean_epoch = 0;  // gap_epoch_ when its command started
+        bool unparseable = false;  // a gap of unknown extent: later bytes are counted, not walked
+        uint64_t command_sound = ~uint64_t(0); // command bytes before such a gap
         ChunkedBytes command, data;
         std::unique_ptr<DataSetParser> parser; // walks `data` as it arrives
     };
     Pending &pending(uint8_t context_id);
-    Message &start(Pending &p);
+    Message &start(Pending &p, const PdvPiece &piece);
     void finish_data(Pending &p, bool keep_data);
     void feed_data(Pending &p, bool keep_data);
-    PdvOutcome finish_command(Pending &p, uint32_t frame, double time);
+    PdvOutcome finish_command(Pending &p, const PdvPiece &piece);
+    void finish_command_bytes(Pending &p);
     PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done
+    Message *close(Pending &p, uint32_t frame, double time, bool keep_data); // ends an incomplete message
 
     std::deque<Pending> pending_; // one per context in use; a handful at most (stable addresses)
     std::deque<Message> messages_; // stable addresses
+    uint32_t gap_epoch_ = 0;      // mark_gap() calls so far
 };
 
 // Inflates a deflated data set (PS3.5 A.5: raw deflate, no zlib header) into `out`,

@@ -54,20 +54,25 @@ bool looks_like_associate_rq(ByteView b) {
     return true;
 }
 
-namespace {
-
-// How convincing the bytes at `b` are as the start of a PDU, checked as far as they go.
-bool plausible_pdu_start(ByteView b, uint32_t cap) {
+Plausibility pdu_start_plausibility(ByteView b, uint32_t cap) {
+    constexpr Plausibility No = Plausibility::No, Yes = Plausibility::Yes, Maybe = Plausibility::Maybe;
+    if (b.size < kPduHeaderLen) { // what is there must fit a header
+        if (b.size >= 1 && (b.u8(0) < kAssociateRq || b.u8(0) > kAbort)) return No;
+        return b.size >= 2 && b.u8(1) != 0 ? No : Maybe;
+    }
     PduHeader h;
-    if (!parse_pdu_header(b, h) || h.reserved != 0 || !pdu_length_plausible(h.type, h.length, cap)) return false;
+    if (!parse_pdu_header(b, h) || h.reserved != 0 || !pdu_length_plausible(h.type, h.length, cap)) return No;
     switch (h.type) {
     case kAssociateRq:
-        return b.size >= 10 && looks_like_associate_rq(b);
+        if (b.size < 10) return Maybe;
+        if (!looks_like_associate_rq(b)) return No;
+        return b.size > 74 ? Yes : Maybe;
     case kAssociateAc: // version 1, AE titles echoed, the application context item first
-        if (!b.has(10, 32) || !(b.be16(6) & 1) || !is_valid_ae_title(b.chars(10, 16)) ||
-            !is_valid_ae_title(b.chars(26, 16)))
-            return false;
-        return !b.has(74, 1) || b.u8(74) == 0x10;
+        if (b.size >= 8 && !(b.be16(6) & 1)) return No;
+        if (!b.has(10, 32)) return Maybe;
+        if (!is_valid_ae_title(b.chars(10, 16)) || !is_valid_ae_title(b.chars(26, 16))) return No;
+        if (!b.has(74, 1)) return Maybe;
+        return b.u8(74) == 0x10 ? Yes : No;
     case kPData: {
         // Walk the PDV items that are present: each length must fit, the context ID must be
         // odd and the flags must use only the two defined bits.
@@ -75,30 +80,34 @@ bool plausible_pdu_start(ByteView b, uint32_t cap) {
         // command group length (PS3.7 E.1).
         uint64_t off = kPduHeaderLen, end = kPduHeaderLen + uint64_t(h.length);
         int checked = 0;
-        while (off < end && b.has(off, 6)) {
+        while (off < end && b.has(off, kPdvHeaderLen) && checked < 64) { // 64 items convince; bounds the work
             uint32_t len = b.be32(off);
             uint8_t ctx = b.u8(off + 4), flags = b.u8(off + 5);
-            if (len < 2 || len > end - off - 4 || !(ctx & 1) || (flags & 0xFC)) return false;
-            if ((flags & 1) && len >= 6 && b.has(off + 6, 4) && b.be32(off + 6) != 0) return false;
+            if (len < 2 || len > end - off - 4 || !(ctx & 1) || (flags & 0xFC)) return No;
+            if ((flags & 1) && len >= 6 && b.has(off + 6, 4) && b.be32(off + 6) != 0) return No;
             ++checked;
             off += 4 + uint64_t(len);
         }
         // The PDV items must fill the PDU exactly, as far as the bytes go.
-        if (off > end) return false;
-        return checked > 0; // at least the first PDV header must be there
+        if (off > end) return No;
+        return checked > 0 ? Yes : Maybe; // at least the first PDV header must be there
     }
     case kAssociateRj: // a result, source and reason that PS3.8 defines
-        return b.has(6, 4) && b.u8(6) == 0 && (b.u8(7) == 1 || b.u8(7) == 2) &&
-               reject_reason_name(b.u8(8), b.u8(9)) != nullptr;
+        if (b.size < 10) return Maybe;
+        return b.u8(6) == 0 && (b.u8(7) == 1 || b.u8(7) == 2) && reject_reason_name(b.u8(8), b.u8(9)) != nullptr ? Yes : No;
     case kReleaseRq:
     case kReleaseRp:
-        return b.has(6, 4) && b.be32(6) == 0;
+        if (b.size < 10) return Maybe;
+        return b.be32(6) == 0 ? Yes : No;
     case kAbort:
-        return b.has(6, 4) && b.u8(6) == 0 && b.u8(7) == 0 && (b.u8(8) == 0 || b.u8(8) == 2) && b.u8(9) <= 6;
+        if (b.size < 10) return Maybe;
+        return b.u8(6) == 0 && b.u8(7) == 0 && (b.u8(8) == 0 || b.u8(8) == 2) && b.u8(9) <= 6 ? Yes : No;
     }
-    return false;
+    return No;
 }
 
+namespace {
+bool plausible_pdu_start(ByteView b, uint32_t cap) { return pdu_start_plausibility(b, cap) == Plausibility::Yes; }
 } // namespace
 
 bool looks_like_midstream_pdu(ByteView b, uint32_t cap) {

@@ -17,7 +17,11 @@ enum PduType : uint8_t {
     kAbort = 0x07,
 };
 
-constexpr uint32_t kPduHeaderLen = 6;
+constexpr uint32_t kPduHeaderLen = 6;  // type, reserved, length (PS3.8 9.3.1)
+constexpr uint32_t kPdvHeaderLen = 6;  // PDV item length (4), presentation context ID, message control header
+// Message control header bits (PS3.8 Annex E.2).
+constexpr uint8_t kPdvCommand = 0x01;
+constexpr uint8_t kPdvLast = 0x02;
 // Fixed part of A-ASSOCIATE-RQ/AC after the header: version, reserved, AE titles, reserved.
 constexpr uint32_t kAssociateFixedLen = 68;
 // Largest A-ASSOCIATE-RQ/AC accepted; anything longer is treated as not a PDU.
@@ -45,6 +49,11 @@ struct Framing {
     uint64_t length; // Pdu: total PDU size; Garbage: bytes to skip; NeedMore: bytes wanted
 };
 Framing frame_next(ByteView available, uint32_t cap);
+
+// How convincing the bytes at the start of `b` are as the start of a PDU, checked as far as
+// they go: No, Yes, or Maybe (nothing wrong so far, but too few bytes to say).
+enum class Plausibility : uint8_t { No, Yes, Maybe };
+Plausibility pdu_start_plausibility(ByteView b, uint32_t cap);
 
 // Where the next PDU probably starts in bytes that do not begin with one (a capture that
 // starts inside a PDU, or after corruption): the first offset whose header is plausible and

@@ -38,6 +38,9 @@ const char *problem_text(Problem p) {
     case Problem::MessageInterrupted: return "A new command started before the previous message on this presentation context was complete";
     case Problem::DataWithoutCommand: return "Data set fragment without a preceding command on this presentation context";
     case Problem::TooManyOutstanding: return "Outstanding-request limit of the association reached: the oldest unanswered request is no longer matched";
+    case Problem::BytesMissing: return "Bytes of this message are missing from the capture (a capture gap, not an error of the peers)";
+    case Problem::DataSetBytesMissing: return "The data set walk reached bytes that are missing from the capture: the rest is not parsed";
+    case Problem::CommandLostInGap: return "Data set fragment whose command set was lost in a capture gap";
     case Problem::Count: break;
     }
     return "Unknown problem";
@@ -79,6 +82,9 @@ const char *problem_key(Problem p) {
     case Problem::MessageInterrupted: return "message_interrupted";
     case Problem::DataWithoutCommand: return "data_without_command";
     case Problem::TooManyOutstanding: return "too_many_outstanding";
+    case Problem::BytesMissing: return "bytes_missing";
+    case Problem::DataSetBytesMissing: return "dataset_bytes_missing";
+    case Problem::CommandLostInGap: return "command_lost_in_gap";
     case Problem::Count: break;
     }
     return "unknown";
@@ -94,10 +100,17 @@ bool problem_is_malformed(Problem p) {
     case Problem::TooManyElements:
     case Problem::NestingTooDeep:
     case Problem::TooManyOutstanding:
+    case Problem::BytesMissing:
+    case Problem::DataSetBytesMissing:
+    case Problem::CommandLostInGap:
         return false;
     default:
         return true;
     }
+}
+
+bool problem_is_capture(Problem p) {
+    return p == Problem::BytesMissing || p == Problem::DataSetBytesMissing || p == Problem::CommandLostInGap;
 }
 
 } // namespace dicom

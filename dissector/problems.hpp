@@ -44,6 +44,10 @@ enum class Problem : uint8_t {
     MessageInterrupted,     // a new command started before the previous message was complete
     DataWithoutCommand,
     TooManyOutstanding,     // the per-association cap on unanswered requests was reached
+    // The capture, not the peers (a capture gap: bytes that were sent but never captured)
+    BytesMissing,           // a message lost bytes in a capture gap
+    DataSetBytesMissing,    // the data set walk reached bytes the capture does not hold
+    CommandLostInGap,       // data set fragments whose command was in a capture gap
     Count
 };
 
@@ -62,5 +66,8 @@ const char *problem_text(Problem p);
 
 // Malformed (the bytes do not follow PS3.8) versus merely unusual.
 bool problem_is_malformed(Problem p);
+
+// Caused by the capture (bytes it does not hold), not by either peer.
+bool problem_is_capture(Problem p);
 
 } // namespace dicom

@@ -4,6 +4,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <epan/address.h>
 #include <epan/packet.h>
@@ -14,36 +15,41 @@
 #include "associate.hpp"
 #include "control_pdus.hpp"
 #include "message.hpp"
-#include "pdata.hpp"
 #include "stream.hpp"
+#include "upper_layer.hpp"
 
 struct DicomPrefs {
-    dicom_pref_bool desegment = TRUE;
+    guint hold_limit_kb = 8192;         /* bytes held per direction ahead of a capture gap */
     dicom_pref_bool show_passcode = FALSE;
     guint max_pdu_cap = 16u * 1024 * 1024;
     dicom_pref_bool mask_patient = FALSE;
     dicom_pref_bool export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
+    dicom_pref_bool export_incomplete = FALSE; /* Export Objects: also messages that lost bytes */
     guint slow_response_ms = 2000;      /* expert info when a response takes longer */
     guint max_outstanding = 4096;       /* unanswered requests tracked per association */
     guint tls_port = 2762;              /* DICOM over TLS (PS3.15 B.1); 0: none */
     dicom_pref_bool heuristic_midstream = FALSE; /* claim late-starting streams on any port */
 };
 extern DicomPrefs dicom_prefs;
+guint32 dicom_pdu_cap(void); /* the max_pdu_cap preference, clamped */
 
-/* One association: the core's negotiation state plus who requested it. Owned by a
- * registry that is emptied when the capture file is closed. */
+struct Connection;
+
+/* One association: the core's negotiation state and messages, plus who requested it. Owned
+ * by the capture's registry (capture.cpp), emptied when the capture file is closed. */
 struct AssocRecord {
     dicom::Association core;
     guint32 number = 0;        /* 1, 2, ... in order of first sight */
     address requestor_addr = ADDRESS_INIT_NONE, acceptor_addr = ADDRESS_INIT_NONE;
     guint32 requestor_port = 0, acceptor_port = 0;
-    bool requestor_known = false;
+    int requestor_dir = -1;    /* the connection stream the A-ASSOCIATE-RQ came in; -1: not seen */
+    bool requestor_known() const { return requestor_dir >= 0; }
     dicom::MessageAssembler messages;
     AssocRecord *previous_same_aes = nullptr; /* the last association between the same AEs */
     guint32 tcp_stream = 0;
 };
 
-/* Per TCP conversation: what it carries and the association in progress. */
+/* What a TCP connection carries. */
 enum class Transport : guint8 {
     Unknown,
     Plain,          /* DICOM in the clear (or decrypted by TLS) */
@@ -51,22 +57,34 @@ enum class Transport : guint8 {
     Tls,            /* DICOM over TLS on the TLS port */
     PlainOnTlsPort, /* plain DICOM where a TLS handshake was expected */
 };
-struct ConvState {
-    AssocRecord *rec;        /* the current association (owned by the registry) */
-    dicom::StreamCursor dir[2]; /* first pass: where each direction's walk has got to */
-    Transport transport;
-    guint32 report_frame;    /* where the transport's problem got its expert info */
-};
-ConvState *dicom_conv_state(packet_info *pinfo); /* never NULL */
 
-/* What the first pass learnt about one PDV, kept per frame for later passes. */
-struct PdvLink {
-    dicom::Message *message;
-    bool command_done;
-    bool message_done;
-    guint32 data_fragment; /* dicom::PdvOutcome::kNotData for command fragments */
-    guint64 data_offset;   /* where the bytes start within the data set */
+/* One TCP connection: each direction's stream as its receiver got it, and the association in
+ * progress. Owned by the capture's registry. Streams are indexed by `dicom_direction()`. */
+struct Connection {
+    dicom::PduStream stream[2];
+    address addr[2] = {ADDRESS_INIT_NONE, ADDRESS_INIT_NONE}; /* sender of each stream */
+    guint32 port[2] = {0, 0};
+    bool seen[2] = {false, false};
+    AssocRecord *assoc = nullptr;  /* the current association */
+    Transport transport = Transport::Unknown;
+    guint32 report_frame = 0;      /* where the transport's problem got its expert info */
+    guint32 tcp_stream = 0;
+    explicit Connection(const dicom::StreamLimits &l) : stream{dicom::PduStream(l), dicom::PduStream(l)} {}
 };
+/* The connection of the conversation (created on first use); NULL only when out of memory. */
+Connection *dicom_connection(packet_info *pinfo);
+/* Which of a connection's two streams the packet belongs to: 0 or 1, the same for every
+ * packet of one direction. */
+int dicom_direction(packet_info *pinfo);
+
+/* The capture's registry (capture.cpp): every association and connection, and the indexes
+ * across associations. First pass only; may throw std::bad_alloc. */
+AssocRecord *dicom_new_association(Connection *conn);
+AssocRecord *dicom_previous_association(AssocRecord *rec); /* the last one between the same AEs */
+void dicom_index_move(AssocRecord *rec, dicom::Message &m);       /* a C-MOVE-RQ */
+void dicom_index_move_store(AssocRecord *rec, dicom::Message &m); /* a C-STORE-RQ: a sub-operation? */
+const dicom::Message *dicom_move_request(const dicom::Message &store);
+const std::vector<guint32> *dicom_move_sub_associations(const dicom::Message *move);
 
 struct PduContext {
     tvbuff_t *tvb;
@@ -78,21 +96,24 @@ struct PduContext {
 };
 
 void dicom_register_dissector(void);
+void dicom_register_capture(void);
+AssocRecord *dicom_frame_association(packet_info *pinfo); /* of the frame's first DICOM bytes, or NULL */
 void dicom_handoff(void);
-int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree);
+/* Plain DICOM over TCP; `data` is TCP's struct tcpinfo (or NULL when not from TCP). */
+int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
 
 /* DICOM over TLS and TLS where it does not belong (tls.cpp). */
 void dicom_tls_handoff(dissector_handle_t dicom_handle);
 void dicom_tls_apply_prefs(void);
 bool dicom_tls_decrypted_call(packet_info *pinfo); /* inside TLS called from tls.cpp: counts it */
-int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ConvState *cs);
+int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, Connection *conn);
 
-/* Export Objects (export.cpp): whether a listener wants data sets, and handing one over. */
+/* Export Objects (export.cpp): whether a listener wants data sets, handing one over, and
+ * (later passes: the GUI re-reads the file) collecting a data set piece again. */
 void dicom_register_export(void);
 bool dicom_export_wanted(void);
-void dicom_export_message(const PduContext &c, dicom::Message &m);
-/* Later passes (the GUI's Export Objects re-reads the file): collect a data fragment again. */
-void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length);
+void dicom_export_message(packet_info *pinfo, dicom::Message &m, const address *src);
+void dicom_export_collect(dicom::Message &m, guint64 data_offset, const guint8 *value, guint32 length);
 
 /* One association as the statistics show it (timing.cpp); shared by the tshark table and
  * the GUI table (assoc_table.cpp). */
@@ -117,26 +138,29 @@ struct DicomTapInfo {
 
 /* Timing, matching and statistics (timing.cpp). */
 void dicom_register_timing(void);
-void dicom_message_completed(const PduContext &c, dicom::Message &m); /* first pass */
-void dicom_command_completed(const PduContext &c, dicom::Message &m); /* first pass, data set to follow */
+void dicom_message_completed(AssocRecord *rec, dicom::Message &m); /* first pass: indexes, inference */
+void dicom_command_completed(AssocRecord *rec, dicom::Message &m); /* first pass, data set to follow */
 void tree_association(const PduContext &c, guint8 pdu_type);   /* assoc id and timing fields */
 void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m);
 void tree_unanswered(const PduContext &c);                       /* at A-RELEASE-RQ / A-ABORT */
-AssocRecord *dicom_previous_association(AssocRecord *rec);       /* first pass, after the RQ */
+void dicom_tap_pdu(packet_info *pinfo, AssocRecord *rec, const dicom::Message *final_response);
 
-/* Tree builders (tree_associate.cpp, tree_pdus.cpp). They call only epan functions and
- * must not create C++ objects with destructors (see docs/design.md). */
+/* Tree builders (tree_associate.cpp, tree_pdus.cpp, tree_dimse.cpp). They call only epan
+ * functions and must not create C++ objects with destructors (see docs/design.md). */
 void tree_associate(const PduContext &c, const dicom::Associate &a);
-void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links);
 void tree_check_max_pdu(const PduContext &c, guint32 pdu_length);
 proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
                             guint32 value_len); /* the PDV's subtree */
-/* A piece of a PDV's value that arrived without its header (streamed P-DATA-TF). */
-proto_tree *tree_pdv_piece(const PduContext &c, guint32 index, guint8 context_id, guint8 flags, guint32 from,
-                           guint32 length, guint32 value_len);
+/* A piece of a PDV's value that arrived without its header. */
+proto_tree *tree_pdv_piece(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
+                           guint32 from, guint32 length, guint32 value_len);
 void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ctx_item, guint8 context_id);
 void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
-void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &link);
+/* The message a PDV piece belongs to: its number, and where it completed. */
+void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
+                           guint32 walked_in);
+/* The whole DIMSE message, on the frame where the receiver had all of it. */
+void tree_dimse_message(const PduContext &c, const dicom::Message &m);
 const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete); /* Info text */
 
 /* Helpers shared by the builders. */

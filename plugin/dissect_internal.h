@@ -1,6 +1,7 @@
-/* Shared by dissect.cpp (framing, association registry, non-P-DATA PDUs) and
- * dissect_pdata.cpp (P-DATA-TF, whole or streamed): the per-frame context, the Info column,
- * and running parsers and tree builders safely around Wireshark's exceptions. */
+/* Shared by the glue's phases: dissect.cpp (entry points and the order of the phases),
+ * walk.cpp (first pass: the stream walk and what it changes), tree_stream.cpp (the tree and
+ * Info of a payload from its record), and running C++ code safely around Wireshark's
+ * exceptions. */
 #pragma once
 
 #include <memory>
@@ -8,39 +9,49 @@
 #include <epan/exceptions.h>
 
 #include "dissect.h"
-#include "stream.hpp"
+#include "records.h"
 
-/* Per frame, not per call: TCP calls the dissector twice for a segment that ends one
- * reassembled PDU and starts another, and both calls must share these. The Info column is
- * rebuilt from `entries` each time, so that a message whose command and data set complete
- * in the same frame is listed once. */
+/* Per frame, in pinfo->pool: shared by every call the frame gets (TCP, TLS records, the
+ * postdissector). The Info column is rebuilt from `entries` each time, so that a message
+ * whose command and data set complete in the same frame is listed once. */
 struct InfoEntry {
     const void *message; /* the DIMSE message the entry describes, or NULL */
     const char *text;
 };
 
-struct SegmentContext {
-    int pdu_index; /* ordinal of the PDU being dissected within the frame */
-    unsigned calls; /* calls of the dissector in this frame (TCP may make two) */
-    ConvState *cs;  /* the conversation's, looked up once per call */
-    dicom::StreamCursor *cursor; /* this direction's walk (stream.hpp) */
-    dicom::Unit unit;             /* what get_pdu_len said comes next */
+struct FrameScratch {
+    unsigned calls;          /* payload records dissected in this frame so far */
+    bool handled;            /* TCP or TLS called us: the postdissector leaves the payload alone */
+    bool prefix_taken;
+    const char *info_prefix; /* what TCP put before its fence, e.g. "[TCP Retransmission] " */
     unsigned n_entries, dropped;
     InfoEntry entries[16];
 };
+FrameScratch *frame_scratch(packet_info *pinfo);
 
 /* Info column: `text` joins the frame's other entries; an entry with the same `message`
- * is replaced. kContinued as `message` only fills an otherwise empty column. */
+ * is replaced. kContinued as `message` only fills an otherwise empty column. TCP's own
+ * markers ([TCP Retransmission], [TCP Out-Of-Order] ...) stay in front. */
 extern const char kContinued[];
-void set_info(packet_info *pinfo, SegmentContext *seg, const char *text, const void *message = NULL);
+void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void *message = NULL);
 
-AssocRecord *record_for(packet_info *pinfo, bool is_rq, ConvState *cs);
-int direction(const AssocRecord *rec, packet_info *pinfo); /* 1 from the requestor, 0, -1 unknown */
+/* Records (records.cpp in walk.cpp): the frame's list, and appending one. */
+PayloadRecord *new_payload_record(packet_info *pinfo, Connection *conn, int direction, guint32 length);
+PayloadRecord *payload_record(packet_info *pinfo, unsigned index); /* later passes */
 
-/* P-DATA-TF (dissect_pdata.cpp) */
-void dissect_pdata(const PduContext &c, dicom::ByteView view, SegmentContext *seg, guint32 pdu_length);
-int dissect_stream_unit(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, SegmentContext *seg,
-                        const dicom::StreamCursor &before, const dicom::StreamCursor &after);
+/* First pass (walk.cpp): places the payload in its stream (`seq` NULL: bytes in order, as
+ * TLS hands them over) and walks what can be walked. `rec` receives the units of its bytes
+ * and the notes of this walk. */
+void walk_payload(packet_info *pinfo, PayloadRecord *rec, const guint8 *bytes, guint32 length, const guint32 *seq);
+/* First pass: the receiving peer of stream `direction` acknowledged up to `ack`. Returns the
+ * record that got notes (created for this frame), or NULL when nothing happened. */
+PayloadRecord *walk_acknowledgement(packet_info *pinfo, Connection *conn, int direction, guint32 ack);
+
+/* Every pass (tree_stream.cpp): the tree, Info and taps of one payload record. `tvb` holds
+ * the payload's bytes (a notes-only record has none). */
+void build_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const PayloadRecord *rec, FrameScratch *fs);
+
+int direction_from_requestor(const AssocRecord *rec, int direction); /* 1, 0, or -1 unknown */
 
 /* Parsing outside of epan, tree building inside it. */
 template <class T, class Parse> T *parse_noexcept(Parse &&parse) noexcept {
@@ -74,4 +85,3 @@ template <class F> bool update_noexcept(F &&f) noexcept {
         return false;
     }
 }
-

@@ -61,6 +61,10 @@ bool part10_file(const dicom::Message &m, std::string &file) {
     put32(group_length, uint32_t(meta.size()));
     file += group_length;
     file += meta;
+    if (m.incomplete()) { /* only with the export_incomplete preference: zeros where bytes are missing */
+        m.raw_data.read_filled(0, size_t(m.raw_data.size()), file);
+        return true;
+    }
     return m.raw_data.read_into(0, size_t(m.raw_data.size()), file);
 }
 
@@ -85,16 +89,16 @@ tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_
             payload_len = file.size();
             /* C-STORE: the SOP instance UID. Others: their command, association and message. */
             const std::string &uid = m.command.sop_instance();
+            const char *tag = m.incomplete() ? "-incomplete" : "";
             if (m.command.field == dicom::kCStoreRq && !uid.empty())
-                filename = g_strdup_printf("%s.dcm", uid.c_str());
+                filename = g_strdup_printf("%s%s.dcm", uid.c_str(), tag);
             else
-                filename = g_strdup_printf("%s-frame%u-msg%u.dcm",
+                filename = g_strdup_printf("%s-frame%u-msg%u%s.dcm",
                                            dicom::code_name(dicom::kCommandFields, m.command.field)
                                                ? dicom::code_name(dicom::kCommandFields, m.command.field) : "DIMSE",
-                                           pinfo->num, m.index);
+                                           pinfo->num, m.index, tag);
         }
         m.raw_data.clear(); /* handed over: do not hold every object for the whole capture */
-        m.raw_fragments = 0;
     } catch (...) {
         g_free(payload);
         return TAP_PACKET_DONT_REDRAW;
@@ -115,31 +119,25 @@ tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_
 
 void dicom_register_export(void) { export_tap = register_export_object(proto_dicom_ul, export_packet, NULL); }
 
-void dicom_export_collect(dicom::Message &m, const PdvLink &link, const guint8 *value, guint32 length) {
-    if (link.data_fragment == dicom::PdvOutcome::kNotData) return;
+void dicom_export_collect(dicom::Message &m, guint64 data_offset, const guint8 *value, guint32 length) {
     try {
-        if (link.data_offset == 0) {
-            m.raw_data.clear();
-            m.raw_fragments = 0;
-        }
-        if (link.data_offset != m.raw_data.size()) return; /* not a sequential re-read */
-        m.raw_data.append(value, length);
-        m.raw_fragments = link.data_fragment + 1;
+        m.raw_data.place(data_offset, value, length);
     } catch (...) {
         m.raw_data.clear();
-        m.raw_fragments = 0;
     }
 }
 
-void dicom_export_message(const PduContext &c, dicom::Message &m) {
-    if (!dicom_export_wanted() || !m.has_data || m.raw_fragments != m.data_fragments) return;
-    if (m.command.field != dicom::kCStoreRq && !dicom_prefs.export_all) {
+/* Whole data sets always; one that lost bytes in a capture gap only when the user asks. */
+void dicom_export_message(packet_info *pinfo, dicom::Message &m, const address *src) {
+    if (!dicom_export_wanted() || !m.has_data) return;
+    const bool whole = !m.incomplete() && m.raw_data.size() == m.data_size && m.raw_data.complete();
+    const bool wanted_kind = m.command.field == dicom::kCStoreRq || dicom_prefs.export_all;
+    if (!wanted_kind || (!whole && !(m.incomplete() && dicom_prefs.export_incomplete))) {
         m.raw_data.clear();
-        m.raw_fragments = 0;
         return;
     }
-    auto *item = wmem_new(c.pinfo->pool, ExportItem);
+    auto *item = wmem_new(pinfo->pool, ExportItem);
     item->message = &m;
-    item->host = address_to_str(c.pinfo->pool, &c.pinfo->src);
-    tap_queue_packet(export_tap, c.pinfo, item);
+    item->host = address_to_str(pinfo->pool, src);
+    tap_queue_packet(export_tap, pinfo, item);
 }

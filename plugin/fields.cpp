@@ -31,6 +31,9 @@ int hf_pdv_count = -1, hf_pdv_len = -1, hf_pdv_ctx = -1, hf_pdv_flags = -1,
     hf_pdv_flag_command = -1, hf_pdv_flag_last = -1, hf_pdv_flag_reserved = -1,
     hf_pdv_abstract = -1, hf_pdv_transfer = -1, hf_pdv_negotiated_in = -1, hf_pdv_value = -1;
 int hf_garbage = -1, hf_transport = -1;
+int hf_pdu_fragment = -1, hf_pdu_reassembled_in = -1, hf_stream_retransmitted = -1, hf_stream_first_seen_in = -1,
+    hf_stream_held = -1, hf_stream_delivered_in = -1, hf_stream_lost = -1, hf_stream_offset = -1,
+    hf_stream_bytes_in = -1, hf_stream_skipped = -1, hf_dimse_incomplete = -1, hf_dimse_bytes_missing = -1;
 int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragment = -1,
     hf_dimse_fragment_count = -1, hf_dimse_command = -1, hf_dimse_message_id = -1,
     hf_dimse_message_id_rsp = -1, hf_dimse_affected_sop_class = -1, hf_dimse_requested_sop_class = -1,
@@ -54,6 +57,8 @@ gint ett_dicom = -1, ett_item = -1, ett_pctx = -1, ett_userinfo = -1, ett_sub = 
      ett_element = -1, ett_fragments = -1;
 
 expert_field ei_problem[(int)dicom::Problem::Count];
+expert_field ei_retransmitted = EI_INIT, ei_held = EI_INIT, ei_resync_after_gap = EI_INIT,
+    ei_capture_starts_inside_pdu = EI_INIT, ei_not_exported = EI_INIT;
 expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_INIT,
              ei_context_rejected = EI_INIT, ei_no_context_accepted = EI_INIT,
              ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
@@ -252,6 +257,34 @@ void dicom_register_fields(void) {
         FIELD(hf_transport, "Transport", "dicom.transport", FT_UINT8, BASE_DEC, VALS(transport_vals), 0,
               "How the connection carries DICOM, shown where it is not plain DICOM: TLS on a plain port, "
               "plain DICOM on the TLS port, or TLS application data that was not decrypted"),
+        FIELD(hf_pdu_fragment, "Part of a PDU", "dicom.pdu.fragment", FT_UINT8, BASE_HEX, VALS(pdu_types), 0,
+              "Bytes of a PDU (or of a PDU or PDV header) that continues in later segments; the value is the "
+              "PDU type, 0 for a PDV header"),
+        FIELD(hf_pdu_reassembled_in, "Completed in", "dicom.pdu.reassembled_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame that carries the last bytes of the PDU or header these bytes belong to"),
+        FIELD(hf_stream_retransmitted, "Retransmitted bytes", "dicom.stream.retransmitted", FT_UINT32, BASE_DEC, NULL, 0,
+              "DICOM bytes the receiver already had: a retransmission, a duplicate or an overlap; they are "
+              "not decoded again"),
+        FIELD(hf_stream_first_seen_in, "First seen in", "dicom.stream.first_seen_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame that carried the retransmitted bytes first"),
+        FIELD(hf_stream_held, "Bytes ahead of a gap", "dicom.stream.held", FT_UINT32, BASE_DEC, NULL, 0,
+              "Bytes that arrived before earlier bytes of the stream: held until the gap before them filled"),
+        FIELD(hf_stream_delivered_in, "Delivered in", "dicom.stream.delivered_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame at which the receiver had the bytes before these (the gap filled, or was declared lost): "
+              "their messages are decoded there"),
+        FIELD(hf_stream_lost, "Bytes missing from the capture", "dicom.stream.lost", FT_UINT32, BASE_DEC, NULL, 0,
+              "Bytes of the stream that the capture does not hold: the receiver acknowledged them, or they never "
+              "came while later bytes waited (a capture gap, not an error of the peers)"),
+        FIELD(hf_stream_offset, "Stream offset", "dicom.stream.offset", FT_UINT64, BASE_DEC, NULL, 0,
+              "Offset in this direction's byte stream, counted from the first byte in the capture"),
+        FIELD(hf_stream_bytes_in, "Bytes in", "dicom.stream.bytes_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
+              "Frame that carries the bytes of a PDU or message completed here"),
+        FIELD(hf_stream_skipped, "Skipped after a gap", "dicom.stream.skipped", FT_BYTES, BASE_NONE, NULL, 0,
+              "Bytes skipped until the next PDU header: after a capture gap, or where a capture starts inside a PDU"),
+        FIELD(hf_dimse_incomplete, "Incomplete", "dicom.dimse.incomplete", FT_BOOLEAN, BASE_NONE, NULL, 0,
+              "Bytes of this message are missing from the capture (a capture gap)"),
+        FIELD(hf_dimse_bytes_missing, "Bytes missing", "dicom.dimse.bytes_missing", FT_UINT64, BASE_DEC, NULL, 0,
+              "Bytes of this message's command and data set known to be missing from the capture"),
         FIELD(hf_pdv_message, "Message", "dicom.pdv.message", FT_UINT32, BASE_DEC, NULL, 0,
               "Number of the DIMSE message (within its association) this PDV belongs to"),
         FIELD(hf_pdv_completed_in, "Message completed in", "dicom.pdv.completed_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
@@ -356,7 +389,8 @@ void dicom_register_fields(void) {
         ei_problem[i] = EI_INIT;
         ei_core[i].ids = &ei_problem[i];
         ei_core[i].eiinfo.name = g_strdup_printf("dicom.expert.%s", dicom::problem_key(p));
-        ei_core[i].eiinfo.group = bad ? PI_MALFORMED : PI_PROTOCOL;
+        const bool capture = dicom::problem_is_capture(p); /* not the peers' doing */
+        ei_core[i].eiinfo.group = capture ? PI_SEQUENCE : bad ? PI_MALFORMED : PI_PROTOCOL;
         ei_core[i].eiinfo.severity = bad ? PI_ERROR : PI_WARN;
         ei_core[i].eiinfo.summary = dicom::problem_text(p);
         HFILL_INIT(ei_core[i].eiinfo.hf_info);
@@ -398,6 +432,16 @@ void dicom_register_fields(void) {
                                  "TLS handshake on a plain DICOM port: one peer expects DICOM over TLS, the other plain DICOM", EXPFILL}},
         {&ei_plain_on_tls_port, {"dicom.expert.plain_on_tls_port", PI_PROTOCOL, PI_ERROR,
                                  "Plain DICOM on the DICOM-over-TLS port: the requestor did not start TLS", EXPFILL}},
+        {&ei_retransmitted, {"dicom.expert.retransmitted", PI_SEQUENCE, PI_CHAT,
+                             "Retransmitted DICOM bytes: the receiver already had them", EXPFILL}},
+        {&ei_held, {"dicom.expert.held", PI_SEQUENCE, PI_CHAT,
+                    "DICOM bytes ahead of a gap in the stream, decoded once the gap fills", EXPFILL}},
+        {&ei_resync_after_gap, {"dicom.expert.resync_after_gap", PI_SEQUENCE, PI_NOTE,
+                                "Bytes skipped after a capture gap until the next PDU header", EXPFILL}},
+        {&ei_capture_starts_inside_pdu, {"dicom.expert.capture_starts_inside_pdu", PI_SEQUENCE, PI_NOTE,
+                                         "The capture starts inside a PDU: bytes skipped until the next PDU header", EXPFILL}},
+        {&ei_not_exported, {"dicom.expert.not_exported", PI_SEQUENCE, PI_NOTE,
+                            "Incomplete data set not offered by Export Objects (preference export_incomplete)", EXPFILL}},
         {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
                            "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };

@@ -33,6 +33,10 @@ extern int hf_pdv_count, hf_pdv_len, hf_pdv_ctx, hf_pdv_flags, hf_pdv_flag_comma
     hf_pdv_flag_last, hf_pdv_flag_reserved, hf_pdv_abstract, hf_pdv_transfer,
     hf_pdv_negotiated_in, hf_pdv_value;
 extern int hf_garbage, hf_transport;
+/* the stream as the receiver got it (retransmission, reordering, capture gaps) */
+extern int hf_pdu_fragment, hf_pdu_reassembled_in, hf_stream_retransmitted, hf_stream_first_seen_in,
+    hf_stream_held, hf_stream_delivered_in, hf_stream_lost, hf_stream_offset, hf_stream_bytes_in,
+    hf_stream_skipped, hf_dimse_incomplete, hf_dimse_bytes_missing;
 /* DIMSE messages */
 extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_dimse_fragment_count,
     hf_dimse_command, hf_dimse_message_id, hf_dimse_message_id_rsp, hf_dimse_affected_sop_class,
@@ -58,6 +62,7 @@ extern expert_field ei_not_pdu, ei_assoc_rejected, ei_aborted, ei_context_reject
     ei_no_context_accepted, ei_pdv_context_unknown, ei_pdv_context_rejected,
     ei_pdu_exceeds_max, ei_parse_failed, ei_status_failure, ei_status_warning, ei_charset_raw,
     ei_slow_response, ei_unanswered, ei_one_per_object, ei_inferred, ei_tls_encrypted,
-    ei_tls_on_plain_port, ei_plain_on_tls_port;
+    ei_tls_on_plain_port, ei_plain_on_tls_port, ei_retransmitted, ei_held, ei_resync_after_gap,
+    ei_capture_starts_inside_pdu, ei_not_exported;
 
 void dicom_register_fields(void);

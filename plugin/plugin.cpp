@@ -27,10 +27,17 @@ static void proto_register_dicom_ul(void) {
     dicom_register_dissector();
 
     module_t *m = prefs_register_protocol(proto_dicom_ul, apply_prefs);
-    prefs_register_bool_preference(m, "desegment",
-        "Reassemble PDUs spanning multiple TCP segments",
-        "Needs TCP's \"Allow subdissector to reassemble TCP streams\" as well.",
-        &dicom_prefs.desegment);
+    /* PDUs are no longer reassembled by TCP: each direction is walked as the receiver got it. */
+    prefs_register_obsolete_preference(m, "desegment");
+    prefs_register_uint_preference(m, "hold_limit_kb", "Bytes held ahead of a gap (KiB)",
+        "Segments that arrive ahead of missing bytes are held until the gap fills (usually a "
+        "retransmission a few segments later). Past this many KiB per direction the missing "
+        "bytes are declared lost from the capture and the walk goes on.",
+        10, &dicom_prefs.hold_limit_kb);
+    prefs_register_bool_preference(m, "export_incomplete", "Export incomplete objects",
+        "Export Objects leaves out data sets that lost bytes in a capture gap. With this on they "
+        "are exported too, with \"-incomplete\" in the file name and zeros where bytes are missing.",
+        &dicom_prefs.export_incomplete);
     prefs_register_bool_preference(m, "show_passcode", "Show user identity passcodes",
         "Show the secondary field (passcode) of a User Identity sub-item instead of ********.",
         &dicom_prefs.show_passcode);

@@ -25,83 +25,35 @@
 static int dicom_tap = -1;
 
 
-/* ---- cross-association indexes (first pass) -------------------------------------------- */
-
-static std::unordered_map<std::string, AssocRecord *> *g_last_by_aes;
-/* C-MOVE requests by "originator AE\0message ID", for their sub-associations' C-STOREs. */
-static std::unordered_map<std::string, dicom::Message *> *g_moves;
-static std::unordered_map<const dicom::Message *, guint32> *g_move_frames;
-/* For each C-MOVE-RQ: the associations that carried C-STOREs for it, in order. */
-static std::unordered_map<const dicom::Message *, std::vector<guint32>> *g_move_subs;
-
-static void timing_cleanup(void) {
-    delete g_last_by_aes;
-    delete g_moves;
-    delete g_move_frames;
-    delete g_move_subs;
-    g_move_subs = nullptr;
-    g_last_by_aes = nullptr;
-    g_moves = nullptr;
-    g_move_frames = nullptr;
-}
-
-AssocRecord *dicom_previous_association(AssocRecord *rec) {
-    try {
-        if (!g_last_by_aes) g_last_by_aes = new std::unordered_map<std::string, AssocRecord *>();
-        std::string key = rec->core.calling_ae + '\0' + rec->core.called_ae;
-        AssocRecord *&slot = (*g_last_by_aes)[key];
-        AssocRecord *prev = slot != rec ? slot : nullptr;
-        slot = rec;
-        return prev;
-    } catch (...) {
-        return nullptr;
-    }
-}
-
-static const dicom::Message *move_request(const dicom::Message &m);
-
-static std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std::to_string(id); }
+/* ---- first pass: what a completed message tells the other associations ------------------- */
 
 /* Mid-stream: a command on a context whose negotiation was not captured tells its SOP class. */
-static void infer_context(const PduContext &c, const dicom::Message &m) {
+static void infer_context(AssocRecord *rec, const dicom::Message &m) {
     const dicom::Command &cmd = m.command;
-    const dicom::NegotiatedContext *nc = c.rec->core.context(m.context_id);
+    const dicom::NegotiatedContext *nc = rec->core.context(m.context_id);
     if ((nc && !nc->inferred) || !cmd.valid || dicom::is_response(cmd.field) || cmd.sop_class().empty()) return;
-    c.rec->core.infer_context(m.context_id, cmd.sop_class(), m.complete_frame && m.has_data ? m.transfer_syntax : std::string());
+    rec->core.infer_context(m.context_id, cmd.sop_class(), m.complete_frame && m.has_data ? m.transfer_syntax : std::string());
 }
 
-void dicom_command_completed(const PduContext &c, dicom::Message &m) { infer_context(c, m); }
+void dicom_command_completed(AssocRecord *rec, dicom::Message &m) { infer_context(rec, m); }
 
-void dicom_message_completed(const PduContext &c, dicom::Message &m) {
+void dicom_message_completed(AssocRecord *rec, dicom::Message &m) {
     /* runs inside update_noexcept: C++ exceptions are caught by the caller */
-    c.rec->core.on_message(m);
     const dicom::Command &cmd = m.command;
     if (!cmd.valid) return;
-    infer_context(c, m);
-    if (cmd.field == dicom::kCMoveRq && cmd.has_message_id) {
-        if (!g_moves) g_moves = new std::unordered_map<std::string, dicom::Message *>();
-        (*g_moves)[move_key(c.rec->core.calling_ae, cmd.message_id)] = &m;
-        if (!g_move_frames) g_move_frames = new std::unordered_map<const dicom::Message *, guint32>();
-        (*g_move_frames)[&m] = c.rec->number;
-    }
-    if (cmd.field == dicom::kCStoreRq) {
-        if (const dicom::Message *move = move_request(m)) {
-            if (!g_move_subs) g_move_subs = new std::unordered_map<const dicom::Message *, std::vector<guint32>>();
-            std::vector<guint32> &subs = (*g_move_subs)[move];
-            if (subs.empty() || subs.back() != c.rec->number) subs.push_back(c.rec->number);
-        }
-    }
+    infer_context(rec, m);
+    if (cmd.field == dicom::kCMoveRq && cmd.has_message_id) dicom_index_move(rec, m);
+    if (cmd.field == dicom::kCStoreRq) dicom_index_move_store(rec, m);
 }
 
 /* Associations that carried a C-MOVE's sub-operations, as "3, 4"; NULL if none. */
 static const char *move_sub_associations(packet_info *pinfo, const dicom::Message *move, guint32 *first) {
     try {
-        if (!g_move_subs) return NULL;
-        auto it = g_move_subs->find(move);
-        if (it == g_move_subs->end() || it->second.empty()) return NULL;
+        const std::vector<guint32> *subs = dicom_move_sub_associations(move);
+        if (!subs) return NULL;
         wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
-        for (guint32 n : it->second) wmem_strbuf_append_printf(b, "%s%u", wmem_strbuf_get_len(b) ? ", " : "", n);
-        *first = it->second.front();
+        for (guint32 n : *subs) wmem_strbuf_append_printf(b, "%s%u", wmem_strbuf_get_len(b) ? ", " : "", n);
+        *first = subs->front();
         return wmem_strbuf_get_str(b);
     } catch (...) {
         return NULL;
@@ -110,24 +62,8 @@ static const char *move_sub_associations(packet_info *pinfo, const dicom::Messag
 
 /* The C-MOVE-RQ (frame) that a sub-association's C-STORE-RQ serves, 0 if none is known. */
 static guint32 move_request_frame(const dicom::Message &m) {
-    const dicom::Message *move = move_request(m);
+    const dicom::Message *move = dicom_move_request(m);
     return move ? move->complete_frame : 0;
-}
-
-static const dicom::Message *move_request(const dicom::Message &m) {
-    const dicom::Command &cmd = m.command;
-    if (!g_moves || cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return nullptr;
-    try {
-        auto it = g_moves->find(move_key(cmd.move_originator_ae, cmd.move_originator_id));
-        if (it == g_moves->end()) return nullptr;
-        const dicom::Message *move = it->second;
-        /* within the C-MOVE's life: after the request, before its final response */
-        if (move->complete_time > m.first_time) return nullptr;
-        if (move->final_response && move->final_response->complete_time < m.first_time) return nullptr;
-        return move;
-    } catch (...) {
-        return nullptr;
-    }
 }
 
 /* ---- tree ------------------------------------------------------------------------------- */
@@ -144,10 +80,10 @@ static void add_time(proto_tree *t, int hf, tvbuff_t *tvb, double seconds) {
     proto_item_set_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &ns));
 }
 
-static void tap_pdu(const PduContext &c, const dicom::Message *final_response) {
+void dicom_tap_pdu(packet_info *pinfo, AssocRecord *rec, const dicom::Message *final_response) {
     if (!have_tap_listener(dicom_tap)) return;
-    auto *info = wmem_new0(c.pinfo->pool, DicomTapInfo);
-    info->rec = c.rec;
+    auto *info = wmem_new0(pinfo->pool, DicomTapInfo);
+    info->rec = rec;
     if (final_response && final_response->request) {
         const dicom::Message *rq = final_response->request;
         info->is_response = true;
@@ -157,12 +93,11 @@ static void tap_pdu(const PduContext &c, const dicom::Message *final_response) {
         t.nsecs = (int)((rq->complete_time - (double)t.secs) * 1e9 + 0.5);
         info->request_time = t;
     }
-    tap_queue_packet(dicom_tap, c.pinfo, info);
+    tap_queue_packet(dicom_tap, pinfo, info);
 }
 
 void tree_association(const PduContext &c, guint8 pdu_type) {
     const dicom::Association &a = c.rec->core;
-    proto_item_set_generated(proto_tree_add_uint(c.tree, hf_assoc_id, c.tvb, 0, 0, c.rec->number));
     const double now = nstime_to_sec(&c.pinfo->abs_ts);
     switch (pdu_type) {
     case dicom::kAssociateAc:
@@ -176,7 +111,6 @@ void tree_association(const PduContext &c, guint8 pdu_type) {
         if (a.rq_time) add_time(c.tree, hf_assoc_duration, c.tvb, now - a.rq_time);
         break;
     }
-    if (pdu_type != dicom::kPData) tap_pdu(c, nullptr);
 }
 
 void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m) {
@@ -213,7 +147,6 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
                 proto_item_set_generated(proto_tree_add_uint(t, hf_move_request_in, c.tvb, 0, 0, move));
         }
     }
-    tap_pdu(c, dicom::is_response(cmd.field) && m.request && m.request->final_response == &m ? &m : nullptr);
 }
 
 void tree_unanswered(const PduContext &c) {
@@ -320,8 +253,8 @@ AssocSummary dicom_summarize(const AssocRecord &rec) {
     const dicom::Association &a = rec.core;
     AssocSummary out;
     out.number = rec.number;
-    out.client = rec.requestor_known ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
-    out.server = rec.requestor_known ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
+    out.client = rec.requestor_known() ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
+    out.server = rec.requestor_known() ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
     out.calling = a.calling_ae;
     out.called = a.called_ae;
     out.start = a.rq_time ? a.rq_time : a.first_time;
@@ -448,11 +381,11 @@ static stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations"
 /* ---- conversation filter ------------------------------------------------------------------ */
 
 static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
-    return p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0) != NULL;
+    return dicom_frame_association(pinfo) != NULL;
 }
 
 static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
-    auto *rec = (AssocRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    AssocRecord *rec = dicom_frame_association(pinfo);
     return rec ? g_strdup_printf("tcp.stream eq %u", rec->tcp_stream) : NULL;
 }
 
@@ -464,5 +397,4 @@ void dicom_register_timing(void) {
     register_srt_table(proto_dicom_ul, NULL, 1, srt_packet, srt_init, NULL);
     register_stat_tap_ui(&assoc_ui, NULL);
     register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
-    register_cleanup_routine(timing_cleanup);
 }

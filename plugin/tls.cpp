@@ -76,9 +76,9 @@ static bool completed_something(packet_info *pinfo) {
 }
 
 /* The first frame of the connection that shows the problem gets the expert info. */
-static bool report_here(packet_info *pinfo, ConvState *cs) {
-    if (!PINFO_FD_VISITED(pinfo) && !cs->report_frame) cs->report_frame = pinfo->num;
-    return pinfo->num == cs->report_frame;
+static bool report_here(packet_info *pinfo, Connection *conn) {
+    if (!PINFO_FD_VISITED(pinfo) && !conn->report_frame) conn->report_frame = pinfo->num;
+    return pinfo->num == conn->report_frame;
 }
 
 /* Our protocol item on a frame that TLS (or plain DICOM where TLS belongs) dissected, so that
@@ -92,7 +92,7 @@ static proto_item *transport_item(tvbuff_t *tvb, proto_tree *tree, guint value, 
     return ti;
 }
 
-int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, ConvState *cs) {
+int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, Connection *cs) {
     guint n = tvb_captured_length(tvb);
     int consumed = (int)n;
     if (tls_handle) consumed = call_tls(tvb, pinfo, tree, tls_call(pinfo, true));
@@ -111,8 +111,9 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
     return consumed;
 }
 
-static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
-    ConvState *cs = dicom_conv_state(pinfo);
+static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
+    Connection *cs = dicom_connection(pinfo);
+    if (!cs) return 0;
     guint n = tvb_captured_length(tvb);
     if (cs->transport == Transport::Unknown && n > 0) {
         guint k = n < 256 ? n : 256;
@@ -121,7 +122,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         cs->transport = plain ? Transport::PlainOnTlsPort : Transport::Tls;
     }
     if (cs->transport == Transport::PlainOnTlsPort) {
-        int consumed = dicom_dissect_plain(tvb, pinfo, tree);
+        int consumed = dicom_dissect_plain(tvb, pinfo, tree, data);
         if (completed_something(pinfo)) {
             proto_item *ti = transport_item(tvb, tree, 4, "plain DICOM on the DICOM-over-TLS port");
             if (report_here(pinfo, cs)) expert_add_info(pinfo, ti, &ei_plain_on_tls_port);
@@ -154,7 +155,7 @@ static dicom_heur_result dissect_dicom_tls_heur(tvbuff_t *tvb, packet_info *pinf
     if (n > 256) n = 256;
     if (!dicom::looks_like_associate_rq(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n))) return FALSE;
     dicom_tls_keep_session(data, dicom_handle_for_tls);
-    dicom_dissect_plain(tvb, pinfo, tree);
+    dicom_dissect_plain(tvb, pinfo, tree, NULL);
     return TRUE;
 }
 

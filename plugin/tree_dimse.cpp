@@ -1,6 +1,7 @@
 /* A whole DIMSE message on the frame that completed it: the command set with a field for
  * each command element (PS3.7 E.1), then the data set, element by element (PS3.5). */
 #include "dissect.h"
+#include "records.h"
 
 #include <epan/expert.h>
 
@@ -333,12 +334,21 @@ void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const di
 
 } // namespace
 
+static const char *summary_text(const PduContext &c, const dicom::Message &m, bool complete);
+
 const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete) {
+    const char *text = summary_text(c, m, complete);
+    if (!complete || !m.incomplete()) return text;
+    return wmem_strdup_printf(c.pinfo->pool, "%s [incomplete: bytes missing from the capture]", text);
+}
+
+static const char *summary_text(const PduContext &c, const dicom::Message &m, bool complete) {
     packet_info *pinfo = c.pinfo;
     const dicom::Command &cmd = m.command;
     if (!cmd.valid)
         return m.command_fragments ? "DIMSE message without a valid command"
-                                   : "Data set whose command is not in the capture";
+               : m.gap            ? "Data set whose command was lost in a capture gap"
+                                  : "Data set whose command is not in the capture";
     if (dicom::is_response(cmd.field)) {
         dicom::StatusCategory cat = dicom::status_category(cmd.status);
         const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
@@ -381,24 +391,41 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
     return wmem_strbuf_get_str(b);
 }
 
-void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &link) {
-    const dicom::Message &m = *link.message;
-    proto_item *mi = proto_tree_add_uint(pdv_tree, hf_pdv_message, c.tvb, 0, 0, m.index);
-    proto_item_set_generated(mi);
-    if (!link.message_done && !link.command_done) {
-        if (m.complete_frame) {
-            proto_item *g = proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame);
-            proto_item_set_generated(g);
-        }
-        return;
-    }
-    if (!link.message_done) { /* the whole message is shown where its data set completes */
+void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
+                           guint32 walked_in) {
+    proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_message, c.tvb, 0, 0, m.index));
+    const bool here = walked_in == c.pinfo->num;
+    if ((bits & kUnitCommandDone) && !(bits & kUnitMessageDone) && here) /* the whole message is shown where it completes */
         proto_tree_add_subtree_format(pdv_tree, c.tvb, 0, 0, ett_dimse, NULL, "[Command complete: %s; data set follows]",
                                       message_summary(c, m, false));
-        if (m.complete_frame)
-            proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame));
-        return;
+    if (m.complete_frame && !((bits & kUnitMessageDone) && here))
+        proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame));
+}
+
+/* "1448 bytes missing from the capture (data set offset 123456)" */
+static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, const dicom::Message &m) {
+    proto_item_set_generated(proto_tree_add_boolean(t, hf_dimse_incomplete, c.tvb, 0, 0, TRUE));
+    if (m.bytes_missing)
+        proto_item_set_generated(proto_tree_add_uint64(t, hf_dimse_bytes_missing, c.tvb, 0, 0, m.bytes_missing));
+    wmem_strbuf_t *b = wmem_strbuf_new(c.pinfo->pool, "");
+    if (m.bytes_missing) {
+        wmem_strbuf_append_printf(b, "%" G_GUINT64_FORMAT " bytes missing from the capture", m.bytes_missing);
+        if (m.first_missing != ~uint64_t(0))
+            wmem_strbuf_append_printf(b, " (first at data set offset %" G_GUINT64_FORMAT ")", m.first_missing);
     }
+    if (m.gap)
+        wmem_strbuf_append_printf(b, "%sa capture gap of %" G_GUINT64_FORMAT " bytes hit PDU or PDV headers while it was sent",
+                                  wmem_strbuf_get_len(b) ? "; " : "", m.gap_bytes);
+    if (m.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
+    expert_add_info_format(c.pinfo, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
+                           "%s incomplete: %s (a capture gap, not an error of the peers)",
+                           m.command.valid ? command_label(m.command) : "DIMSE message", wmem_strbuf_get_str(b));
+    const bool exportable = m.has_data && (m.command.field == dicom::kCStoreRq || dicom_prefs.export_all);
+    if (exportable && !dicom_prefs.export_incomplete)
+        expert_add_info(c.pinfo, anchor, &ei_not_exported);
+}
+
+void tree_dimse_message(const PduContext &c, const dicom::Message &m) {
     proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
     proto_item_set_text(ti, "DIMSE %s", message_summary(c, m, true));
     proto_tree *t = proto_item_add_subtree(ti, ett_dimse);
@@ -416,7 +443,9 @@ void tree_pdv_message(const PduContext &c, proto_tree *pdv_tree, const PdvLink &
     tree_message_timing(c, t, m);
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
         add_status(c, t, ti, m.command);
-    for (dicom::Problem p : m.problems) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);
+    if (m.incomplete()) add_missing(c, t, ti, m);
+    for (dicom::Problem p : m.problems)
+        if (p != dicom::Problem::BytesMissing) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);
     if (!m.has_data) return;
     proto_item *sz = proto_tree_add_uint64(t, hf_dimse_data_set_size, c.tvb, 0, 0, m.data_size);
     proto_item_set_generated(sz);

@@ -5,7 +5,6 @@
 #include <epan/expert.h>
 
 #include "fields.h"
-#include "pdata.hpp"
 #include "pdu.hpp"
 #include "uids.hpp"
 
@@ -98,34 +97,18 @@ proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 
     return t;
 }
 
-proto_tree *tree_pdv_piece(const PduContext &c, guint32 index, guint8 context_id, guint8 flags, guint32 from,
-                           guint32 length, guint32 value_len) {
+proto_tree *tree_pdv_piece(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
+                           guint32 from, guint32 length, guint32 value_len) {
     proto_tree *t = proto_tree_add_subtree_format(
-        c.tree, c.tvb, 0, length, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, bytes %u-%u of %u", index, context_id,
+        c.tree, c.tvb, off, length, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, bytes %u-%u of %u", index, context_id,
         (flags & dicom::kPdvCommand) ? "command" : "data set", (flags & dicom::kPdvLast) ? " (last)" : "", from,
         from + length - 1, value_len);
     proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_ctx, c.tvb, 0, 0, context_id));
     tree_pdv_context(c, t, NULL, context_id);
     proto_item *fi = proto_tree_add_bitmask_value(t, c.tvb, 0, hf_pdv_flags, ett_pdv_flags, pdv_flag_bits, flags);
     proto_item_set_generated(fi);
-    if (length) proto_tree_add_item(t, hf_pdv_value, c.tvb, 0, length, ENC_NA);
+    if (length) proto_tree_add_item(t, hf_pdv_value, c.tvb, off, length, ENC_NA);
     return t;
-}
-
-void tree_pdata(const PduContext &c, const dicom::PData &pd, guint32 pdu_length, const PdvLink *links) {
-    proto_item *cnt = proto_tree_add_uint(c.tree, hf_pdv_count, c.tvb, 0, 0, (guint32)pd.pdvs.size());
-    proto_item_set_generated(cnt);
-    proto_item_append_text(c.pdu_item, ", %u PDV%s", (unsigned)pd.pdvs.size(), pd.pdvs.size() == 1 ? "" : "s");
-    tree_check_max_pdu(c, pdu_length);
-
-    guint32 n = 0;
-    for (const dicom::Pdv &v : pd.pdvs) {
-        ++n;
-        proto_tree *t = tree_pdv_header(c, v.where.off, n, v.context_id, v.flags, v.value.len);
-        if (v.value.len) proto_tree_add_item(t, hf_pdv_value, c.tvb, v.value.off, v.value.len, ENC_NA);
-        if (links && links[n - 1].message) tree_pdv_message(c, t, links[n - 1]);
-    }
-    add_findings(c, pd.findings);
 }
 
 void tree_control(const PduContext &c, const dicom::ControlPdu &cp) {

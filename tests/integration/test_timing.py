@@ -31,8 +31,10 @@ class AssociationTiming(unittest.TestCase):
     def test_association_numbers(self):
         ids = fields("one-per-object.pcap", "dicom.pdu.type == 1", "dicom.assoc.id")
         self.assertEqual(ids, [["1"], ["2"], ["3"]])
-        self.assertEqual(len(frames("one-per-object.pcap", "dicom.assoc.id == 2")),
-                         len(frames("one-per-object.pcap", "dicom.assoc.id == 1")) - 2)  # CT needs 2 more PDUs
+        self.assertEqual(len(frames("one-per-object.pcap", "dicom.assoc.id == 2 && dicom.pdu.type")),
+                         len(frames("one-per-object.pcap", "dicom.assoc.id == 1 && dicom.pdu.type")) - 2)  # CT needs 2 more PDUs
+        # every frame that carries DICOM names its association, not only those with a PDU header
+        self.assertEqual(frames("one-per-object.pcap", "dicom && !dicom.assoc.id"), [])
 
 
 class Matching(unittest.TestCase):

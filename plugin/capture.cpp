@@ -1,0 +1,119 @@
+/* The capture's registry: every association and TCP connection the first pass found, and the
+ * indexes that link associations (the same AEs again, C-MOVE sub-operations). One object,
+ * emptied by one cleanup routine when the capture file is closed. */
+#include "dissect.h"
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include "fields.h"
+
+namespace {
+
+struct Capture {
+    std::vector<std::unique_ptr<AssocRecord>> associations;
+    std::vector<std::unique_ptr<Connection>> connections;
+    std::unordered_map<std::string, AssocRecord *> last_by_aes; /* "calling\0called" */
+    /* C-MOVE requests by "originator AE\0message ID", for their sub-associations' C-STOREs */
+    std::unordered_map<std::string, dicom::Message *> moves;
+    /* for each C-MOVE-RQ: the associations that carried C-STOREs for it, in order */
+    std::unordered_map<const dicom::Message *, std::vector<guint32>> move_subs;
+};
+
+Capture *g_capture;
+
+Capture &capture() {
+    if (!g_capture) g_capture = new Capture();
+    return *g_capture;
+}
+
+void capture_cleanup(void) {
+    delete g_capture;
+    g_capture = nullptr;
+}
+
+std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std::to_string(id); }
+
+} // namespace
+
+void dicom_register_capture(void) { register_cleanup_routine(capture_cleanup); }
+
+int dicom_direction(packet_info *pinfo) {
+    const int cmp = cmp_address(&pinfo->src, &pinfo->dst);
+    return cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
+}
+
+Connection *dicom_connection(packet_info *pinfo) {
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    auto *conn = (Connection *)conversation_get_proto_data(conv, proto_dicom_ul);
+    if (conn) return conn;
+    try {
+        dicom::StreamLimits limits;
+        limits.pdu_cap = dicom_pdu_cap();
+        limits.hold_limit = uint64_t(dicom_prefs.hold_limit_kb) * 1024;
+        capture().connections.emplace_back(new Connection(limits));
+        conn = capture().connections.back().get();
+    } catch (...) {
+        return nullptr;
+    }
+    if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) conn->tcp_stream = tcpd->stream;
+    conversation_add_proto_data(conv, proto_dicom_ul, conn);
+    return conn;
+}
+
+AssocRecord *dicom_new_association(Connection *conn) {
+    Capture &c = capture();
+    c.associations.emplace_back(new AssocRecord());
+    AssocRecord *r = c.associations.back().get();
+    r->number = (guint32)c.associations.size();
+    r->core.outstanding_cap = dicom_prefs.max_outstanding;
+    r->tcp_stream = conn->tcp_stream;
+    conn->assoc = r;
+    return r;
+}
+
+AssocRecord *dicom_previous_association(AssocRecord *rec) {
+    std::string key = rec->core.calling_ae + '\0' + rec->core.called_ae;
+    AssocRecord *&slot = capture().last_by_aes[key];
+    AssocRecord *prev = slot != rec ? slot : nullptr;
+    slot = rec;
+    return prev;
+}
+
+void dicom_index_move(AssocRecord *rec, dicom::Message &m) {
+    capture().moves[move_key(rec->core.calling_ae, m.command.message_id)] = &m;
+}
+
+const dicom::Message *dicom_move_request(const dicom::Message &m) {
+    const dicom::Command &cmd = m.command;
+    if (!g_capture || cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return nullptr;
+    try {
+        auto it = g_capture->moves.find(move_key(cmd.move_originator_ae, cmd.move_originator_id));
+        if (it == g_capture->moves.end()) return nullptr;
+        const dicom::Message *move = it->second;
+        /* within the C-MOVE's life: after the request, before its final response */
+        if (move->complete_time > m.first_time) return nullptr;
+        if (move->final_response && move->final_response->complete_time < m.first_time) return nullptr;
+        return move;
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+void dicom_index_move_store(AssocRecord *rec, dicom::Message &m) {
+    const dicom::Message *move = dicom_move_request(m);
+    if (!move) return;
+    std::vector<guint32> &subs = capture().move_subs[move];
+    if (subs.empty() || subs.back() != rec->number) subs.push_back(rec->number);
+}
+
+const std::vector<guint32> *dicom_move_sub_associations(const dicom::Message *move) {
+    if (!g_capture) return nullptr;
+    auto it = g_capture->move_subs.find(move);
+    return it == g_capture->move_subs.end() || it->second.empty() ? nullptr : &it->second;
+}

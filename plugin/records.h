@@ -1,0 +1,79 @@
+/* What the first pass learnt about each payload, kept for the file's life so that every
+ * later pass (tshark -2, a click in the GUI, a retap for Export Objects) builds the same
+ * tree without walking the stream again.
+ *
+ * One PayloadRecord per call of the dissector in a frame (a frame's TCP payload, or each
+ * decrypted TLS record). Its units are what the walk found in its bytes, in the order the
+ * walk reached them, grouped in runs that share an association and the frame in which the
+ * walk reached them: a segment that arrived ahead of a gap is walked later, from the frame
+ * that fills the gap. Notes are units without bytes of this payload: what the walk did at
+ * this frame with bytes of other frames (a message they completed, bytes declared lost). */
+#pragma once
+
+#include <epan/packet.h>
+
+namespace dicom {
+struct Message;
+}
+struct AssocRecord;
+struct Connection;
+
+enum class RecordKind : guint8 {
+    /* units: the values of dicom::StreamEventKind */
+    Pdu, PdataHeader, PdvHeader, Value, Skip, Garbage, Resync, Fragment, Duplicate, Held, Lost,
+    /* notes of the walk frame */
+    NoteMessage = 32, /* `message` completed (or closed) by bytes of another frame */
+    NoteDelivered,    /* a PDU (pdu_type) completed by bytes of another frame */
+};
+
+enum UnitBits : guint8 {
+    kUnitFirst = 1,        /* Value, Lost: starts the PDV's value */
+    kUnitLast = 2,         /* Value, Lost: ends it */
+    kUnitInvalid = 4,      /* PdvHeader: the item length does not fit the PDU */
+    kUnitAssembled = 8,    /* Pdu, headers: bytes from several frames (`copy`) */
+    kUnitCommandDone = 16, /* completed the message's command set */
+    kUnitMessageDone = 32, /* completed the message */
+    kUnitClosed = 64,      /* NoteMessage: the message ended without its last fragment */
+    kUnitOfHeld = 128,     /* Duplicate: of bytes still held, not yet walked */
+};
+
+struct UnitRecord {
+    RecordKind kind;
+    guint8 bits;
+    guint8 type;           /* Pdu, PdataHeader, Fragment, NoteDelivered: PDU type. PDV units: context ID */
+    guint8 pdv_flags;      /* PDV units (and Lost in a value): message control header */
+    guint16 pdv_index;
+    guint16 reason;        /* Skip: dicom::SkipReason. Resync: ResyncReason. Lost: LostKind */
+    guint32 offset;        /* in the payload */
+    guint32 length;        /* bytes of the payload (Lost: bytes missing) */
+    guint32 a;             /* PDV units: the value's length. Pdu, PdataHeader: PDU length field.
+                            * Duplicate: frame that carried the bytes first. Fragment: frame that
+                            * completes the unit. Held: frame that delivered it. NoteDelivered: frame of the bytes */
+    guint32 b;             /* Value, Lost: offset in the value. Assembled units: bytes in `copy` */
+    guint64 data_offset;   /* Value: offset of the piece in the data set. Lost: stream offset */
+    void *ptr;             /* dicom::Message * (PDV units, Duplicate, NoteMessage) or the copy
+                            * of an assembled unit (const guint8 *) */
+};
+
+struct Run {
+    Run *next;
+    AssocRecord *assoc;
+    guint32 walked_in;     /* frame at which the walk produced these units */
+    guint16 n, cap;
+    UnitRecord *units;     /* `first` until a second unit arrives */
+    UnitRecord first;
+};
+
+struct PayloadRecord {
+    PayloadRecord *next;   /* the frame's next call */
+    Connection *conn;
+    guint32 frame;
+    guint32 length;        /* of the payload (0: notes only) */
+    guint8 direction;      /* index of the connection's stream (see Connection) */
+    bool in_frame_tvb;     /* picked up by the postdissector at `frame_offset` of the frame's data */
+    guint32 frame_offset;
+    Run run;               /* the first run */
+};
+
+/* Units appended on the first pass (file scope). `walked_in` and `assoc` pick the run. */
+UnitRecord *record_unit(PayloadRecord *p, AssocRecord *assoc, guint32 walked_in);

@@ -1,0 +1,304 @@
+/* First pass: each payload goes into its direction's stream (dissector/stream.hpp), and what
+ * the walk finds updates the association (dissector/upper_layer.hpp) and is written down in
+ * the records of the payloads that carried the bytes (records.h). Nothing here calls a
+ * throwing epan function: the walk runs inside update_noexcept, the tree comes afterwards. */
+#include "dissect_internal.h"
+
+#include <epan/proto_data.h>
+
+#include "fields.h"
+#include "pdu.hpp"
+
+/* ---- records ----------------------------------------------------------------------------- */
+
+PayloadRecord *new_payload_record(packet_info *pinfo, Connection *conn, int direction, guint32 length) {
+    auto *rec = wmem_new0(wmem_file_scope(), PayloadRecord);
+    rec->conn = conn;
+    rec->frame = pinfo->num;
+    rec->length = length;
+    rec->direction = (guint8)direction;
+    rec->run.units = &rec->run.first;
+    rec->run.cap = 1;
+    auto *head = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    if (!head) {
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0, rec);
+    } else {
+        while (head->next) head = head->next;
+        head->next = rec;
+    }
+    return rec;
+}
+
+PayloadRecord *payload_record(packet_info *pinfo, unsigned index) {
+    auto *rec = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    while (rec && index--) rec = rec->next;
+    return rec;
+}
+
+AssocRecord *dicom_frame_association(packet_info *pinfo) {
+    for (auto *rec = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0); rec; rec = rec->next)
+        for (const Run *r = &rec->run; r; r = r->next)
+            if (r->assoc) return r->assoc;
+    return NULL;
+}
+
+UnitRecord *record_unit(PayloadRecord *p, AssocRecord *assoc, guint32 walked_in) {
+    Run *r = &p->run;
+    while (r->next) r = r->next;
+    if (r->n && (r->assoc != assoc || r->walked_in != walked_in)) {
+        Run *fresh = wmem_new0(wmem_file_scope(), Run);
+        fresh->units = &fresh->first;
+        fresh->cap = 1;
+        r->next = fresh;
+        r = fresh;
+    }
+    r->assoc = assoc;
+    r->walked_in = walked_in;
+    if (r->n == r->cap) {
+        const guint16 cap = r->cap < 4 ? 4 : r->cap >= 0x8000 ? 0xFFFF : (guint16)(r->cap * 2);
+        if (cap == r->cap) return NULL; /* a run of 65535 units: no more are shown */
+        auto *units = wmem_alloc_array(wmem_file_scope(), UnitRecord, cap);
+        memcpy(units, r->units, sizeof(UnitRecord) * r->n);
+        if (r->units != &r->first) wmem_free(wmem_file_scope(), r->units);
+        r->units = units;
+        r->cap = cap;
+    }
+    UnitRecord *u = &r->units[r->n++];
+    memset(u, 0, sizeof *u);
+    return u;
+}
+
+int direction_from_requestor(const AssocRecord *rec, int direction) {
+    if (!rec || rec->requestor_dir < 0) return -1;
+    return direction == rec->requestor_dir;
+}
+
+/* ---- the walk's sink ------------------------------------------------------------------------ */
+
+namespace {
+
+using dicom::StreamEvent;
+using dicom::StreamEventKind;
+
+class WalkSink final : public dicom::StreamSink {
+public:
+    WalkSink(packet_info *pinfo, Connection *conn, int direction, PayloadRecord *current)
+        : pinfo_(pinfo), conn_(conn), dir_(direction), current_(current),
+          time_(nstime_to_sec(&pinfo->abs_ts)), keep_(dicom_export_wanted()) {}
+    uint64_t on_event(const StreamEvent &e) override;
+    PayloadRecord *current() const { return current_; }
+
+private:
+    PayloadRecord *notes() { /* this frame's record, for what the walk did with other frames' bytes */
+        if (!current_) current_ = new_payload_record(pinfo_, conn_, dir_, 0);
+        return current_;
+    }
+    AssocRecord *association(const StreamEvent &e);
+    UnitRecord *unit(PayloadRecord *p, AssocRecord *a) {
+        UnitRecord *u = record_unit(p, a, pinfo_->num);
+        static UnitRecord spare; /* a full run: the unit is dropped from the record */
+        return u ? u : &spare;
+    }
+    void note_message(AssocRecord *a, dicom::Message *m, guint8 bits);
+    void mark_delivered(PayloadRecord *origin, guint32 offset);
+    bool complete_fragment(PayloadRecord *origin, const dicom::StreamEvent &e);
+
+    packet_info *pinfo_;
+    Connection *conn_;
+    int dir_;
+    PayloadRecord *current_;
+    double time_;
+    bool keep_;
+};
+
+AssocRecord *WalkSink::association(const StreamEvent &e) {
+    AssocRecord *a = conn_->assoc;
+    const bool rq = e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq;
+    /* a new A-ASSOCIATE-RQ on a connection that already had one starts a new association */
+    if (!a || (rq && a->core.rq_frame)) a = dicom_new_association(conn_);
+    if (a->requestor_dir < 0 && e.kind == StreamEventKind::Pdu &&
+        (e.unit == dicom::kAssociateRq || e.unit == dicom::kAssociateAc)) {
+        const int req = e.unit == dicom::kAssociateRq ? dir_ : 1 - dir_;
+        a->requestor_dir = req;
+        copy_address_wmem(wmem_file_scope(), &a->requestor_addr, &conn_->addr[req]);
+        copy_address_wmem(wmem_file_scope(), &a->acceptor_addr, &conn_->addr[1 - req]);
+        a->requestor_port = conn_->port[req];
+        a->acceptor_port = conn_->port[1 - req];
+    }
+    return a;
+}
+
+void WalkSink::note_message(AssocRecord *a, dicom::Message *m, guint8 bits) {
+    UnitRecord *n = unit(notes(), a);
+    n->kind = RecordKind::NoteMessage;
+    n->bits = bits;
+    n->type = m->context_id;
+    n->ptr = m;
+}
+
+/* A unit announced in parts is complete: each part says where. */
+bool WalkSink::complete_fragment(PayloadRecord *origin, const StreamEvent &e) {
+    for (Run *r = &origin->run; r; r = r->next)
+        for (guint16 i = 0; i < r->n; ++i) {
+            UnitRecord &u = r->units[i];
+            if (u.kind == RecordKind::Fragment && u.offset == e.origin.offset) {
+                u.a = ((PayloadRecord *)e.completed_by.source)->frame;
+                return true;
+            }
+        }
+    return false;
+}
+
+/* Held bytes of `origin` are walked now: say where on its Held unit. */
+void WalkSink::mark_delivered(PayloadRecord *origin, guint32 offset) {
+    for (Run *r = &origin->run; r; r = r->next)
+        for (guint16 i = 0; i < r->n; ++i) {
+            UnitRecord &u = r->units[i];
+            if (u.kind == RecordKind::Held && !u.a && u.offset <= offset && offset - u.offset < u.length) u.a = pinfo_->num;
+        }
+}
+
+dicom::Message *message_by_cookie(AssocRecord *a, uint64_t cookie) {
+    const guint32 index = (guint32)cookie;
+    if (!a || !index || index > a->messages.messages().size()) return NULL;
+    return &a->messages.messages()[index - 1];
+}
+
+uint64_t WalkSink::on_event(const StreamEvent &e) {
+    auto *origin = (PayloadRecord *)e.origin.source;
+    const guint32 now = pinfo_->num;
+    if (e.kind == StreamEventKind::Fragment && e.completed_by.source && complete_fragment(origin, e)) return 0;
+    if (e.kind == StreamEventKind::Duplicate || e.kind == StreamEventKind::Held) {
+        UnitRecord *u = unit(origin, conn_->assoc);
+        u->kind = (RecordKind)e.kind;
+        u->offset = e.origin.offset;
+        u->length = e.origin_length;
+        if (e.kind == StreamEventKind::Duplicate) {
+            u->a = (guint32)(e.repeat_of >> 32);
+            u->ptr = message_by_cookie(conn_->assoc, e.repeat_of);
+            if (!e.repeat_of) u->bits |= kUnitOfHeld;
+        }
+        return 0;
+    }
+    if (origin && origin != current_) { /* bytes that waited for a gap to fill */
+        const Run *last = &origin->run;
+        while (last->next) last = last->next;
+        if (last->walked_in != now) mark_delivered(origin, e.origin.offset);
+    }
+    AssocRecord *a = association(e);
+    const bool lost = e.kind == StreamEventKind::Lost;
+    dicom::EventContext ctx;
+    ctx.from_requestor = direction_from_requestor(a, dir_);
+    ctx.frame = lost || !origin ? 0 : origin->frame;
+    ctx.walk_frame = now;
+    ctx.time = time_;
+    ctx.keep_data = keep_;
+    dicom::EventOutcome out = dicom::apply_event(a->core, a->messages, e, ctx);
+    if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
+        a->previous_same_aes = dicom_previous_association(a);
+
+    UnitRecord *u = unit(lost ? notes() : origin, a);
+    u->kind = (RecordKind)e.kind;
+    u->offset = lost ? 0 : e.origin.offset;
+    u->length = lost ? e.length : e.origin_length;
+    switch (e.kind) {
+    case StreamEventKind::Pdu:
+    case StreamEventKind::PdataHeader:
+        u->type = e.kind == StreamEventKind::Pdu ? e.unit : (guint8)dicom::kPData;
+        u->a = e.pdu_length;
+        break;
+    case StreamEventKind::PdvHeader:
+    case StreamEventKind::Value:
+    case StreamEventKind::Lost:
+        u->type = e.pdv.context_id;
+        u->pdv_flags = e.pdv.flags;
+        u->pdv_index = e.pdv.index;
+        u->a = e.pdv.value_length;
+        u->b = e.pdv.value_offset;
+        if (e.pdv.invalid) u->bits |= kUnitInvalid;
+        if (e.first) u->bits |= kUnitFirst;
+        if (e.last) u->bits |= kUnitLast;
+        if (out.pdv.message) {
+            u->ptr = out.pdv.message;
+            u->data_offset = out.pdv.data_offset;
+            if (out.pdv.command_done) u->bits |= kUnitCommandDone;
+            if (out.pdv.message_done) u->bits |= kUnitMessageDone;
+        }
+        if (lost) {
+            u->reason = (guint16)e.lost;
+            if (e.lost != dicom::LostKind::InValue) { /* no PDV known: where in the stream */
+                u->type = u->pdv_flags = 0;
+                u->pdv_index = 0;
+                u->a = u->b = 0;
+                u->data_offset = e.offset;
+            }
+        }
+        break;
+    case StreamEventKind::Skip: u->reason = (guint16)e.skip; break;
+    case StreamEventKind::Resync: u->reason = (guint16)e.resync; break;
+    case StreamEventKind::Fragment:
+        u->type = e.unit;
+        u->a = e.completed_by.source ? ((PayloadRecord *)e.completed_by.source)->frame : 0;
+        break;
+    default: break;
+    }
+    if (e.assembled) {
+        u->bits |= kUnitAssembled;
+        u->ptr = wmem_memdup(wmem_file_scope(), e.bytes.data, e.length);
+        u->b = e.length;
+    }
+
+    /* what the message layer learnt */
+    if (dicom::Message *m = out.pdv.message) {
+        if (out.pdv.message_done) dicom_message_completed(a, *m);
+        else if (out.pdv.command_done) dicom_command_completed(a, *m);
+        /* completed by bytes shown elsewhere: say so here, where the receiver had them all */
+        if ((out.pdv.message_done || out.pdv.command_done) && (lost || origin != current_))
+            note_message(a, m, out.pdv.message_done ? kUnitMessageDone : kUnitCommandDone);
+    }
+    for (dicom::Message *m : out.closed) {
+        if (m == out.pdv.message) continue;
+        dicom_message_completed(a, *m);
+        note_message(a, m, kUnitMessageDone | kUnitClosed);
+    }
+    if (e.kind == StreamEventKind::Pdu && origin != current_) {
+        UnitRecord *n = unit(notes(), a);
+        n->kind = RecordKind::NoteDelivered;
+        n->type = e.unit;
+        n->a = origin ? origin->frame : 0;
+    }
+    const guint32 frame = origin ? origin->frame : now;
+    return (uint64_t)frame << 32 | (out.pdv.message ? out.pdv.message->index : 0);
+}
+
+void remember_endpoints(packet_info *pinfo, Connection *conn, int dir) {
+    if (conn->seen[dir]) return;
+    conn->seen[dir] = true;
+    if (!conn->seen[1 - dir]) { /* the first payload names both ends */
+        copy_address_wmem(wmem_file_scope(), &conn->addr[1 - dir], &pinfo->dst);
+        conn->port[1 - dir] = pinfo->destport;
+    }
+    copy_address_wmem(wmem_file_scope(), &conn->addr[dir], &pinfo->src);
+    conn->port[dir] = pinfo->srcport;
+}
+
+} // namespace
+
+void walk_payload(packet_info *pinfo, PayloadRecord *rec, const guint8 *bytes, guint32 length, const guint32 *seq) {
+    Connection *conn = rec->conn;
+    const int dir = rec->direction;
+    remember_endpoints(pinfo, conn, dir);
+    WalkSink sink(pinfo, conn, dir, rec);
+    const dicom::ByteView view(bytes, length);
+    const dicom::Origin origin{rec, 0};
+    update_noexcept([&] {
+        if (seq) conn->stream[dir].add_segment(*seq, view, origin, sink);
+        else conn->stream[dir].add_in_order(view, origin, sink);
+    });
+}
+
+PayloadRecord *walk_acknowledgement(packet_info *pinfo, Connection *conn, int dir, guint32 ack) {
+    WalkSink sink(pinfo, conn, dir, NULL);
+    update_noexcept([&] { conn->stream[dir].peer_acknowledged(ack, sink); });
+    return sink.current();
+}
