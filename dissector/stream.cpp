@@ -27,8 +27,23 @@ void PduStream::add_segment(uint32_t seq, ByteView b, Origin origin, StreamSink 
     if (!started_) {
         started_ = true;
         base_seq_ = seq;
+        // A first segment that does not start a PDU may have overtaken the stream's real
+        // first one: hold it briefly instead of walking from the middle of a PDU.
+        starting_ = pdu_start_plausibility(b, limits_.pdu_cap) != Plausibility::Yes;
     }
     int64_t off = offset_of(seq);
+    if (starting_) {
+        if (off < 0) { // earlier than anything seen: the stream starts here
+            std::map<uint64_t, Held> moved;
+            for (auto &kv : held_) moved.emplace(kv.first + uint64_t(-off), std::move(kv.second));
+            held_.swap(moved);
+            base_seq_ = seq;
+            off = 0;
+        }
+        hold(uint64_t(off), b, origin, sink);
+        begin_if_known(sink);
+        return;
+    }
     const int64_t walked = int64_t(walked_);
     if (off < walked) { // bytes the walk has passed: retransmitted, duplicated or overlapping
         const uint64_t old = std::min<uint64_t>(uint64_t(walked - off), b.size);
@@ -54,6 +69,30 @@ void PduStream::peer_acknowledged(uint32_t ack, StreamSink &sink) {
     const int64_t a = offset_of(ack);
     if (a <= int64_t(acked_)) return;
     acked_ = uint64_t(a);
+    if (starting_) begin_if_known(sink);
+    else settle(sink);
+}
+
+// While the stream's first byte is uncertain: walk once a held segment at the start begins a
+// PDU, or once a few segments or an acknowledgement say that nothing earlier is coming.
+void PduStream::begin_if_known(StreamSink &sink) {
+    constexpr size_t kStartSegments = 4;
+    constexpr uint64_t kStartBytes = 8 * 1024;
+    if (held_.empty()) return;
+    const uint64_t start = held_.begin()->first;
+    // the bytes held contiguously from the start, as far as judging a PDU start needs
+    std::vector<uint8_t> head;
+    uint64_t at = start;
+    for (auto it = held_.begin(); it != held_.end() && it->first == at && head.size() < kResyncWindow; ++it) {
+        const std::vector<uint8_t> &b = it->second.bytes;
+        head.insert(head.end(), b.begin(), b.begin() + long(std::min(b.size(), kResyncWindow - head.size())));
+        at += b.size();
+    }
+    const bool plausible = start == 0 && pdu_start_plausibility(ByteView(head.data(), head.size()), limits_.pdu_cap) ==
+                                             Plausibility::Yes;
+    if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked_) return;
+    starting_ = false;
+    walked_ = start; // nothing before it is known
     settle(sink);
 }
 
@@ -152,6 +191,20 @@ uint64_t PduStream::emit(StreamEvent &e, StreamSink &sink) {
 }
 
 // ---- the walk -------------------------------------------------------------------------
+
+Plausibility PduStream::resync_plausibility(ByteView b) const {
+    const Plausibility p = pdu_start_plausibility(b, limits_.pdu_cap);
+    if (p == Plausibility::No || resync_reason_ != ResyncReason::Gap || !longest_pdata_ || b.u8(0) != kPData)
+        return p;
+    if (b.size >= kPduHeaderLen && b.be32(2) > longest_pdata_) return Plausibility::No;
+    // A data fragment continues a message on a context the stream has used; a command
+    // fragment may open a new one (its first element, (0000,0000), is checked already).
+    if (b.size >= kPduHeaderLen + kPdvHeaderLen && !(b.u8(kPduHeaderLen + 5) & kPdvCommand) &&
+        !contexts_seen_[b.u8(kPduHeaderLen + 4)])
+        return Plausibility::No;
+    return p;
+}
+
 
 void PduStream::walk_bytes(ByteView b, Origin origin, StreamSink &sink) {
     size_t pos = 0;
@@ -323,6 +376,7 @@ void PduStream::start_pdv(ByteView h, StreamEvent &e, StreamSink &sink) {
         return;
     }
     pdv_.value_length = value_left_ = len - 2;
+    contexts_seen_.set(pdv_.context_id);
     e.pdv = pdv_;
     emit(e, sink);
     mode_ = InValue;
@@ -427,6 +481,7 @@ size_t PduStream::step_header(ByteView b, Origin o, StreamSink &sink) {
     if (type == kPData) {
         e.kind = StreamEventKind::PdataHeader;
         pdu_left_ = len;
+        if (len > longest_pdata_) longest_pdata_ = len;
         pdv_index_ = 0;
         mode_ = AtPdvHeader;
         if (assembled) {
@@ -461,7 +516,7 @@ size_t PduStream::step_resync(ByteView b, Origin o, StreamSink &sink) {
     if (pending_.empty()) {
         for (size_t k = 0; k < b.size; ++k) {
             if (!cheap_candidate(b, k)) continue;
-            const Plausibility p = pdu_start_plausibility(b.sub(k, b.size - k), limits_.pdu_cap);
+            const Plausibility p = resync_plausibility(b.sub(k, b.size - k));
             if (p == Plausibility::No) continue;
             if (k) {
                 StreamEvent g;
@@ -499,7 +554,7 @@ size_t PduStream::step_resync(ByteView b, Origin o, StreamSink &sink) {
         if (window.size() < kResyncWindow)
             window.insert(window.end(), b.data, b.data + std::min(b.size, kResyncWindow - window.size()));
         const ByteView w(window.data(), window.size());
-        const Plausibility p = pdu_start_plausibility(w, limits_.pdu_cap);
+        const Plausibility p = resync_plausibility(w);
         // With kResyncWindow bytes every PDU type is judged: Maybe means fewer are there yet.
         if (p == Plausibility::Yes) {
             mode_ = AtPdu; // the header walk goes on from pending_ and `b`
@@ -511,7 +566,7 @@ size_t PduStream::step_resync(ByteView b, Origin o, StreamSink &sink) {
         // of the first PDV header, which step_header takes apart)
         size_t k = 1;
         while (k < pending_.size() && (!cheap_candidate(w, k) ||
-                                       pdu_start_plausibility(w.sub(k, w.size - k), limits_.pdu_cap) == Plausibility::No))
+                                       resync_plausibility(w.sub(k, w.size - k)) == Plausibility::No))
             ++k;
         emit_pending_prefix(garbage_kind_, k, 0, sink);
     }

@@ -16,6 +16,7 @@
 // segment boundary splits them. Each event says where its bytes sit in the capture
 // (Origin), so the caller can show it on the frame that carried it.
 #pragma once
+#include <bitset>
 #include <cstdint>
 #include <deque>
 #include <map>
@@ -157,15 +158,18 @@ private:
     void consume_pending(size_t n);
     void drop_pending();
     void settle(StreamSink &sink); // delivers what the walk reached, declares what cannot come
+    void begin_if_known(StreamSink &sink);
     // Takes bytes into the unit being assembled until it has `need` (or `b` runs out).
     size_t take_pending(ByteView b, Origin origin, uint64_t offset, size_t need);
     // Emits the first `n` pending bytes as events of `kind`, one per origin piece, and drops them.
     void emit_pending_prefix(StreamEventKind kind, size_t n, uint8_t unit, StreamSink &sink);
     uint64_t emit(StreamEvent &e, StreamSink &sink);
     uint64_t repeat_cookie(uint64_t offset) const;
+    Plausibility resync_plausibility(ByteView b) const;
 
     StreamLimits limits_;
     bool started_ = false;
+    bool starting_ = false;          // the first segment did not start a PDU: waiting to see the start
     uint32_t base_seq_ = 0;          // sequence number of stream offset 0
     uint64_t walked_ = 0;
     uint64_t acked_ = 0;             // furthest offset the receiver acknowledged
@@ -185,6 +189,11 @@ private:
     uint32_t unit_left_ = 0;         // InUnit: bytes of a damaged PDU still to pass
     std::vector<uint8_t> pending_;   // the unit being assembled
     std::vector<Piece> pieces_;
+    // What the stream has shown so far, to judge where to resynchronise after a gap: bytes
+    // inside a value (pixel data) can look like a PDU header, but rarely with a context ID
+    // the stream uses and a length no longer than its P-DATA-TFs so far.
+    std::bitset<256> contexts_seen_;
+    uint32_t longest_pdata_ = 0;
 };
 
 } // namespace dicom

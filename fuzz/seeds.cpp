@@ -7,8 +7,25 @@
 
 #include "message.hpp"
 #include "pcap_reader.hpp"
-#include "pdata.hpp"
 #include "pdu.hpp"
+#include "stream.hpp"
+
+namespace {
+// Each PDV value of a stream, as the stream walk hands it over.
+struct Values final : dicom::StreamSink {
+    struct V {
+        bool command;
+        std::string bytes;
+    };
+    std::vector<V> out;
+    uint64_t on_event(const dicom::StreamEvent &e) override {
+        if (e.kind == dicom::StreamEventKind::PdvHeader) out.push_back(V{bool(e.pdv.flags & dicom::kPdvCommand), {}});
+        if (e.kind == dicom::StreamEventKind::Value && !out.empty())
+            out.back().bytes.append(reinterpret_cast<const char *>(e.bytes.data), e.bytes.size);
+        return 0;
+    }
+};
+} // namespace
 
 static void write(const std::string &dir, const std::string &name, const uint8_t *p, size_t n) {
     mkdir(dir.c_str(), 0755);
@@ -33,17 +50,22 @@ int main(int argc, char **argv) {
                     v.append(reinterpret_cast<const char *>(pdu.data) + 74, pdu.size - 74);
                     write(out + "/associate", id, reinterpret_cast<const uint8_t *>(v.data()), v.size());
                 }
-                if (pdu.u8(0) != dicom::kPData) continue;
-                dicom::PData pd;
-                dicom::parse_pdata(pdu, pd);
-                for (const dicom::Pdv &v : pd.pdvs) {
-                    if (v.value.len > 8192) continue;
-                    std::string body(1, char(v.value.len / 2));
-                    body.append(reinterpret_cast<const char *>(pdu.data) + v.value.off, v.value.len);
-                    const uint8_t *b = reinterpret_cast<const uint8_t *>(body.data());
-                    write(out + (v.is_command() ? "/dimse" : "/dataset"), id + "-" + std::to_string(v.value.off), b,
-                          body.size());
-                }
+            }
+            // the stream target: a segment size and impairments, then the stream (at most 64 KiB)
+            const size_t keep = s.bytes.size() < 65536 ? s.bytes.size() : 65536;
+            std::string st = std::string("\x5a\x31\x03\x00", 4) + std::string(s.bytes.begin(), s.bytes.begin() + long(keep));
+            write(out + "/stream", std::string(cap) + "-" + std::to_string(n++), reinterpret_cast<const uint8_t *>(st.data()),
+                  st.size());
+            dicom::PduStream walk;
+            Values values;
+            int id = 0;
+            walk.add_segment(1, dicom::ByteView(s.bytes.data(), s.bytes.size()), dicom::Origin{&id, 0}, values);
+            for (const Values::V &v : values.out) {
+                if (v.bytes.size() > 8192) continue;
+                std::string body(1, char(v.bytes.size() / 2));
+                body += v.bytes;
+                write(out + (v.command ? "/dimse" : "/dataset"), std::string(cap) + "-" + std::to_string(n++),
+                      reinterpret_cast<const uint8_t *>(body.data()), body.size());
             }
         }
     }

@@ -4,7 +4,7 @@
 
 #include "control_pdus.hpp"
 #include "pcap_reader.hpp"
-#include "pdata.hpp"
+#include "stream.hpp"
 #include "pdu.hpp"
 
 using namespace dicom;
@@ -17,36 +17,65 @@ bool has(const Findings &f, Problem p) {
 
 } // namespace
 
+namespace {
+
+// The PDV items of a byte stream, as the stream walk reports them.
+struct Pdvs {
+    std::vector<StreamEvent> headers; // PdvHeader events
+    std::vector<std::vector<uint8_t>> values;
+    uint64_t skipped = 0;
+};
+
+class PdvCollector final : public StreamSink {
+public:
+    uint64_t on_event(const StreamEvent &e) override {
+        if (e.kind == StreamEventKind::PdvHeader) {
+            out.headers.push_back(e);
+            out.values.emplace_back();
+        } else if (e.kind == StreamEventKind::Value && !out.values.empty()) {
+            out.values.back().insert(out.values.back().end(), e.bytes.data, e.bytes.data + e.bytes.size);
+        } else if (e.kind == StreamEventKind::Skip) {
+            out.skipped += e.length;
+        }
+        return 0;
+    }
+    Pdvs out;
+};
+
+Pdvs pdvs_of(const std::vector<uint8_t> &b) {
+    PduStream s;
+    PdvCollector c;
+    int id = 0;
+    s.add_segment(1, ByteView(b.data(), b.size()), Origin{&id, 0}, c);
+    s.peer_acknowledged(uint32_t(1 + b.size()), c); // a first segment that is no clean PDU start waits for this
+    return c.out;
+}
+
+} // namespace
+
 TEST(PData, EchoCommand) {
     auto streams = read_tcp_streams(sample("echo.pcap"));
-    ByteView pdu = split_pdus(streams[0]).at(1);
-    PData pd;
-    parse_pdata(pdu, pd);
-    ASSERT_EQ(pd.pdvs.size(), 1u);
-    EXPECT_EQ(pd.pdvs[0].length, 70u);
-    EXPECT_EQ(pd.pdvs[0].context_id, 1);
-    EXPECT_EQ(pd.pdvs[0].flags, 0x03);
-    EXPECT_TRUE(pd.pdvs[0].is_command());
-    EXPECT_TRUE(pd.pdvs[0].is_last());
-    EXPECT_EQ(pd.pdvs[0].value.len, 68u);
-    EXPECT_TRUE(pd.findings.empty());
+    Pdvs p = pdvs_of(streams[0].bytes);
+    ASSERT_EQ(p.headers.size(), 1u);
+    EXPECT_EQ(p.headers[0].pdv.context_id, 1);
+    EXPECT_EQ(p.headers[0].pdv.flags, 0x03);
+    EXPECT_FALSE(p.headers[0].pdv.invalid);
+    EXPECT_EQ(p.headers[0].pdv.value_length, 68u);
+    EXPECT_EQ(p.values[0].size(), 68u);
 }
 
 TEST(PData, StoreSendsCommandThenDataFragmentsEndingWithLast) {
     auto streams = read_tcp_streams(sample("max-pdu-4096.pcap"));
+    Pdvs p = pdvs_of(streams[0].bytes);
     std::vector<uint8_t> flags;
     uint64_t data_bytes = 0;
-    for (ByteView pdu : split_pdus(streams[0])) {
-        if (pdu.u8(0) != kPData) continue;
-        PData pd;
-        parse_pdata(pdu, pd);
-        EXPECT_TRUE(pd.findings.empty());
-        for (const Pdv &v : pd.pdvs) {
-            flags.push_back(v.flags);
-            if (!v.is_command()) data_bytes += v.value.len;
-            EXPECT_EQ(v.context_id, 41);
-        }
+    for (size_t i = 0; i < p.headers.size(); ++i) {
+        flags.push_back(p.headers[i].pdv.flags);
+        if (!(p.headers[i].pdv.flags & kPdvCommand)) data_bytes += p.values[i].size();
+        EXPECT_EQ(p.headers[i].pdv.context_id, 41);
+        EXPECT_FALSE(p.headers[i].pdv.invalid);
     }
+    EXPECT_EQ(p.skipped, 0u);
     ASSERT_GE(flags.size(), 3u);
     EXPECT_EQ(flags.front(), 0x03);
     EXPECT_EQ(flags.back(), 0x02);
@@ -55,31 +84,33 @@ TEST(PData, StoreSendsCommandThenDataFragmentsEndingWithLast) {
 }
 
 TEST(PDataBroken, LyingAndTinyLengths) {
-    // PDU with one PDV whose length says 0xFFFFFFFF.
-    std::vector<uint8_t> b = {0x04, 0, 0, 0, 0, 10, 0xff, 0xff, 0xff, 0xff, 1, 3, 'a', 'b', 'c', 'd'};
-    PData pd;
-    parse_pdata(ByteView(b.data(), b.size()), pd);
-    ASSERT_EQ(pd.pdvs.size(), 1u);
-    EXPECT_EQ(pd.pdvs[0].value.len, 4u);
-    EXPECT_TRUE(has(pd.findings, Problem::PdvLengthInvalid));
+    // PDU with one PDV whose length says 0xFFFFFFFF: invalid, the rest of the PDU skipped.
+    Pdvs p = pdvs_of({0x04, 0, 0, 0, 0, 10, 0xff, 0xff, 0xff, 0xff, 1, 3, 'a', 'b', 'c', 'd'});
+    ASSERT_EQ(p.headers.size(), 1u);
+    EXPECT_TRUE(p.headers[0].pdv.invalid);
+    EXPECT_EQ(p.skipped, 4u);
 
     // Length 0 and 1 (must include context ID and flags) still advance.
-    std::vector<uint8_t> z = {0x04, 0, 0, 0, 0, 12, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 1, 3};
-    PData pz;
-    parse_pdata(ByteView(z.data(), z.size()), pz);
-    EXPECT_TRUE(has(pz.findings, Problem::PdvLengthInvalid));
-    EXPECT_LE(pz.pdvs.size(), 2u);
+    p = pdvs_of({0x04, 0, 0, 0, 0, 12, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 1, 3});
+    ASSERT_GE(p.headers.size(), 1u);
+    EXPECT_TRUE(p.headers[0].pdv.invalid);
+    EXPECT_EQ(p.skipped, 6u);
 
-    std::vector<uint8_t> reserved = {0x04, 0, 0, 0, 0, 6, 0, 0, 0, 2, 1, 0xff};
-    PData pr;
-    parse_pdata(ByteView(reserved.data(), reserved.size()), pr);
-    EXPECT_TRUE(has(pr.findings, Problem::PdvFlagsReserved));
+    // Reserved flag bits reach the caller as they are (the tree reports them).
+    p = pdvs_of({0x04, 0, 0, 0, 0, 6, 0, 0, 0, 2, 1, 0xff});
+    ASSERT_EQ(p.headers.size(), 1u);
+    EXPECT_EQ(p.headers[0].pdv.flags, 0xff);
 
-    std::vector<uint8_t> truncated = {0x04, 0, 0, 0, 0x10, 0, 0, 0, 0, 2, 1, 3};
-    PData pt;
-    parse_pdata(ByteView(truncated.data(), truncated.size()), pt);
-    EXPECT_TRUE(has(pt.findings, Problem::PduTruncated));
-    ASSERT_EQ(pt.pdvs.size(), 1u);
+    // Fewer bytes than the PDU says: what is there is walked, the rest awaited.
+    p = pdvs_of({0x04, 0, 0, 0, 0x10, 0, 0, 0, 0, 2, 1, 3});
+    ASSERT_EQ(p.headers.size(), 1u);
+    EXPECT_FALSE(p.headers[0].pdv.invalid);
+    EXPECT_EQ(p.values[0].size(), 0u);
+
+    // A PDU that ends a few bytes after its last PDV: the tail is skipped, not a PDV.
+    p = pdvs_of({0x04, 0, 0, 0, 0, 10, 0, 0, 0, 2, 1, 3, 9, 9, 9, 9});
+    ASSERT_EQ(p.headers.size(), 1u);
+    EXPECT_EQ(p.skipped, 4u);
 }
 
 TEST(Control, RefusedAssociation) {

@@ -1,0 +1,258 @@
+// The message assembler on real PDV values (store-multi.pcap's C-STOREs, echo.pcap's
+// C-ECHO) and on broken sequences: interrupted messages, data without a command, a corrupt
+// deflated data set, and the capture gaps the stream layer reports.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+
+#include "pcap_reader.hpp"
+#include "pdu.hpp"
+#include "stream.hpp"
+#include "message.hpp"
+
+using namespace dicom;
+
+namespace {
+
+struct PdvValue {
+    uint8_t context_id, flags;
+    std::vector<uint8_t> value;
+};
+
+class ValueCollector final : public StreamSink {
+public:
+    uint64_t on_event(const StreamEvent &e) override {
+        if (e.kind == StreamEventKind::PdvHeader) out.push_back(PdvValue{e.pdv.context_id, e.pdv.flags, {}});
+        if (e.kind == StreamEventKind::Value) out.back().value.insert(out.back().value.end(), e.bytes.data, e.bytes.data + e.bytes.size);
+        return 0;
+    }
+    std::vector<PdvValue> out;
+};
+
+std::vector<PdvValue> pdvs(const char *capture, size_t stream) {
+    auto streams = read_tcp_streams(sample(capture));
+    PduStream s;
+    ValueCollector c;
+    int id = 0;
+    s.add_segment(1, ByteView(streams[stream].bytes.data(), streams[stream].bytes.size()), Origin{&id, 0}, c);
+    return c.out;
+}
+
+const char kExplicitLe[] = "1.2.840.10008.1.2.1";
+
+PdvOutcome add(MessageAssembler &m, const PdvValue &v, uint32_t frame, std::string_view ts = kExplicitLe,
+               size_t from = 0, size_t n = ~size_t(0), bool missing = false) {
+    PdvPiece p;
+    p.context_id = v.context_id;
+    p.flags = v.flags;
+    n = std::min(n, v.value.size() - from);
+    p.value = missing ? nullptr : v.value.data() + from;
+    p.length = n;
+    p.first = from == 0;
+    p.last = from + n == v.value.size();
+    p.frame = p.walk_frame = frame;
+    p.time = frame;
+    return m.add(p, ts, false);
+}
+
+bool has(const std::vector<Problem> &v, Problem p) { return std::find(v.begin(), v.end(), p) != v.end(); }
+bool has(const DataSet &d, Problem p) {
+    return std::any_of(d.findings.begin(), d.findings.end(), [&](const DataSetFinding &f) { return f.what == p; });
+}
+
+// The first C-STORE-RQ of store-multi.pcap: its command PDV and data PDVs.
+std::vector<PdvValue> first_store() {
+    std::vector<PdvValue> all = pdvs("store-multi.pcap", 0), out;
+    for (const PdvValue &v : all) {
+        if (!out.empty() && (v.flags & kPdvCommand)) break;
+        out.push_back(v);
+    }
+    return out;
+}
+
+} // namespace
+
+TEST(Message, CommandThenDataSetCompleteTheMessage) {
+    std::vector<PdvValue> store = first_store();
+    ASSERT_GE(store.size(), 3u);
+    ASSERT_EQ(store[0].flags, kPdvCommand | kPdvLast);
+    MessageAssembler m;
+    PdvOutcome o = add(m, store[0], 1);
+    EXPECT_TRUE(o.command_done);
+    EXPECT_FALSE(o.message_done);
+    uint64_t size = 0;
+    for (size_t i = 1; i < store.size(); ++i) {
+        o = add(m, store[i], uint32_t(i + 1));
+        size += store[i].value.size();
+        EXPECT_EQ(o.message_done, i + 1 == store.size());
+    }
+    const Message &msg = *o.message;
+    EXPECT_EQ(msg.command.field, kCStoreRq);
+    EXPECT_EQ(msg.data_size, size);
+    EXPECT_FALSE(msg.incomplete());
+    EXPECT_TRUE(msg.problems.empty());
+    EXPECT_GT(msg.data_set.elements.size(), 20u);
+    EXPECT_EQ(msg.data_set.parsed_to, size);
+    EXPECT_EQ(msg.frames.size(), store.size());
+}
+
+TEST(Message, PiecesOfOnePdvEqualTheWholePdv) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler whole, pieces;
+    for (size_t i = 0; i < store.size(); ++i) add(whole, store[i], 1);
+    for (size_t i = 0; i < store.size(); ++i)
+        for (size_t off = 0; off < store[i].value.size(); off += 333) add(pieces, store[i], 1, kExplicitLe, off, 333);
+    ASSERT_EQ(whole.messages().size(), 1u);
+    ASSERT_EQ(pieces.messages().size(), 1u);
+    const Message &a = whole.messages()[0], &b = pieces.messages()[0];
+    EXPECT_EQ(a.data_size, b.data_size);
+    EXPECT_EQ(a.data_set.elements.size(), b.data_set.elements.size());
+    EXPECT_EQ(a.command_fragments, b.command_fragments);
+    EXPECT_EQ(a.data_fragments, b.data_fragments);
+    EXPECT_EQ(b.complete_frame, 1u);
+}
+
+TEST(Message, NewCommandBeforeTheDataSetEndsInterruptsTheMessage) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);
+    add(m, store[1], 2);            // a data fragment, not the last
+    PdvOutcome o = add(m, store[0], 3); // the next command on the same context
+    ASSERT_EQ(m.messages().size(), 2u);
+    const Message &first = m.messages()[0];
+    EXPECT_TRUE(has(first.problems, Problem::MessageInterrupted));
+    EXPECT_EQ(first.complete_frame, 0u); // never completed
+    EXPECT_EQ(o.closed, nullptr);        // not a capture gap: the peer's doing
+    EXPECT_EQ(o.message, &m.messages()[1]);
+}
+
+TEST(Message, DataWithoutCommand) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[1], 1);
+    ASSERT_EQ(m.messages().size(), 1u);
+    EXPECT_TRUE(has(m.messages()[0].problems, Problem::DataWithoutCommand));
+    EXPECT_FALSE(m.messages()[0].gap);
+}
+
+TEST(Message, CorruptDeflatedDataSetFailsToInflate) {
+    std::vector<PdvValue> echo = pdvs("echo.pcap", 0);
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1); // the C-STORE command announces a data set
+    PdvValue junk{store[0].context_id, kPdvLast, std::vector<uint8_t>(200, 0xEE)};
+    PdvOutcome o = add(m, junk, 2, "1.2.840.10008.1.2.1.99");
+    ASSERT_TRUE(o.message_done);
+    EXPECT_TRUE(has(o.message->problems, Problem::InflateFailed));
+    EXPECT_FALSE(o.message->incomplete());
+    (void)echo;
+}
+
+TEST(Message, BytesMissingInsidePixelDataKeepTheRestParsed) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler clean, holed;
+    for (const PdvValue &v : store) add(clean, v, 1);
+    const Message &c = clean.messages()[0];
+    const Element *pixels = c.data_set.find(0x7FE00010);
+    ASSERT_NE(pixels, nullptr);
+    // lose 100 bytes from the middle of the last data fragment (pixel data)
+    add(holed, store[0], 1);
+    for (size_t i = 1; i + 1 < store.size(); ++i) add(holed, store[i], 1);
+    const PdvValue &last = store.back();
+    const size_t mid = last.value.size() / 2;
+    add(holed, last, 2, kExplicitLe, 0, mid);
+    add(holed, last, 2, kExplicitLe, mid, 100, true);
+    PdvOutcome o = add(holed, last, 3, kExplicitLe, mid + 100);
+    ASSERT_TRUE(o.message_done);
+    const Message &h = *o.message;
+    EXPECT_EQ(h.bytes_missing, 100u);
+    EXPECT_EQ(h.first_missing, c.data_size - last.value.size() + mid);
+    EXPECT_TRUE(h.incomplete());
+    EXPECT_TRUE(has(h.problems, Problem::BytesMissing));
+    EXPECT_EQ(h.data_size, c.data_size);
+    EXPECT_EQ(h.data_set.elements.size(), c.data_set.elements.size()); // the hole was inside a skipped value
+    EXPECT_FALSE(has(h.data_set, Problem::DataSetBytesMissing));
+}
+
+TEST(Message, BytesMissingInTheElementsStopTheWalkThere) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);
+    add(m, store[1], 2, kExplicitLe, 0, 300);
+    add(m, store[1], 2, kExplicitLe, 300, 50, true); // element headers lost
+    add(m, store[1], 2, kExplicitLe, 350);
+    PdvOutcome o;
+    for (size_t i = 2; i < store.size(); ++i) o = add(m, store[i], 3);
+    ASSERT_TRUE(o.message_done);
+    EXPECT_TRUE(has(o.message->data_set, Problem::DataSetBytesMissing));
+    EXPECT_LT(o.message->data_set.parsed_to, o.message->data_size);
+    EXPECT_EQ(o.message->bytes_missing, 50u);
+}
+
+TEST(Message, GapOfUnknownExtentMarksWhatWasInProgress) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);
+    add(m, store[1], 2);
+    m.mark_gap(1448); // PDV headers of the next PDU were lost
+    PdvOutcome o;
+    for (size_t i = 2; i < store.size(); ++i) o = add(m, store[i], 3);
+    ASSERT_TRUE(o.message_done);
+    const Message &damaged = *o.message;
+    EXPECT_TRUE(damaged.gap);
+    EXPECT_EQ(damaged.gap_bytes, 1448u);
+    EXPECT_TRUE(damaged.incomplete());
+    EXPECT_TRUE(has(damaged.data_set, Problem::DataSetBytesMissing)); // not walked past the gap
+    // the next message is clean
+    for (const PdvValue &v : store) o = add(m, v, 4);
+    ASSERT_EQ(m.messages().size(), 2u);
+    EXPECT_FALSE(m.messages()[1].incomplete());
+    EXPECT_TRUE(m.messages()[1].problems.empty());
+}
+
+TEST(Message, DataAfterAGapBlamesTheGapNotThePeer) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    m.mark_gap(3000); // the command was in the gap
+    add(m, store[2], 5);
+    ASSERT_EQ(m.messages().size(), 1u);
+    EXPECT_TRUE(has(m.messages()[0].problems, Problem::CommandLostInGap));
+    EXPECT_FALSE(has(m.messages()[0].problems, Problem::DataWithoutCommand));
+    EXPECT_TRUE(m.messages()[0].incomplete());
+}
+
+TEST(Message, CommandAfterAGapClosesTheDamagedMessage) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);
+    add(m, store[1], 2);
+    m.mark_gap(1448); // its last fragment was in the gap
+    PdvOutcome o = add(m, store[0], 7);
+    ASSERT_NE(o.closed, nullptr);
+    EXPECT_EQ(o.closed, &m.messages()[0]);
+    EXPECT_TRUE(o.closed->closed);
+    EXPECT_EQ(o.closed->complete_frame, 7u);
+    EXPECT_TRUE(has(o.closed->problems, Problem::BytesMissing));
+    EXPECT_FALSE(has(o.closed->problems, Problem::MessageInterrupted));
+}
+
+TEST(Message, AssociationEndClosesOnlyDamagedMessages) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);
+    add(m, store[1], 2);
+    EXPECT_TRUE(m.close_damaged(9, 9, false).empty()); // in progress but undamaged: left alone
+    m.mark_gap(10);
+    std::vector<Message *> closed = m.close_damaged(9, 9, false);
+    ASSERT_EQ(closed.size(), 1u);
+    EXPECT_TRUE(closed[0]->closed);
+}
+
+TEST(Message, HeldBytesKeepTheFrameListInOrder) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 5);
+    add(m, store[1], 9);
+    add(m, store[2], 7); // bytes of an earlier frame, walked after a gap filled
+    EXPECT_EQ(m.messages()[0].frames, (std::vector<uint32_t>{5, 7, 9}));
+}
