@@ -114,7 +114,13 @@ void Association::on_message(Message &m) {
             warnings += cat == StatusCategory::Warning;
         }
         auto it = outstanding_.find(c.message_id_rsp);
-        if (it == outstanding_.end() || (it->second->command.field | 0x8000) != c.field) return;
+        if (it == outstanding_.end() || (it->second->command.field | 0x8000) != c.field) {
+            // The request may not be complete yet in the walk: its last bytes were lost in
+            // a capture gap and are declared so only later. Keep the response a while.
+            if (early_responses_.size() >= 64) early_responses_.erase(early_responses_.begin());
+            early_responses_[c.message_id_rsp] = &m;
+            return;
+        }
         Message *rq = it->second;
         m.request = rq;
         ++rq->responses;
@@ -136,6 +142,19 @@ void Association::on_message(Message &m) {
             it->second->cancel = &m;
         }
     } else if (c.has_message_id) {
+        auto early = early_responses_.find(c.message_id);
+        if (early != early_responses_.end() && (c.field | 0x8000) == early->second->command.field && m.incomplete()) {
+            // answered before the walk had all of it (see above): no response time to tell
+            Message *rsp = early->second;
+            early_responses_.erase(early);
+            rsp->request = &m;
+            ++m.responses;
+            if (!(rsp->command.has_status && status_category(rsp->command.status) == StatusCategory::Pending)) {
+                m.final_response = rsp;
+                answered_[c.message_id] = &m;
+                return;
+            }
+        }
         outstanding_[c.message_id] = &m; // a reused ID replaces the older, unanswered request
         outstanding_order_.push_back(&m);
         if (outstanding_.size() > outstanding_cap) {

@@ -91,6 +91,7 @@ private:
     std::vector<NegotiatedContext> contexts_;
     std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
     std::unordered_map<uint16_t, Message *> answered_;    // last answered request by ID (late C-CANCELs)
+    std::map<uint16_t, Message *> early_responses_;       // responses whose request was not complete yet
     std::deque<Message *> outstanding_order_; // oldest first; answered ones are skipped lazily
     void forget_oldest();
     bool is_outstanding(const Message *q) const;

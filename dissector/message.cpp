@@ -6,10 +6,11 @@
 
 namespace dicom {
 
-MessageAssembler::Pending &MessageAssembler::pending(uint8_t id) {
+MessageAssembler::Pending &MessageAssembler::pending(uint8_t stream, uint8_t id) {
     for (Pending &p : pending_)
-        if (p.context_id == id) return p;
+        if (p.context_id == id && p.stream == stream) return p;
     pending_.emplace_back();
+    pending_.back().stream = stream;
     pending_.back().context_id = id;
     return pending_.back();
 }
@@ -94,7 +95,7 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
 }
 
 PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_syntax, bool keep_data) {
-    Pending &p = pending(v.context_id);
+    Pending &p = pending(v.stream, v.context_id);
     PdvOutcome out;
     const bool last = (v.flags & kPdvLast) && v.last;
     const bool missing = !v.value && v.length;

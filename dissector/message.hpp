@@ -64,6 +64,7 @@ struct PdvOutcome {
 
 // One piece of a PDV's value, in stream order (PS3.8 9.3.5, E.2).
 struct PdvPiece {
+    uint8_t stream = 0;            // which direction (PDVs are assembled per direction and context)
     uint8_t context_id = 0;
     uint8_t flags = 0;             // message control header
     const uint8_t *value = nullptr;
@@ -90,7 +91,7 @@ public:
 
 private:
     struct Pending {
-        uint8_t context_id = 0;
+        uint8_t stream = 0, context_id = 0;
         Message *message = nullptr;
         bool command_done = false;
         bool parse_at_end = false; // deflated: inflated and walked once complete
@@ -100,7 +101,7 @@ private:
         ChunkedBytes command, data;
         std::unique_ptr<DataSetParser> parser; // walks `data` as it arrives
     };
-    Pending &pending(uint8_t context_id);
+    Pending &pending(uint8_t stream, uint8_t context_id);
     Message &start(Pending &p, const PdvPiece &piece);
     void finish_data(Pending &p, bool keep_data);
     void feed_data(Pending &p, bool keep_data);
@@ -109,7 +110,7 @@ private:
     PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done
     Message *close(Pending &p, uint32_t frame, double time, bool keep_data); // ends an incomplete message
 
-    std::deque<Pending> pending_; // one per context in use; a handful at most (stable addresses)
+    std::deque<Pending> pending_; // one per direction and context in use; a handful (stable addresses)
     std::deque<Message> messages_; // stable addresses
     uint32_t gap_epoch_ = 0;      // mark_gap() calls so far
 };

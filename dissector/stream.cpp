@@ -22,6 +22,12 @@ int64_t PduStream::offset_of(uint32_t seq) const {
     return int64_t(walked_) + int32_t(seq - walk_seq);
 }
 
+void PduStream::expect_start(uint32_t seq) {
+    if (started_) return;
+    started_ = starting_ = start_known_ = true;
+    base_seq_ = seq;
+}
+
 void PduStream::add_segment(uint32_t seq, ByteView b, Origin origin, StreamSink &sink) {
     if (b.size == 0) return;
     if (!started_) {
@@ -33,6 +39,10 @@ void PduStream::add_segment(uint32_t seq, ByteView b, Origin origin, StreamSink 
     }
     int64_t off = offset_of(seq);
     if (starting_) {
+        if (off < 0 && start_known_) { // before the stream's first byte: older than the connection
+            duplicate(off, b, origin, false, sink);
+            return;
+        }
         if (off < 0) { // earlier than anything seen: the stream starts here
             std::map<uint64_t, Held> moved;
             for (auto &kv : held_) moved.emplace(kv.first + uint64_t(-off), std::move(kv.second));
@@ -88,9 +98,13 @@ void PduStream::begin_if_known(StreamSink &sink) {
         head.insert(head.end(), b.begin(), b.begin() + long(std::min(b.size(), kResyncWindow - head.size())));
         at += b.size();
     }
-    const bool plausible = start == 0 && pdu_start_plausibility(ByteView(head.data(), head.size()), limits_.pdu_cap) ==
-                                             Plausibility::Yes;
-    if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked_) return;
+    if (start_known_) { // wait for the first byte, unless the receiver says it has it already
+        if (start != 0 && !acked_ && held_bytes_ <= limits_.hold_limit) return;
+    } else {
+        const bool plausible = start == 0 && pdu_start_plausibility(ByteView(head.data(), head.size()),
+                                                                    limits_.pdu_cap) == Plausibility::Yes;
+        if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked_) return;
+    }
     starting_ = false;
     walked_ = start; // nothing before it is known
     settle(sink);

@@ -110,6 +110,9 @@ class PduStream {
 public:
     explicit PduStream(const StreamLimits &limits = {}) : limits_(limits) {}
 
+    // The stream's first byte has sequence number `seq` (known from the connection's SYN, or
+    // from TCP's relative numbering): segments that arrive ahead of it wait for it.
+    void expect_start(uint32_t seq);
     // A TCP segment's payload at sequence number `seq` (any base: only differences count).
     void add_segment(uint32_t seq, ByteView payload, Origin origin, StreamSink &sink);
     // Bytes known to follow the previous ones (decrypted TLS data): no sequence numbers.
@@ -170,6 +173,7 @@ private:
     StreamLimits limits_;
     bool started_ = false;
     bool starting_ = false;          // the first segment did not start a PDU: waiting to see the start
+    bool start_known_ = false;       // expect_start() said where the stream begins
     uint32_t base_seq_ = 0;          // sequence number of stream offset 0
     uint64_t walked_ = 0;
     uint64_t acked_ = 0;             // furthest offset the receiver acknowledged

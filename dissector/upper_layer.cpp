@@ -49,6 +49,7 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         }
         const NegotiatedContext *nc = a.context(e.pdv.context_id);
         PdvPiece piece;
+        piece.stream = c.stream;
         piece.context_id = e.pdv.context_id;
         piece.flags = e.pdv.flags;
         piece.value = e.kind == StreamEventKind::Value ? e.bytes.data : nullptr;

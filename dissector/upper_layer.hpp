@@ -20,6 +20,7 @@ struct EventOutcome {
 
 struct EventContext {
     int from_requestor = -1;  // 1, 0, or -1 when the A-ASSOCIATE-RQ was not seen
+    uint8_t stream = 0;       // which of the connection's two directions
     uint32_t frame = 0;       // the frame that carried the event's (last) bytes
     uint32_t walk_frame = 0;  // the frame at which the walk reached them
     double time = 0;          // of walk_frame

@@ -127,8 +127,9 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
     if (m.request) {
         const dicom::Message &rq = *m.request;
         proto_item_set_generated(proto_tree_add_uint(t, hf_response_to, c.tvb, 0, 0, rq.complete_frame));
-        add_time(t, hf_response_time, c.tvb, m.complete_time - rq.complete_time);
+        /* no time when the request's end was in a capture gap, declared after its response */
         double ms = (m.complete_time - rq.complete_time) * 1000.0;
+        if (ms >= 0) add_time(t, hf_response_time, c.tvb, m.complete_time - rq.complete_time);
         if (cmd.field != dicom::kCCancelRq && ms > dicom_prefs.slow_response_ms)
             expert_add_info_format(c.pinfo, t, &ei_slow_response,
                                    "%s answered after %.3f s (preference: %u ms)",

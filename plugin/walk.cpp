@@ -142,7 +142,7 @@ bool WalkSink::complete_fragment(PayloadRecord *origin, const StreamEvent &e) {
         for (guint16 i = 0; i < r->n; ++i) {
             UnitRecord &u = r->units[i];
             if (u.kind == RecordKind::Fragment && u.offset == e.origin.offset) {
-                u.a = ((PayloadRecord *)e.completed_by.source)->frame;
+                u.a = pinfo_->num; /* the assembled unit is shown where the walk completed it */
                 return true;
             }
         }
@@ -189,6 +189,7 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     const bool lost = e.kind == StreamEventKind::Lost;
     dicom::EventContext ctx;
     ctx.from_requestor = direction_from_requestor(a, dir_);
+    ctx.stream = (uint8_t)dir_;
     ctx.frame = lost || !origin ? 0 : origin->frame;
     ctx.walk_frame = now;
     ctx.time = time_;
@@ -197,10 +198,11 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
         a->previous_same_aes = dicom_previous_association(a);
 
-    UnitRecord *u = unit(lost ? notes() : origin, a);
+    /* assembled units are shown from their copy where the walk completed them (this frame) */
+    UnitRecord *u = unit(lost || e.assembled ? notes() : origin, a);
     u->kind = (RecordKind)e.kind;
-    u->offset = lost ? 0 : e.origin.offset;
-    u->length = lost ? e.length : e.origin_length;
+    u->offset = lost || e.assembled ? 0 : e.origin.offset;
+    u->length = lost || e.assembled ? (lost ? e.length : 0) : e.origin_length;
     switch (e.kind) {
     case StreamEventKind::Pdu:
     case StreamEventKind::PdataHeader:
@@ -261,7 +263,7 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
         dicom_message_completed(a, *m);
         note_message(a, m, kUnitMessageDone | kUnitClosed);
     }
-    if (e.kind == StreamEventKind::Pdu && origin != current_) {
+    if (e.kind == StreamEventKind::Pdu && origin != current_ && !e.assembled) {
         UnitRecord *n = unit(notes(), a);
         n->kind = RecordKind::NoteDelivered;
         n->type = e.unit;
@@ -292,6 +294,10 @@ void walk_payload(packet_info *pinfo, PayloadRecord *rec, const guint8 *bytes, g
     const dicom::ByteView view(bytes, length);
     const dicom::Origin origin{rec, 0};
     update_noexcept([&] {
+        /* TCP's relative sequence numbers (its default) start each direction at 1: a first
+         * segment numbered higher overtook the stream's first one, which is still to come. */
+        if (seq && !conn->stream[dir].walked() && !conn->stream[dir].holding() && *seq > 1 && *seq < (1u << 20))
+            conn->stream[dir].expect_start(1);
         if (seq) conn->stream[dir].add_segment(*seq, view, origin, sink);
         else conn->stream[dir].add_in_order(view, origin, sink);
     });

@@ -85,7 +85,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream tls tls-client-plain-port plain-client-tls-port)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream rewrites tls tls-client-plain-port plain-client-tls-port)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -143,6 +143,17 @@ for s in "${all[@]}"; do
       last=$(capinfos -c -M "$out/heuristic-port.pcap" | awk -F: '/Number of packets/ {gsub(/ /,"",$2); print $2}')
       editcap -r "$out/heuristic-port.pcap" "$out/cut-other-port.pcap" "$((ac + 1))-$last"
       echo "== midstream (frames after $ac of heuristic-port)" ;;
+    rewrites) # store-multi.pcap damaged the way networks and capture hosts damage captures
+      # (tools/captures/rewrite.py): segments the capture lost, and segments duplicated,
+      # swapped and delivered late (see tools/make-impaired-captures.sh for real impaired links)
+      rw=$here/tools/captures/rewrite.py
+      eval "$(/usr/bin/python3 $rw pick "$out/store-multi.pcap" 11112)"
+      /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/gap-in-dataset.pcap" drop:$data
+      /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/gap-over-header.pcap" drop:$header
+      /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/gap-at-end-of-dataset.pcap" drop:$last
+      /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/reordered-duplicated.pcap" \
+        dup:$((data - 5)) dup:$data swap:$((data + 1)) late:$((data + 3)):$((data + 8)) dup:$header
+      echo "== rewrites (store-multi frames $data, $header, $last)" ;;
     malformed-dataset) run_capture malformed-dataset 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --malformed" ;;
     tls) run_capture tls 2762 "$scp $tls 2762" \

@@ -1,0 +1,102 @@
+#!/usr/bin/env python3
+"""Deterministic rewrites of a real capture, for exact tests of what networks and capture
+hosts do to one: frames lost by the capture, duplicated, swapped and delivered late.
+
+Usage: rewrite.py IN.pcap OUT.pcap OP [OP...]   (frame numbers refer to IN, 1-based)
+       rewrite.py pick IN.pcap PORT   (frames of a dcmtk store to rewrite, see pick())
+  drop:N          the capture lost frame N (a capture gap: it is never seen again)
+  dup:N           frame N arrives twice (the copy 1 microsecond after it)
+  swap:N          frames N and N+1 arrive in the other order (timestamps kept in order)
+  late:N:M        frame N is lost and arrives again just after frame M (a retransmission)
+Classic little-endian pcap files (what tcpdump writes) only."""
+import struct
+import sys
+
+
+def read(path):
+    data = open(path, "rb").read()
+    if data[:4] != b"\xd4\xc3\xb2\xa1":
+        sys.exit("%s: not a little-endian classic pcap" % path)
+    header, frames, off = data[:24], [], 24
+    while off + 16 <= len(data):
+        sec, usec, caplen, origlen = struct.unpack("<IIII", data[off:off + 16])
+        frames.append([sec, usec, data[off + 16:off + 16 + caplen], origlen])
+        off += 16 + caplen
+    return header, frames
+
+
+def write(path, header, frames):
+    with open(path, "wb") as f:
+        f.write(header)
+        for sec, usec, body, origlen in frames:
+            f.write(struct.pack("<IIII", sec, usec, len(body), origlen))
+            f.write(body)
+
+
+def after(frame):
+    """A timestamp 1 microsecond after `frame`'s."""
+    sec, usec = frame[0], frame[1] + 1
+    return (sec + 1, 0) if usec >= 1000000 else (sec, usec)
+
+
+def tcp_payload(body):
+    """(destination port, payload) of an Ethernet/IPv4/TCP frame, or None."""
+    if len(body) < 54 or body[12:14] != b"\x08\x00" or body[23] != 6:
+        return None
+    ihl = (body[14] & 15) * 4
+    total = struct.unpack(">H", body[16:18])[0]
+    tcp = 14 + ihl
+    thl = (body[tcp + 12] >> 4) * 4
+    return struct.unpack(">H", body[tcp + 2:tcp + 4])[0], body[tcp + thl:14 + total]
+
+
+def pick(path, port):
+    """Frames of the requestor's stream in a dcmtk storescu capture (which writes each
+    command P-DATA-TF's 12 header bytes as a segment of its own): `data`, a segment in the
+    middle of the first data set; `header`, the next segment that starts with a P-DATA-TF
+    header; `last`, the last segment of the second data set."""
+    _, frames = read(path)
+    sent = [(n + 1, p[1]) for n, f in enumerate(frames) for p in [tcp_payload(f[2])] if p and p[0] == port and p[1]]
+    commands = [i for i, (_, payload) in enumerate(sent) if len(payload) == 12]
+    data = sent[commands[0] + 5][0]
+    header = next(n for n, payload in sent if n > data and len(payload) == 1448 and payload[:2] == b"\x04\x00")
+    last = sent[commands[2] - 1][0]
+    print("data=%d header=%d last=%d" % (data, header, last))
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "pick":
+        return pick(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    header, frames = read(sys.argv[1])
+    out = [list(f) + [n + 1] for n, f in enumerate(frames)]  # remember original numbers
+    position = lambda n: next(i for i, f in enumerate(out) if f[4] == n)  # noqa: E731
+    for op in sys.argv[3:]:
+        kind, *args = op.split(":")
+        nums = [int(a) for a in args]
+        if kind == "drop":
+            del out[position(nums[0])]
+        elif kind == "dup":
+            i = position(nums[0])
+            copy = list(out[i])
+            copy[0], copy[1] = after(out[i])
+            copy[4] = -nums[0]
+            out.insert(i + 1, copy)
+        elif kind == "swap":
+            i = position(nums[0])
+            a, b = out[i], out[i + 1]
+            (a[0], a[1]), (b[0], b[1]) = (b[0], b[1]), (a[0], a[1])
+            out[i], out[i + 1] = b, a
+        elif kind == "late":
+            frame = out.pop(position(nums[0]))
+            j = position(nums[1])
+            frame[0], frame[1] = after(out[j])
+            out.insert(j + 1, frame)
+        else:
+            sys.exit("unknown operation " + op)
+    write(sys.argv[2], header, [f[:4] for f in out])
+
+
+if __name__ == "__main__":
+    main()
