@@ -122,6 +122,11 @@ public:
     void peer_acknowledged(uint32_t ack, StreamSink &sink);
 
     bool holding() const { return !held_.empty(); }
+    // Whether an acknowledgement up to `ack` can tell anything: bytes wait for a gap, or it
+    // acknowledges bytes the capture has not shown yet.
+    bool ack_matters(uint32_t ack) const {
+        return started_ && (!held_.empty() || offset_of(ack) > int64_t(walked_ > acked_ ? walked_ : acked_));
+    }
     uint64_t walked() const { return walked_; }      // stream offset the walk has reached
     uint64_t held_bytes() const { return held_bytes_; }
     uint64_t lost_bytes() const { return lost_bytes_; }

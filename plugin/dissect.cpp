@@ -22,13 +22,13 @@
 #include "compat.h"
 #include "fields.h"
 #include "pdu.hpp"
+#include "tcp_segment.hpp"
 #include "tls_sniff.hpp"
 
 DicomPrefs dicom_prefs;
 
 static dissector_handle_t dicom_handle, post_handle;
 static int proto_tcp_ref = -1;
-static int hf_tcp_seq_ref = -1, hf_tcp_ack_ref = -1, hf_tcp_flags_ref = -1, hf_tcp_payload_ref = -1;
 
 /* The preference, kept below what 32-bit lengths can carry. */
 guint32 dicom_pdu_cap(void) { return dicom_prefs.max_pdu_cap < 0x7FFFFFF0u ? dicom_prefs.max_pdu_cap : 0x7FFFFFF0u; }
@@ -99,6 +99,29 @@ static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     return (int)len;
 }
 
+/* The frame's TCP segment as captured: for payloads TCP did not hand over, and for the
+ * acknowledgement numbers of segments without payload. */
+static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, dicom::TcpSegment &seg) {
+    if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return false;
+    dicom::TcpEndpoints e;
+    e.src_ip = dicom::ByteView((const guint8 *)pinfo->src.data, (size_t)pinfo->src.len);
+    e.dst_ip = dicom::ByteView((const guint8 *)pinfo->dst.data, (size_t)pinfo->dst.len);
+    e.src_port = (guint16)pinfo->srcport;
+    e.dst_port = (guint16)pinfo->destport;
+    const guint n = tvb_captured_length(frame);
+    return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg);
+}
+
+/* How TCP numbers this direction (relative to its first byte, by default) against the
+ * wire's numbers: learnt from a payload TCP handed over, used for those it did not. */
+static void learn_numbering(tvbuff_t *payload, packet_info *pinfo, Connection *conn, int dir, guint32 tcp_seq) {
+    tvbuff_t *frame = tvb_get_ds_tvb(payload);
+    dicom::TcpSegment seg;
+    if (!frame || !frame_segment(frame, pinfo, seg) || (gint)seg.payload_offset != tvb_raw_offset(payload)) return;
+    conn->seq_delta[dir] = seg.seq - tcp_seq;
+    conn->numbering_known[dir] = true;
+}
+
 /* Whether TCP called us (then `data` is its struct tcpinfo), directly or through our own
  * handle on the TLS port; TLS hands over decrypted data with data of its own. */
 static bool called_by_tcp(packet_info *pinfo) {
@@ -108,9 +131,9 @@ static bool called_by_tcp(packet_info *pinfo) {
 }
 
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
-    Connection *conn = dicom_connection(pinfo);
-    if (!conn) return (int)tvb_captured_length(tvb);
     FrameScratch *fs = frame_scratch(pinfo);
+    Connection *conn = fs->conn ? fs->conn : (fs->conn = dicom_connection(pinfo));
+    if (!conn) return (int)tvb_captured_length(tvb);
     /* Decrypted data handed over by TLS is plain DICOM in order; anything else may be a TLS
      * client or server that should not be on this port. */
     if (dicom_tls_decrypted_call(pinfo) || !called_by_tcp(pinfo)) {
@@ -127,6 +150,8 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     fs->handled = true;
     const auto *tcp = (const struct tcpinfo *)data;
     guint32 seq = tcp ? tcp->seq : 0;
+    if (tcp && !tcp->is_reassembled && !conn->numbering_known[dicom_direction(pinfo)])
+        learn_numbering(tvb, pinfo, conn, dicom_direction(pinfo), seq);
     return dissect_payload(tvb, pinfo, tree, conn, tcp ? &seq : NULL);
 }
 
@@ -136,53 +161,72 @@ int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
 
 /* ---- the postdissector: what TCP did not hand over, and acknowledgements ----------------- */
 
-static field_info *first_field(proto_tree *tree, int hf) {
-    if (hf < 0 || !tree) return NULL; /* the first pass always has a tree: we want fields */
-    GPtrArray *a = proto_get_finfo_ptr_array(tree, hf);
-    return a && a->len ? (field_info *)g_ptr_array_index(a, 0) : NULL;
+/* The connection of a TCP packet, if it is one of ours. Most packets of a DICOM capture are
+ * of a few connections, so the last few answers are kept (until the file is closed). */
+struct ConnectionCacheEntry {
+    address src, dst;
+    guint32 srcport, destport;
+    Connection *conn;
+};
+static ConnectionCacheEntry g_conn_cache[8];
+static unsigned g_conn_cache_next;
+
+static void connection_cache_cleanup(void) {
+    for (ConnectionCacheEntry &e : g_conn_cache) {
+        free_address(&e.src);
+        free_address(&e.dst);
+        e.conn = NULL;
+    }
+}
+
+static Connection *our_connection(packet_info *pinfo) {
+    for (ConnectionCacheEntry &e : g_conn_cache)
+        if (e.conn && e.srcport == pinfo->srcport && e.destport == pinfo->destport && addresses_equal(&e.src, &pinfo->src) &&
+            addresses_equal(&e.dst, &pinfo->dst))
+            return e.conn;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    auto *conn = conv ? (Connection *)conversation_get_proto_data(conv, proto_dicom_ul) : NULL;
+    if (!conn) return NULL;
+    ConnectionCacheEntry &e = g_conn_cache[g_conn_cache_next++ % G_N_ELEMENTS(g_conn_cache)];
+    free_address(&e.src);
+    free_address(&e.dst);
+    copy_address(&e.src, &pinfo->src);
+    copy_address(&e.dst, &pinfo->dst);
+    e.srcport = pinfo->srcport;
+    e.destport = pinfo->destport;
+    e.conn = conn;
+    return conn;
 }
 
 static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     if (pinfo->ptype != PT_TCP || pinfo->flags.in_error_pkt) return 0;
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    if (!conv) return 0;
-    auto *conn = (Connection *)conversation_get_proto_data(conv, proto_dicom_ul);
+    auto *fs = (FrameScratch *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey);
+    Connection *conn = fs && fs->conn ? fs->conn : our_connection(pinfo);
     if (!conn || conn->transport == Transport::Tls || conn->transport == Transport::TlsOnPlainPort ||
         conn->transport == Transport::Unknown)
         return 0;
-    FrameScratch *fs = frame_scratch(pinfo);
     const int dir = dicom_direction(pinfo);
-    if (!fs->handled) { /* TCP kept this payload to itself */
-        if (!PINFO_FD_VISITED(pinfo)) {
-            field_info *payload = first_field(tree, hf_tcp_payload_ref), *seq = first_field(tree, hf_tcp_seq_ref);
-            if (payload && seq && payload->length > 0 && payload->ds_tvb) {
-                tvbuff_t *sub = tvb_new_subset_length(payload->ds_tvb, payload->start, payload->length);
-                guint32 s = dicom_field_uint(seq);
-                dissect_payload(sub, pinfo, tree, conn, &s);
-                /* Later passes do not prime TCP's fields for us: find the bytes again by place. */
-                PayloadRecord *rec = payload_record(pinfo, fs->calls - 1);
-                if (rec && payload->ds_tvb == tvb) {
-                    rec->in_frame_tvb = true;
-                    rec->frame_offset = (guint32)payload->start;
-                }
-            }
-        } else {
-            PayloadRecord *rec = payload_record(pinfo, fs->calls);
-            if (rec && rec->in_frame_tvb && rec->length &&
-                tvb_bytes_exist(tvb, (gint)rec->frame_offset, (gint)rec->length)) {
-                fs->calls++;
-                build_payload(tvb_new_subset_length(tvb, (gint)rec->frame_offset, (gint)rec->length), pinfo, tree, rec, fs);
-            }
+    dicom::TcpSegment seg;
+    bool located = false;
+    if (!fs || !fs->handled) { /* TCP kept this payload to itself */
+        if (!fs) fs = frame_scratch(pinfo);
+        located = frame_segment(tvb, pinfo, seg);
+        if (located && seg.payload_length && conn->numbering_known[dir]) {
+            tvbuff_t *sub = tvb_new_subset_length(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
+            guint32 s = seg.seq - conn->seq_delta[dir];
+            dissect_payload(sub, pinfo, tree, conn, &s);
         }
     }
-    /* This segment's acknowledgement of the other direction's stream. */
+    /* This segment's acknowledgement of the other direction's stream, which matters only while
+     * that stream waits for missing bytes (first pass). */
     if (!PINFO_FD_VISITED(pinfo)) {
-        field_info *ack = first_field(tree, hf_tcp_ack_ref), *flags = first_field(tree, hf_tcp_flags_ref);
-        if (ack && flags && (dicom_field_uint(flags) & TH_ACK)) {
-            if (PayloadRecord *rec = walk_acknowledgement(pinfo, conn, 1 - dir, dicom_field_uint(ack))) {
-                fs->calls++;
-                build_payload(tvb, pinfo, tree, rec, fs);
-            }
+        if (!conn->stream[1 - dir].holding() || !conn->numbering_known[1 - dir]) return 0;
+        if (!located && !(located = frame_segment(tvb, pinfo, seg))) return 0;
+        const guint32 ack = seg.ack - conn->seq_delta[1 - dir];
+        if (!(seg.flags & TH_ACK) || !conn->stream[1 - dir].ack_matters(ack)) return 0;
+        if (PayloadRecord *rec = walk_acknowledgement(pinfo, conn, 1 - dir, ack)) {
+            fs->calls++;
+            build_payload(tvb, pinfo, tree, rec, fs);
         }
     } else if (PayloadRecord *rec = payload_record(pinfo, fs->calls)) {
         if (rec->length == 0) {
@@ -215,6 +259,7 @@ void dicom_register_dissector(void) {
     dicom_register_capture();
     dicom_register_export();
     dicom_register_timing();
+    register_cleanup_routine(connection_cache_cleanup);
 }
 
 void dicom_handoff(void) {
@@ -222,16 +267,7 @@ void dicom_handoff(void) {
     heur_dissector_add("tcp", dissect_dicom_heur, "DICOM Upper Layer over TCP (A-ASSOCIATE-RQ)",
                        "dicom_ul_tcp", proto_dicom_ul, HEURISTIC_ENABLE);
     dicom_tls_handoff(dicom_handle);
-    /* TCP's fields that the postdissector reads: the segment's sequence and acknowledgement
-     * numbers, flags and payload. */
     proto_tcp_ref = proto_get_id_by_filter_name("tcp");
-    hf_tcp_seq_ref = proto_registrar_get_id_byname("tcp.seq");
-    hf_tcp_ack_ref = proto_registrar_get_id_byname("tcp.ack");
-    hf_tcp_flags_ref = proto_registrar_get_id_byname("tcp.flags");
-    hf_tcp_payload_ref = proto_registrar_get_id_byname("tcp.payload");
-    GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    for (int hf : {hf_tcp_seq_ref, hf_tcp_ack_ref, hf_tcp_flags_ref, hf_tcp_payload_ref})
-        if (hf > 0) g_array_append_val(wanted, hf);
+    /* for the TCP payloads of our connections that TCP keeps to itself, and for acknowledgements */
     register_postdissector(post_handle);
-    set_postdissector_wanted_hfids(post_handle, wanted);
 }

@@ -69,6 +69,9 @@ struct Connection {
     Transport transport = Transport::Unknown;
     guint32 report_frame = 0;      /* where the transport's problem got its expert info */
     guint32 tcp_stream = 0;
+    /* the wire's sequence numbers minus TCP's (relative) ones, per stream, once known */
+    guint32 seq_delta[2] = {0, 0};
+    bool numbering_known[2] = {false, false};
     explicit Connection(const dicom::StreamLimits &l) : stream{dicom::PduStream(l), dicom::PduStream(l)} {}
 };
 /* The connection of the conversation (created on first use); NULL only when out of memory. */

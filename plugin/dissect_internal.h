@@ -20,6 +20,7 @@ struct InfoEntry {
 };
 
 struct FrameScratch {
+    Connection *conn;        /* the frame's connection, once looked up */
     unsigned calls;          /* payload records dissected in this frame so far */
     bool handled;            /* TCP or TLS called us: the postdissector leaves the payload alone */
     bool prefix_taken;

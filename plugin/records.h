@@ -70,8 +70,6 @@ struct PayloadRecord {
     guint32 frame;
     guint32 length;        /* of the payload (0: notes only) */
     guint8 direction;      /* index of the connection's stream (see Connection) */
-    bool in_frame_tvb;     /* picked up by the postdissector at `frame_offset` of the frame's data */
-    guint32 frame_offset;
     Run run;               /* the first run */
 };
 

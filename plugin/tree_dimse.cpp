@@ -284,8 +284,42 @@ proto_item *add_element(Walk &w, proto_tree **stack, const Element &e) {
     return it;
 }
 
+/* Whether element items under `t` can be seen or filtered on. A tree that exists only so
+ * that other fields can be read (a postdissector's, a filter's) need not hold them: the
+ * values are decoded for nothing otherwise, for every message. */
+bool elements_wanted(proto_tree *t, bool command) {
+    if (!t) return false;
+    if (PTREE_DATA(t)->visible) return true;
+    static const int *const data_fields[] = {&hf_tag, &hf_tag_vr, &hf_tag_vl, &hf_value_string, &hf_value_uint,
+        &hf_value_int, &hf_value_float, &hf_value_tag, &hf_value_bytes, &hf_private_creator, &hf_key_patient_id,
+        &hf_key_patient_name, &hf_key_study_uid, &hf_key_series_uid, &hf_key_sop_instance, &hf_sop_class_uid,
+        &hf_key_modality, &hf_key_accession, &hf_key_study_date, &hf_key_study_description,
+        &hf_key_series_description, &hf_key_query_level, &hf_key_charset};
+    static const int *const command_fields[] = {&hf_tag, &hf_tag_vr, &hf_tag_vl, &hf_value_string, &hf_value_uint,
+        &hf_value_tag, &hf_sop_class_uid, &hf_key_sop_instance, &hf_dimse_command, &hf_dimse_message_id,
+        &hf_dimse_message_id_rsp, &hf_dimse_affected_sop_class, &hf_dimse_requested_sop_class,
+        &hf_dimse_affected_sop_instance, &hf_dimse_requested_sop_instance, &hf_dimse_priority,
+        &hf_dimse_data_set_type, &hf_dimse_move_destination, &hf_dimse_move_originator_ae,
+        &hf_dimse_move_originator_id, &hf_dimse_remaining, &hf_dimse_completed, &hf_dimse_failed,
+        &hf_dimse_warning, &hf_dimse_status, &hf_dimse_error_comment, &hf_dimse_offending_element,
+        &hf_dimse_error_id, &hf_dimse_event_type, &hf_dimse_action_type};
+    if (command) {
+        for (const int *hf : command_fields)
+            if (proto_field_is_referenced(t, *hf)) return true;
+    } else {
+        for (const int *hf : data_fields)
+            if (proto_field_is_referenced(t, *hf)) return true;
+    }
+    return false;
+}
+
 void add_dataset(const PduContext &c, proto_tree *t, const dicom::DataSet &ds, bool command,
                  const dicom::Command *cmd) {
+    if (!elements_wanted(t, command)) { /* the findings still count, as expert infos */
+        for (const dicom::DataSetFinding &f : ds.findings)
+            proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)f.what], c.tvb, 0, 0);
+        return;
+    }
     Walk w{&c, &ds, dicom::Charset::Default, ds.syntax.big_endian, command, cmd, {}, 0};
     proto_tree *stack[64] = {t};
     /* Each element's tree item, so that a finding lands on the element it is about. */

@@ -71,6 +71,11 @@ void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ci, guint8
         expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
                                "PDV on presentation context %u, which was rejected in frame %u",
                                context_id, nc->answered_in);
+    /* a tree that is neither shown nor filtered on for these need not spell out the UIDs */
+    if (!PTREE_DATA(t)->visible && !proto_field_is_referenced(t, hf_pdv_abstract) &&
+        !proto_field_is_referenced(t, hf_sop_class_uid) && !proto_field_is_referenced(t, hf_pdv_transfer) &&
+        !proto_field_is_referenced(t, hf_pdv_negotiated_in))
+        return;
     if (!nc->abstract_syntax.empty()) {
         add_generated_uid(c, t, hf_pdv_abstract, nc->abstract_syntax.c_str());
         proto_item_set_hidden(add_generated_uid(c, t, hf_sop_class_uid, nc->abstract_syntax.c_str()));

@@ -1,0 +1,59 @@
+#include "tcp_segment.hpp"
+
+#include <cstring>
+
+namespace dicom {
+
+namespace {
+
+constexpr size_t kSearch = 512; // link, tunnel and IP headers come before this
+
+bool same(ByteView frame, size_t off, ByteView want) {
+    return want.size && frame.has(off, want.size) && std::memcmp(frame.data + off, want.data, want.size) == 0;
+}
+
+// The TCP header at `tcp`, its IP packet ending at `ip_end` (which may lie past the capture).
+bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, TcpSegment &out) {
+    if (!frame.has(tcp, 20) || frame.be16(tcp) != e.src_port || frame.be16(tcp + 2) != e.dst_port) return false;
+    const size_t thl = size_t(frame.u8(tcp + 12) >> 4) * 4;
+    if (thl < 20 || tcp + thl > ip_end) return false;
+    out.seq = frame.be32(tcp + 4);
+    out.ack = frame.be32(tcp + 8);
+    out.flags = frame.u8(tcp + 13);
+    out.payload_offset = tcp + thl;
+    const size_t end = ip_end < frame.size ? ip_end : frame.size;
+    out.payload_length = end > out.payload_offset ? end - out.payload_offset : 0;
+    return true;
+}
+
+} // namespace
+
+bool locate_tcp_segment(ByteView frame, const TcpEndpoints &e, TcpSegment &out) {
+    bool found = false;
+    const size_t limit = frame.size < kSearch ? frame.size : kSearch;
+    for (size_t off = 0; off + 20 <= limit; ++off) {
+        const uint8_t version = frame.u8(off) >> 4;
+        TcpSegment s;
+        if (version == 4 && e.src_ip.size == 4) {
+            const size_t ihl = size_t(frame.u8(off) & 15) * 4;
+            if (ihl < 20 || frame.u8(off + 9) != 6 || (frame.be16(off + 6) & 0x3FFF) != 0) continue; // TCP, not a fragment
+            if (!same(frame, off + 12, e.src_ip) || !same(frame, off + 16, e.dst_ip)) continue;
+            const size_t total = frame.be16(off + 2);
+            if (total < ihl + 20) continue;
+            if (read_tcp(frame, off + ihl, off + total, e, s)) {
+                out = s;
+                found = true;
+            }
+        } else if (version == 6 && e.src_ip.size == 16 && frame.has(off, 40)) {
+            if (frame.u8(off + 6) != 6) continue; // next header TCP (extension headers: not found)
+            if (!same(frame, off + 8, e.src_ip) || !same(frame, off + 24, e.dst_ip)) continue;
+            if (read_tcp(frame, off + 40, off + 40 + frame.be16(off + 4), e, s)) {
+                out = s;
+                found = true;
+            }
+        }
+    }
+    return found;
+}
+
+} // namespace dicom
