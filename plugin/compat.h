@@ -73,13 +73,3 @@ static inline void dicom_tls_keep_session(void *data, dissector_handle_t h) {
     if (data) *(dissector_handle_t *)data = h;
 }
 #endif
-
-/* A field's value: field_info holds an fvalue_t up to 4.0 and points to one from 4.2 on. */
-#include <epan/proto.h>
-static inline guint32 dicom_field_uint(field_info *fi) {
-#if DICOM_WS_AT_LEAST(4, 2)
-    return fvalue_get_uinteger(fi->value);
-#else
-    return fvalue_get_uinteger(&fi->value);
-#endif
-}

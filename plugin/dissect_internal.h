@@ -19,6 +19,11 @@ struct InfoEntry {
     const char *text;
 };
 
+struct TlsCall {
+    bool active;       /* inside our call into TLS */
+    guint32 decrypted; /* calls TLS made into our dissector */
+};
+
 struct FrameScratch {
     Connection *conn;        /* the frame's connection, once looked up */
     unsigned calls;          /* payload records dissected in this frame so far */
@@ -27,6 +32,7 @@ struct FrameScratch {
     const char *info_prefix; /* what TCP put before its fence, e.g. "[TCP Retransmission] " */
     unsigned n_entries, dropped;
     InfoEntry entries[16];
+    TlsCall tls;             /* tls.cpp */
 };
 FrameScratch *frame_scratch(packet_info *pinfo);
 

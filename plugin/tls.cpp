@@ -7,6 +7,7 @@
  * back without handing over any decrypted data (no key), so the user learns that the
  * association is encrypted instead of seeing bare "Application Data". */
 #include "dissect.h"
+#include "dissect_internal.h"
 
 #include <epan/conversation.h>
 #include <epan/exceptions.h>
@@ -21,29 +22,17 @@
 static dissector_handle_t tls_handle, dicom_handle_for_tls, tls_port_handle;
 static guint registered_tls_port;
 
-/* Set around each call into TLS, so that decrypted data coming back through our dissector
- * is told apart from TLS bytes arriving on a plain port. Kept in pinfo->pool: an exception
- * cannot leave it set for another frame. */
-struct TlsCall {
-    bool active;
-    guint32 decrypted; /* calls TLS made into our dissector */
-};
-static const guint32 kTlsCallKey = 0xFFFFFFFEu;
+/* Set around each call into TLS (in the frame's scratch, FrameScratch::tls), so that
+ * decrypted data coming back through our dissector is told apart from TLS bytes arriving on
+ * a plain port. Kept in pinfo->pool: an exception cannot leave it set for another frame. */
 static unsigned g_tls_calls_active; /* saves a lookup per frame on connections without TLS */
 
-static TlsCall *tls_call(packet_info *pinfo, bool create) {
-    auto *t = (TlsCall *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kTlsCallKey);
-    if (!t && create) {
-        t = wmem_new0(pinfo->pool, TlsCall);
-        p_add_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kTlsCallKey, t);
-    }
-    return t;
-}
+static TlsCall *tls_call(packet_info *pinfo, bool) { return &frame_scratch(pinfo)->tls; }
 
 bool dicom_tls_decrypted_call(packet_info *pinfo) {
     if (!g_tls_calls_active) return false;
     TlsCall *t = tls_call(pinfo, false);
-    if (!t || !t->active) return false;
+    if (!t->active) return false;
     ++t->decrypted;
     return true;
 }
