@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark: tshark with the plugin against the bare-TCP floor and Wireshark's built-in
-DICOM dissector, on captures of real dcmtk traffic made by bench/make_capture.sh.
+DICOM dissector, on captures of real dcmtk traffic made by bench/make_capture.sh, and on
+the same captures impaired by bench/impair.py (late, duplicated and reordered segments).
 
 Usage (root, after building): bench/run.py [--sizes 100,200,400] [--echo 50000] [--runs 3]
                                            [--builtin-cap 300] [--plot docs/images/bench.png]
@@ -29,6 +30,13 @@ def capture(name, what, mtu, pdu):
         subprocess.run([os.path.join(ROOT, "bench", "make_capture.sh"), path, what, str(mtu), str(pdu)],
                        check=True, stdout=subprocess.DEVNULL)
     return path
+
+
+def impaired(path):
+    out = path.replace(".pcap", "-impaired.pcap")
+    if not os.path.exists(out):
+        subprocess.run([sys.executable, os.path.join(ROOT, "bench", "impair.py"), path, out], check=True)
+    return out
 
 
 def run(args, plugin, cap):
@@ -81,6 +89,7 @@ def main():
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--builtin-cap", type=float, default=300, help="seconds before a built-in run is abandoned")
     ap.add_argument("--no-builtin", action="store_true")
+    ap.add_argument("--no-impaired", action="store_true", help="skip the impaired copies of the captures")
     ap.add_argument("--plot", default="")
     ap.add_argument("--extra", action="append", default=[],
                     help="NAME=OBJECTSxROWSxCOLUMNS, another capture (e.g. big=1x16000x16000: one 512 MB object)")
@@ -98,13 +107,19 @@ def main():
         ("plugin -V", ["-V"], True),
         ("plugin -Y", ["-Y", "dicom.dimse.command == 0x0001"], True),
     ]
+    impaired_modes = [m for m in modes if not m[0].startswith("builtin") and m[0] != "plugin -Y"]
     rows = []
     print("machine: %s, %d cores; tshark %s; %d runs each, medians" % (
         os.uname().machine, os.cpu_count(), tshark_run._ws_version(), a.runs))
     print("%-10s %7s %8s | %-10s %8s %8s %8s | %6s %6s %6s" % (
         "capture", "MB", "packets", "mode", "wall s", "cpu s", "peak MB", "wall x", "cpu x", "mem x"))
+    runs = []
     for name, what in caps:
         path = capture(name, str(what), a.mtu, a.max_pdu)
+        runs.append((name, path, modes))
+        if not a.no_impaired:
+            runs.append((name + "-imp", impaired(path), impaired_modes))
+    for name, path, run_modes in runs:
         dst = os.path.join(tshark_run.home(True), os.path.basename(path))
         if not os.path.exists(dst):
             os.link(path, dst) if os.stat(path).st_dev == os.stat(tshark_run.home(True)).st_dev else \
@@ -113,7 +128,7 @@ def main():
         size = os.path.getsize(path) / 1e6
         npk = packets(path)
         base = {}
-        for label, extra, plugin in modes:
+        for label, extra, plugin in run_modes:
             if label == "builtin" and a.no_builtin:
                 continue
             cap = a.builtin_cap if label.startswith("builtin") else 3600
@@ -139,7 +154,7 @@ def plot(rows, out, cap):
         for label in ("floor", "plugin", "builtin"):
             f.write("# %s\n" % label)
             for name, size, lab, r in rows:
-                if lab == label and name.startswith("ct"):
+                if lab == label and name.startswith("ct") and not name.endswith("-imp"):
                     f.write("%.1f %.3f\n" % (size, r[0] if r else cap))
             f.write("\n\n")
     script = """set terminal pngcairo size 900,560

@@ -198,6 +198,13 @@ static Connection *our_connection(packet_info *pinfo) {
     return conn;
 }
 
+/* From 4.4 on the columns are not writable in a postdissector by default: what the plugin
+ * finds in the frame's DICOM bytes belongs in them as much as a dissector's would. */
+static void columns_writable(packet_info *pinfo) {
+    col_set_writable(pinfo->cinfo, COL_INFO, TRUE);
+    col_set_writable(pinfo->cinfo, COL_PROTOCOL, TRUE);
+}
+
 static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     if (pinfo->ptype != PT_TCP || pinfo->flags.in_error_pkt) return 0;
     auto *fs = (FrameScratch *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey);
@@ -212,6 +219,7 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         if (!fs) fs = frame_scratch(pinfo);
         located = frame_segment(tvb, pinfo, seg);
         if (located && seg.payload_length && conn->numbering_known[dir]) {
+            columns_writable(pinfo);
             tvbuff_t *sub = tvb_new_subset_length(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
             guint32 s = seg.seq - conn->seq_delta[dir];
             dissect_payload(sub, pinfo, tree, conn, &s);
@@ -225,11 +233,13 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         const guint32 ack = seg.ack - conn->seq_delta[1 - dir];
         if (!(seg.flags & TH_ACK) || !conn->stream[1 - dir].ack_matters(ack)) return 0;
         if (PayloadRecord *rec = walk_acknowledgement(pinfo, conn, 1 - dir, ack)) {
+            columns_writable(pinfo);
             fs->calls++;
             build_payload(tvb, pinfo, tree, rec, fs);
         }
     } else if (PayloadRecord *rec = payload_record(pinfo, fs->calls)) {
         if (rec->length == 0) {
+            columns_writable(pinfo);
             fs->calls++;
             build_payload(tvb, pinfo, tree, rec, fs);
         }

@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Fuzzes the whole plugin inside tshark, the way Wireshark fuzzes itself: each sample
-# capture is mutated with editcap -E at several probabilities and dissected with -V and
-# with the default output (DICOM forced on port 4242 too, where the mutation may have
-# broken detection), under WIRESHARK_ABORT_ON_DISSECTOR_BUG and strict wmem, with a time
-# and memory limit per run. Usage: tools/fuzz-tshark.sh [COUNT] [SEED]   (root; needs a build)
+# capture is mutated with editcap -E at several probabilities, and separately at the frame
+# level the way networks and capture hosts damage captures (frames dropped, duplicated,
+# swapped, delivered late: tools/captures/rewrite.py random), and dissected with -V, with the
+# default output, and with -2 and TCP's out-of-order reassembly (DICOM forced on port 4242
+# too, where the mutation may have broken detection), under WIRESHARK_ABORT_ON_DISSECTOR_BUG
+# and strict wmem, with a time and memory limit per run.
+# Usage: tools/fuzz-tshark.sh [COUNT] [SEED]   (root; needs a build)
 set -uo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 count=${1:-50} seed=${2:-1}
@@ -20,9 +23,14 @@ for ((i = 0; i < count; i++)); do
   for f in "$here"/sample-pcaps/*.pcap; do
     p=${probs[$(( (seed + i) % ${#probs[@]} ))]}
     s=$((seed * 100000 + i))
-    editcap -E "$p" --seed "$s" "$f" "$t/m.pcap" >/dev/null 2>&1 || continue
+    for mutation in bytes frames; do
+    if [ $mutation = bytes ]; then
+      editcap -E "$p" --seed "$s" "$f" "$t/m.pcap" >/dev/null 2>&1 || continue
+    else
+      /usr/bin/python3 "$here/tools/captures/rewrite.py" random "$f" "$t/m.pcap" "$s" "$p" 2>/dev/null || continue
+    fi
     chmod 644 "$t/m.pcap"
-    for mode in -V ""; do
+    for mode in -V "" "-2 -o tcp.reassemble_out_of_order:TRUE"; do
       runs=$((runs + 1))
       setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$t/home" WIRESHARK_PLUGIN_DIR="$t/empty" \
         WIRESHARK_ABORT_ON_DISSECTOR_BUG=1 WIRESHARK_DEBUG_WMEM_OVERRIDE=strict \
@@ -35,9 +43,10 @@ for ((i = 0; i < count; i++)); do
       elif [ $rc -ne 0 ]; then kind=crash; crashes=$((crashes + 1)); fi
       if [ -n "$kind" ]; then
         keep="$here/fuzz-failures"; mkdir -p "$keep"
-        cp "$t/m.pcap" "$keep/$kind-$(basename "$f" .pcap)-p$p-s$s.pcap"
-        echo "$kind (rc $rc): $(basename "$f") -E $p --seed $s ${mode:-default}"
+        cp "$t/m.pcap" "$keep/$kind-$(basename "$f" .pcap)-$mutation-p$p-s$s.pcap"
+        echo "$kind (rc $rc): $(basename "$f") $mutation $p --seed $s ${mode:-default}"
       fi
+    done
     done
   done
 done

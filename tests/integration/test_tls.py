@@ -37,6 +37,7 @@ class WithoutKey(unittest.TestCase):
         expert = frames("tls.pcap", "dicom.expert.tls_encrypted")
         self.assertEqual(expert, hidden[:1])
         info = fields("tls.pcap", "dicom.transport", "_ws.col.Info")
+        self.assertEqual(len(info), len(hidden))
         self.assertTrue(all(r[0].endswith("(DICOM, not decrypted)") for r in info), info)
         # the handshake stays TLS's, untouched
         self.assertEqual(len(frames("tls.pcap", "tls.handshake.type == 1 && !dicom")), 1)

@@ -4,6 +4,7 @@ hosts do to one: frames lost by the capture, duplicated, swapped and delivered l
 
 Usage: rewrite.py IN.pcap OUT.pcap OP [OP...]   (frame numbers refer to IN, 1-based)
        rewrite.py pick IN.pcap PORT   (frames of a dcmtk store to rewrite, see pick())
+       rewrite.py random IN.pcap OUT.pcap SEED RATE   (each operation on about RATE of the frames)
   drop:N          the capture lost frame N (a capture gap: it is never seen again)
   dup:N           frame N arrives twice (the copy 1 microsecond after it)
   swap:N          frames N and N+1 arrive in the other order (timestamps kept in order)
@@ -64,15 +65,34 @@ def pick(path, port):
     print("data=%d header=%d last=%d" % (data, header, last))
 
 
-def main():
-    if len(sys.argv) == 4 and sys.argv[1] == "pick":
-        return pick(sys.argv[2], int(sys.argv[3]))
-    if len(sys.argv) < 4:
-        sys.exit(__doc__)
-    header, frames = read(sys.argv[1])
+def random_ops(path, seed, rate):
+    """Random drop/dup/swap/late operations, for fuzzing (tools/fuzz-tshark.sh)."""
+    import random
+    rng = random.Random(seed)
+    n = len(read(path)[1])
+    ops, used = [], set()
+    for f in range(1, n):
+        if f in used or rng.random() >= rate * 4:
+            continue
+        kind = rng.choice(["drop", "dup", "swap", "late"])
+        if kind == "swap" and f + 1 not in used:
+            ops.append("swap:%d" % f)
+            used.update((f, f + 1))
+        elif kind == "late":
+            m = min(n, f + rng.randint(1, 12))
+            if m not in used and m != f:
+                ops.append("late:%d:%d" % (f, m))
+                used.update((f, m))
+        elif kind in ("drop", "dup"):
+            ops.append("%s:%d" % (kind, f))
+            used.add(f)
+    return ops
+
+
+def apply_ops(header, frames, ops):
     out = [list(f) + [n + 1] for n, f in enumerate(frames)]  # remember original numbers
     position = lambda n: next(i for i, f in enumerate(out) if f[4] == n)  # noqa: E731
-    for op in sys.argv[3:]:
+    for op in ops:
         kind, *args = op.split(":")
         nums = [int(a) for a in args]
         if kind == "drop":
@@ -95,7 +115,20 @@ def main():
             out.insert(j + 1, frame)
         else:
             sys.exit("unknown operation " + op)
-    write(sys.argv[2], header, [f[:4] for f in out])
+    return [f[:4] for f in out]
+
+
+def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "pick":
+        return pick(sys.argv[2], int(sys.argv[3]))
+    if len(sys.argv) == 6 and sys.argv[1] == "random":
+        header, frames = read(sys.argv[2])
+        ops = random_ops(sys.argv[2], int(sys.argv[4]), float(sys.argv[5]))
+        return write(sys.argv[3], header, apply_ops(header, frames, ops))
+    if len(sys.argv) < 4:
+        sys.exit(__doc__)
+    header, frames = read(sys.argv[1])
+    write(sys.argv[2], header, apply_ops(header, frames, sys.argv[3:]))
 
 
 if __name__ == "__main__":
