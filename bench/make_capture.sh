@@ -24,7 +24,9 @@ ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
 for r in 127.0.0.1 127.0.0.0/8; do
   ip route change local $r dev lo table local proto kernel scope host src 127.0.0.1 quickack 1
 done
-tcpdump -Z root -U -s 0 -i lo -w "$out" 'tcp port 11112' 2>/dev/null & tcpd=$!
+# A large kernel buffer: a capture that drops packets would measure the plugin on capture
+# gaps (it says so, below) instead of on the traffic.
+tcpdump -Z root -U -B 262144 -s 0 -i lo -w "$out" 'tcp port 11112' 2>"$out.tcpdump" & tcpd=$!
 sleep 1
 storescp -aet PACS --ignore --max-pdu "$pdu" 11112 >/dev/null 2>&1 & scp=$!
 sleep 1
@@ -33,4 +35,10 @@ sleep 1
 kill $scp; wait $scp 2>/dev/null
 kill $tcpd; wait $tcpd 2>/dev/null
 INNER
+dropped=$(sed -n 's/^\([0-9]*\) packets* dropped by kernel.*/\1/p' "$out.tcpdump")
+rm -f "$out.tcpdump"
+if [ "${dropped:-0}" != 0 ]; then
+  echo "make_capture: tcpdump dropped $dropped packets: capture gaps; run again on a quieter machine" >&2
+  rm -f "$out"; exit 1
+fi
 ls -l "$out"

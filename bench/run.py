@@ -39,14 +39,36 @@ def impaired(path):
     return out
 
 
-def run(args, plugin, cap):
-    """One tshark run: (wall s, cpu s, peak RSS MiB), or None past the time cap."""
+WS44_ROOT = os.environ.get("DICOM_WS44_ROOT", "/var/tmp/dicom-ul-trixie")
+
+
+def in_ws44_root(path):
+    """The capture as seen inside the Debian 13 root of tools/test-ws44.sh (hard-linked in)."""
+    d = os.path.join(WS44_ROOT, "var/tmp/dicom-bench")
+    os.makedirs(d, exist_ok=True)
+    dst = os.path.join(d, os.path.basename(path))
+    if not os.path.exists(dst):
+        try:
+            os.link(path, dst)
+        except OSError:
+            subprocess.run(["cp", path, dst], check=True)
+        os.chmod(dst, 0o644)
+    return "/var/tmp/dicom-bench/" + os.path.basename(path)
+
+
+def run(args, plugin, cap, ws44=False):
+    """One tshark run: (wall s, cpu s, peak RSS MiB), or None past the time cap. `ws44`: the
+    Wireshark 4.4 tshark of the Debian 13 root, without the plugin."""
     h = tshark_run.home(plugin)
     env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
            "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
     cmd = ["tshark"] + args
     if os.geteuid() == 0:
         cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    if ws44:
+        env = {"HOME": "/tmp", "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
+        cmd = ["/usr/sbin/chroot", WS44_ROOT] + cmd
+        h = "/"
     start = time.monotonic()
     p = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=h)
     while True:
@@ -60,16 +82,6 @@ def run(args, plugin, cap):
         time.sleep(0.02)
     wall = time.monotonic() - start
     return wall, ru.ru_utime + ru.ru_stime, ru.ru_maxrss / 1024.0
-
-
-def median_run(args, plugin, runs, cap):
-    results = []
-    for _ in range(runs):
-        r = run(args, plugin, cap)
-        if r is None:
-            return None
-        results.append(r)
-    return tuple(statistics.median(x[i] for x in results) for i in range(3))
 
 
 def packets(path):
@@ -103,13 +115,14 @@ def main():
         ("floor", ["-d", "tcp.port==11112,data"], False),
         ("plugin", [], True),
         ("builtin", ["-d", "tcp.port==11112,dicom"], False),
+        ("builtin 4.4", ["-d", "tcp.port==11112,dicom"], False),
         ("floor -V", ["-V", "-d", "tcp.port==11112,data"], False),
         ("plugin -V", ["-V"], True),
         ("plugin -Y", ["-Y", "dicom.dimse.command == 0x0001"], True),
     ]
     impaired_modes = [m for m in modes if not m[0].startswith("builtin") and m[0] != "plugin -Y"]
     rows = []
-    print("machine: %s, %d cores; tshark %s; %d runs each, medians" % (
+    print("machine: %s, %d cores; tshark %s; %d interleaved rounds, medians (built-in: one run)" % (
         os.uname().machine, os.cpu_count(), tshark_run._ws_version(), a.runs))
     print("%-10s %7s %8s | %-10s %8s %8s %8s | %6s %6s %6s" % (
         "capture", "MB", "packets", "mode", "wall s", "cpu s", "peak MB", "wall x", "cpu x", "mem x"))
@@ -127,17 +140,38 @@ def main():
             os.chmod(dst, 0o644)
         size = os.path.getsize(path) / 1e6
         npk = packets(path)
-        base = {}
+        with open(path, "rb") as f:  # into the page cache first: every mode reads it warm
+            while f.read(1 << 24):
+                pass
+        # Every mode once per round, rounds repeated: a machine whose speed drifts (a busy
+        # neighbour, frequency changes) then slows all modes alike instead of one.
+        todo = []
         for label, extra, plugin in run_modes:
-            if label == "builtin" and a.no_builtin:
+            if label.startswith("builtin") and a.no_builtin:
                 continue
-            cap = a.builtin_cap if label.startswith("builtin") else 3600
-            r = median_run(["-r", dst] + extra, plugin, 1 if label == "builtin" else a.runs, cap)
+            ws44 = label == "builtin 4.4"
+            if ws44 and not os.path.exists(os.path.join(WS44_ROOT, "usr/bin/tshark")):
+                continue  # no Debian 13 root (tools/test-ws44.sh makes one)
+            todo.append((label, ["-r", in_ws44_root(path) if ws44 else dst] + extra, plugin, ws44))
+        results = {label: [] for label, _, _, _ in todo}
+        for rnd in range(a.runs):
+            for label, args, plugin, ws44 in todo:
+                if label.startswith("builtin") and rnd > 0:
+                    continue  # one run each: they take long
+                if results[label] is None:
+                    continue
+                r = run(args, plugin, a.builtin_cap if label.startswith("builtin") else 3600, ws44)
+                results[label] = None if r is None else results[label] + [r]
+        base = {}
+        for label, _, _, _ in todo:
+            got = results[label]
+            r = tuple(statistics.median(x[i] for x in got) for i in range(3)) if got else None
             ref = base.get("floor -V" if "-V" in label else "floor")
             if label.startswith("floor"):
                 base[label] = r
             if r is None:
-                print("%-10s %7.1f %8d | %-10s %8s %8s %8s | capped at %.0f s" % (name, size, npk, label, ">cap", "-", "-", cap))
+                print("%-10s %7.1f %8d | %-10s %8s %8s %8s | capped at %.0f s" % (name, size, npk, label, ">cap", "-", "-",
+                                                                              a.builtin_cap))
                 rows.append((name, size, label, None))
                 continue
             ratio = ("%6.2f %6.2f %6.2f" % (r[0] / ref[0], r[1] / ref[1], r[2] / ref[2])) if ref else ""
@@ -151,7 +185,7 @@ def main():
 def plot(rows, out, cap):
     data = os.path.join(CAPTURES, "bench.dat")
     with open(data, "w") as f:
-        for label in ("floor", "plugin", "builtin"):
+        for label in ("floor", "plugin", "builtin", "builtin 4.4"):
             f.write("# %s\n" % label)
             for name, size, lab, r in rows:
                 if lab == label and name.startswith("ct") and not name.endswith("-imp"):
@@ -167,7 +201,8 @@ set key left top
 set grid
 plot '%s' index 0 with linespoints title 'bare TCP floor (-d tcp.port==11112,data)', \\
      '' index 1 with linespoints title 'DICOM plugin', \\
-     '' index 2 with linespoints title 'built-in DICOM dissector (capped at %d s)'
+     '' index 2 with linespoints title 'built-in DICOM dissector, Wireshark 4.0 (capped at %d s)', \\
+     '' index 3 with linespoints title 'built-in DICOM dissector, Wireshark 4.4'
 """ % (out, data, int(cap))
     subprocess.run(["gnuplot"], input=script, text=True, check=True)
     print("plot written to", out)

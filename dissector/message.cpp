@@ -44,7 +44,10 @@ static void add_frame(Message &m, uint32_t frame) {
 
 void MessageAssembler::feed_data(Pending &p, bool keep_data) {
     Message &m = *p.message;
-    if (p.unparseable) return;
+    if (p.unparseable) { // counted, not walked: nothing will read these bytes again
+        if (!keep_data) p.data.discard_before(p.data.size());
+        return;
+    }
     if (!p.parser) {
         if (p.parse_at_end) return;
         Syntax syntax = syntax_for(m.transfer_syntax);
@@ -88,9 +91,7 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
             parse_dataset(p.data, syntax, m.data_set);
         }
     }
-    if (keep_data && p.data.low() == 0) {
-        m.raw_data = std::move(p.data);
-    }
+    if (keep_data && p.data.low() == 0) m.kept() = std::move(p.data);
     p.data.clear();
 }
 
@@ -119,7 +120,7 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
         add_frame(m, v.frame);
         if (missing) {
             p.command.append_hole(v.length);
-            m.bytes_missing += v.length;
+            m.damaged().bytes_missing += v.length;
         } else {
             p.command.append(v.value, v.length);
         }
@@ -135,7 +136,7 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
             // after a gap of unknown extent the command was most likely lost in it
             p.message->problems.push_back(after_gap ? Problem::CommandLostInGap : Problem::DataWithoutCommand);
             if (after_gap) {
-                p.message->gap = true;
+                p.message->damaged().gap = true;
                 p.unparseable = true; // where the data set starts is unknown
             }
             p.command_done = true;
@@ -152,9 +153,10 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
     out.data_fragment = m.data_fragments - 1;
     out.data_offset = p.data.size();
     if (missing) {
-        if (m.first_missing > p.data.size()) m.first_missing = p.data.size();
+        CaptureDamage &d = m.damaged();
+        if (d.first_missing > p.data.size()) d.first_missing = p.data.size();
         p.data.append_hole(v.length);
-        m.bytes_missing += v.length;
+        d.bytes_missing += v.length;
     } else {
         p.data.append(v.value, v.length);
     }
@@ -167,13 +169,19 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
     return complete(p, v.walk_frame, v.time, out);
 }
 
+uint64_t MessageAssembler::held_bytes() const {
+    uint64_t n = 0;
+    for (const Pending &p : pending_) n += p.data.size() - p.data.low() + p.command.size();
+    return n;
+}
+
 void MessageAssembler::mark_gap(uint64_t stream_bytes) {
     ++gap_epoch_;
     for (Pending &p : pending_) {
         if (!p.message) continue;
         Message &m = *p.message;
-        m.gap = true;
-        m.gap_bytes += stream_bytes;
+        m.damaged().gap = true;
+        m.damaged().gap_bytes += stream_bytes;
         if (p.command_done) {
             if (!p.unparseable) m.data_set.findings.push_back({Problem::DataSetBytesMissing, kNoElement});
             p.unparseable = true;
@@ -185,7 +193,7 @@ void MessageAssembler::mark_gap(uint64_t stream_bytes) {
 
 Message *MessageAssembler::close(Pending &p, uint32_t frame, double time, bool keep_data) {
     Message &m = *p.message;
-    m.closed = true;
+    m.damaged().closed = true;
     m.problems.push_back(Problem::BytesMissing);
     if (!p.command_done) finish_command_bytes(p);
     else if (m.has_data) finish_data(p, keep_data);

@@ -17,6 +17,15 @@
 
 namespace dicom {
 
+// What a capture gap did to a message; only messages it hit carry one.
+struct CaptureDamage {
+    uint64_t bytes_missing = 0;            // known to be missing from its command or data set
+    uint64_t first_missing = ~uint64_t(0); // data set offset of the first missing byte, if in the data set
+    uint64_t gap_bytes = 0;                // stream bytes lost over PDU or PDV headers while it was in progress
+    bool gap = false;                      // such a loss happened while it was in progress
+    bool closed = false;                   // ended without its last fragment (lost in a gap)
+};
+
 struct Message {
     uint32_t index = 0;          // 1, 2, ... within the association
     uint8_t context_id = 0;
@@ -31,15 +40,19 @@ struct Message {
     bool syntax_inferred = false; // the negotiation was not captured: guessed from the data
     uint64_t data_size = 0;      // data set bytes as sent (before inflating)
     DataSet data_set;
-    ChunkedBytes raw_data;       // the data set as sent, kept only when asked for
+    std::unique_ptr<ChunkedBytes> kept_data; // the data set as sent, kept only for Export Objects
     std::vector<Problem> problems;
-    // Capture gaps (bytes that were sent but are not in the capture; not the peers' doing).
-    uint64_t bytes_missing = 0;      // known to be missing from its command or data set
-    uint64_t first_missing = ~uint64_t(0); // data set offset of the first missing byte, if in the data set
-    bool gap = false;                // bytes of unknown PDVs were lost while it was in progress
-    uint64_t gap_bytes = 0;          // those lost stream bytes (an upper bound of what it lost)
-    bool closed = false;             // ended without its last fragment (lost in a gap)
-    bool incomplete() const { return bytes_missing || gap || closed; }
+    std::unique_ptr<CaptureDamage> damage; // bytes sent but not in the capture (not the peers' doing)
+    CaptureDamage &damaged() {
+        if (!damage) damage.reset(new CaptureDamage());
+        return *damage;
+    }
+    bool incomplete() const { return damage != nullptr; }
+    // The kept data set bytes (created empty on first use).
+    ChunkedBytes &kept() {
+        if (!kept_data) kept_data.reset(new ChunkedBytes());
+        return *kept_data;
+    }
 
     // Timing (seconds since the epoch, from the capture): first fragment, command complete,
     // message complete.
@@ -86,6 +99,8 @@ public:
     // The association ends (release, abort): messages still in progress can no longer
     // complete. Those that lost bytes in a gap are closed as incomplete and returned.
     std::vector<Message *> close_damaged(uint32_t frame, double time, bool keep_data);
+    // Bytes held for messages in progress (data set bytes not yet walked, command sets).
+    uint64_t held_bytes() const;
     std::deque<Message> &messages() { return messages_; }
     const std::deque<Message> &messages() const { return messages_; }
 

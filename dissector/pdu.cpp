@@ -83,7 +83,7 @@ Plausibility pdu_start_plausibility(ByteView b, uint32_t cap) {
         while (off < end && b.has(off, kPdvHeaderLen) && checked < 64) { // 64 items convince; bounds the work
             uint32_t len = b.be32(off);
             uint8_t ctx = b.u8(off + 4), flags = b.u8(off + 5);
-            if (len < 2 || len > end - off - 4 || !(ctx & 1) || (flags & 0xFC)) return No;
+            if (!pdv_length_fits(len, end - off - 4) || !(ctx & 1) || (flags & 0xFC)) return No;
             if ((flags & 1) && len >= 6 && b.has(off + 6, 4) && b.be32(off + 6) != 0) return No;
             ++checked;
             off += 4 + uint64_t(len);

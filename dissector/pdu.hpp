@@ -22,6 +22,10 @@ constexpr uint32_t kPdvHeaderLen = 6;  // PDV item length (4), presentation cont
 // Message control header bits (PS3.8 Annex E.2).
 constexpr uint8_t kPdvCommand = 0x01;
 constexpr uint8_t kPdvLast = 0x02;
+
+// A PDV item length counts the context ID and the message control header (2 bytes) and the
+// value; it must fit the `room` bytes of its PDU that follow the length field (PS3.8 9.3.5.1).
+constexpr bool pdv_length_fits(uint32_t item_length, uint64_t room) { return item_length >= 2 && item_length <= room; }
 // Fixed part of A-ASSOCIATE-RQ/AC after the header: version, reserved, AE titles, reserved.
 constexpr uint32_t kAssociateFixedLen = 68;
 // Largest A-ASSOCIATE-RQ/AC accepted; anything longer is treated as not a PDU.

@@ -380,7 +380,7 @@ void PduStream::start_pdv(ByteView h, StreamEvent &e, StreamSink &sink) {
     pdv_.index = ++pdv_index_;
     pdv_.context_id = h.u8(4);
     pdv_.flags = h.u8(5);
-    if (len < 2 || len - 2 > pdu_left_) {
+    if (!pdv_length_fits(len, uint64_t(pdu_left_) + 2)) { // pdu_left_ is what follows the 6-byte header
         pdv_.invalid = true;
         value_left_ = 0;
         e.pdv = pdv_;

@@ -73,6 +73,7 @@ AssocRecord *dicom_new_association(Connection *conn) {
     r->number = (guint32)c.associations.size();
     r->core.outstanding_cap = dicom_prefs.max_outstanding;
     r->tcp_stream = conn->tcp_stream;
+    r->conn = conn;
     conn->assoc = r;
     return r;
 }

@@ -88,8 +88,8 @@ static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
     const guint32 len = tvb_captured_length(tvb);
     PayloadRecord *rec;
     if (!PINFO_FD_VISITED(pinfo)) {
-        rec = new_payload_record(pinfo, conn, dicom_direction(pinfo), len);
-        walk_payload(pinfo, rec, len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL, len, seq);
+        rec = new_payload_record(pinfo, dicom_direction(pinfo), len);
+        walk_payload(pinfo, conn, rec, len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL, len, seq);
     } else {
         rec = payload_record(pinfo, fs->calls);
         if (rec && rec->length != len) rec = NULL; /* not the payload the first pass saw here */

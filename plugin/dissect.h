@@ -46,6 +46,7 @@ struct AssocRecord {
     bool requestor_known() const { return requestor_dir >= 0; }
     dicom::MessageAssembler messages;
     AssocRecord *previous_same_aes = nullptr; /* the last association between the same AEs */
+    Connection *conn = nullptr;               /* the TCP connection that carries it */
     guint32 tcp_stream = 0;
 };
 

@@ -43,13 +43,14 @@ extern const char kContinued[];
 void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void *message = NULL);
 
 /* Records (records.cpp in walk.cpp): the frame's list, and appending one. */
-PayloadRecord *new_payload_record(packet_info *pinfo, Connection *conn, int direction, guint32 length);
+PayloadRecord *new_payload_record(packet_info *pinfo, int direction, guint32 length);
 PayloadRecord *payload_record(packet_info *pinfo, unsigned index); /* later passes */
 
 /* First pass (walk.cpp): places the payload in its stream (`seq` NULL: bytes in order, as
  * TLS hands them over) and walks what can be walked. `rec` receives the units of its bytes
  * and the notes of this walk. */
-void walk_payload(packet_info *pinfo, PayloadRecord *rec, const guint8 *bytes, guint32 length, const guint32 *seq);
+void walk_payload(packet_info *pinfo, Connection *conn, PayloadRecord *rec, const guint8 *bytes, guint32 length,
+                  const guint32 *seq);
 /* First pass: the receiving peer of stream `direction` acknowledged up to `ack`. Returns the
  * record that got notes (created for this frame), or NULL when nothing happened. */
 PayloadRecord *walk_acknowledgement(packet_info *pinfo, Connection *conn, int direction, guint32 ack);

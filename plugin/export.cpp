@@ -61,11 +61,13 @@ bool part10_file(const dicom::Message &m, std::string &file) {
     put32(group_length, uint32_t(meta.size()));
     file += group_length;
     file += meta;
+    if (!m.kept_data) return false;
+    const dicom::ChunkedBytes &data = *m.kept_data;
     if (m.incomplete()) { /* only with the export_incomplete preference: zeros where bytes are missing */
-        m.raw_data.read_filled(0, size_t(m.raw_data.size()), file);
+        data.read_filled(0, size_t(data.size()), file);
         return true;
     }
-    return m.raw_data.read_into(0, size_t(m.raw_data.size()), file);
+    return data.read_into(0, size_t(data.size()), file);
 }
 
 struct ExportItem {
@@ -98,7 +100,7 @@ tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_
                                                ? dicom::code_name(dicom::kCommandFields, m.command.field) : "DIMSE",
                                            pinfo->num, m.index, tag);
         }
-        m.raw_data.clear(); /* handed over: do not hold every object for the whole capture */
+        m.kept_data.reset(); /* handed over: do not hold every object for the whole capture */
     } catch (...) {
         g_free(payload);
         return TAP_PACKET_DONT_REDRAW;
@@ -121,19 +123,19 @@ void dicom_register_export(void) { export_tap = register_export_object(proto_dic
 
 void dicom_export_collect(dicom::Message &m, guint64 data_offset, const guint8 *value, guint32 length) {
     try {
-        m.raw_data.place(data_offset, value, length);
+        m.kept().place(data_offset, value, length);
     } catch (...) {
-        m.raw_data.clear();
+        m.kept_data.reset();
     }
 }
 
 /* Whole data sets always; one that lost bytes in a capture gap only when the user asks. */
 void dicom_export_message(packet_info *pinfo, dicom::Message &m, const address *src) {
     if (!dicom_export_wanted() || !m.has_data) return;
-    const bool whole = !m.incomplete() && m.raw_data.size() == m.data_size && m.raw_data.complete();
+    const bool whole = !m.incomplete() && m.kept_data && m.kept_data->size() == m.data_size && m.kept_data->complete();
     const bool wanted_kind = m.command.field == dicom::kCStoreRq || dicom_prefs.export_all;
     if (!wanted_kind || (!whole && !(m.incomplete() && dicom_prefs.export_incomplete))) {
-        m.raw_data.clear();
+        m.kept_data.reset();
         return;
     }
     auto *item = wmem_new(pinfo->pool, ExportItem);

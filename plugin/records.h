@@ -24,6 +24,9 @@ enum class RecordKind : guint8 {
     /* notes of the walk frame */
     NoteMessage = 32, /* `message` completed (or closed) by bytes of another frame */
     NoteDelivered,    /* a PDU (pdu_type) completed by bytes of another frame */
+    /* a PdvHeader and the first Value right after it in the same payload, in one unit (the
+     * common case: one record less per PDV); offset and length cover both */
+    PdvHeaderValue = 64,
 };
 
 enum UnitBits : guint8 {
@@ -60,13 +63,16 @@ struct Run {
     AssocRecord *assoc;
     guint32 walked_in;     /* frame at which the walk produced these units */
     guint16 n, cap;
-    UnitRecord *units;     /* `first` until a second unit arrives */
-    UnitRecord first;
+    union {
+        UnitRecord one;    /* while cap == 1: most payloads have one unit */
+        UnitRecord *many;
+    } u;
+    UnitRecord *units() { return cap == 1 ? &u.one : u.many; }
+    const UnitRecord *units() const { return cap == 1 ? &u.one : u.many; }
 };
 
 struct PayloadRecord {
     PayloadRecord *next;   /* the frame's next call */
-    Connection *conn;
     guint32 frame;
     guint32 length;        /* of the payload (0: notes only) */
     guint8 direction;      /* index of the connection's stream (see Connection) */

@@ -381,7 +381,7 @@ static const char *summary_text(const PduContext &c, const dicom::Message &m, bo
     const dicom::Command &cmd = m.command;
     if (!cmd.valid)
         return m.command_fragments ? "DIMSE message without a valid command"
-               : m.gap            ? "Data set whose command was lost in a capture gap"
+               : m.incomplete() && m.damage->gap ? "Data set whose command was lost in a capture gap"
                                   : "Data set whose command is not in the capture";
     if (dicom::is_response(cmd.field)) {
         dicom::StatusCategory cat = dicom::status_category(cmd.status);
@@ -438,19 +438,20 @@ void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dico
 
 /* "1448 bytes missing from the capture (data set offset 123456)" */
 static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, const dicom::Message &m) {
+    const dicom::CaptureDamage &d = *m.damage;
     proto_item_set_generated(proto_tree_add_boolean(t, hf_dimse_incomplete, c.tvb, 0, 0, TRUE));
-    if (m.bytes_missing)
-        proto_item_set_generated(proto_tree_add_uint64(t, hf_dimse_bytes_missing, c.tvb, 0, 0, m.bytes_missing));
+    if (d.bytes_missing)
+        proto_item_set_generated(proto_tree_add_uint64(t, hf_dimse_bytes_missing, c.tvb, 0, 0, d.bytes_missing));
     wmem_strbuf_t *b = wmem_strbuf_new(c.pinfo->pool, "");
-    if (m.bytes_missing) {
-        wmem_strbuf_append_printf(b, "%" G_GUINT64_FORMAT " bytes missing from the capture", m.bytes_missing);
-        if (m.first_missing != ~uint64_t(0))
-            wmem_strbuf_append_printf(b, " (first at data set offset %" G_GUINT64_FORMAT ")", m.first_missing);
+    if (d.bytes_missing) {
+        wmem_strbuf_append_printf(b, "%" G_GUINT64_FORMAT " bytes missing from the capture", d.bytes_missing);
+        if (d.first_missing != ~uint64_t(0))
+            wmem_strbuf_append_printf(b, " (first at data set offset %" G_GUINT64_FORMAT ")", d.first_missing);
     }
-    if (m.gap)
+    if (d.gap)
         wmem_strbuf_append_printf(b, "%sa capture gap of %" G_GUINT64_FORMAT " bytes hit PDU or PDV headers while it was sent",
-                                  wmem_strbuf_get_len(b) ? "; " : "", m.gap_bytes);
-    if (m.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
+                                  wmem_strbuf_get_len(b) ? "; " : "", d.gap_bytes);
+    if (d.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
     expert_add_info_format(c.pinfo, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
                            "%s incomplete: %s (a capture gap, not an error of the peers)",
                            m.command.valid ? command_label(m.command) : "DIMSE message", wmem_strbuf_get_str(b));

@@ -248,7 +248,7 @@ void show_completion(Build &b, tvbuff_t *tvb, dicom::Message &m, guint8 bits) {
         const dicom::Message *final_rsp =
             dicom::is_response(m.command.field) && m.request && m.request->final_response == &m ? &m : NULL;
         dicom_tap_pdu(b.pinfo, b.run->assoc, final_rsp);
-        dicom_export_message(b.pinfo, m, &b.rec->conn->addr[b.rec->direction]);
+        dicom_export_message(b.pinfo, m, &b.run->assoc->conn->addr[b.rec->direction]);
     } else if (bits & kUnitCommandDone) {
         set_info(b.pinfo, b.fs, wmem_strdup_printf(b.pinfo->pool, "%s (data set follows)", message_summary(c, m, false)), &m);
     }
@@ -409,6 +409,14 @@ void build_unit(Build &b, const UnitRecord &u) {
     case RecordKind::PdataHeader: start_pdata(b, u); break;
     case RecordKind::PdvHeader: build_pdv_header(b, u); break;
     case RecordKind::Value: build_value(b, u); break;
+    case RecordKind::PdvHeaderValue: {
+        UnitRecord value = u;
+        value.offset += dicom::kPdvHeaderLen;
+        value.length -= dicom::kPdvHeaderLen;
+        build_pdv_header(b, u);
+        build_value(b, value);
+        break;
+    }
     case RecordKind::Skip: build_skip(b, u); break;
     case RecordKind::Garbage: {
         close_item(b);
@@ -449,7 +457,8 @@ void build_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const Pa
     b.last_ctx = -1;
     for (const Run *r = &rec->run; r; r = r->next) {
         b.run = r;
-        for (guint16 i = 0; i < r->n; ++i) build_unit(b, r->units[i]);
+        const UnitRecord *units = r->units();
+        for (guint16 i = 0; i < r->n; ++i) build_unit(b, units[i]);
         close_item(b);
     }
 }

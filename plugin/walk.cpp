@@ -11,13 +11,11 @@
 
 /* ---- records ----------------------------------------------------------------------------- */
 
-PayloadRecord *new_payload_record(packet_info *pinfo, Connection *conn, int direction, guint32 length) {
+PayloadRecord *new_payload_record(packet_info *pinfo, int direction, guint32 length) {
     auto *rec = wmem_new0(wmem_file_scope(), PayloadRecord);
-    rec->conn = conn;
     rec->frame = pinfo->num;
     rec->length = length;
     rec->direction = (guint8)direction;
-    rec->run.units = &rec->run.first;
     rec->run.cap = 1;
     auto *head = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
     if (!head) {
@@ -47,7 +45,6 @@ UnitRecord *record_unit(PayloadRecord *p, AssocRecord *assoc, guint32 walked_in)
     while (r->next) r = r->next;
     if (r->n && (r->assoc != assoc || r->walked_in != walked_in)) {
         Run *fresh = wmem_new0(wmem_file_scope(), Run);
-        fresh->units = &fresh->first;
         fresh->cap = 1;
         r->next = fresh;
         r = fresh;
@@ -55,15 +52,15 @@ UnitRecord *record_unit(PayloadRecord *p, AssocRecord *assoc, guint32 walked_in)
     r->assoc = assoc;
     r->walked_in = walked_in;
     if (r->n == r->cap) {
-        const guint16 cap = r->cap < 4 ? 4 : r->cap >= 0x8000 ? 0xFFFF : (guint16)(r->cap * 2);
+        const guint16 cap = r->cap >= 0x8000 ? 0xFFFF : (guint16)(r->cap * 2); /* most payloads have 1 or 2 */
         if (cap == r->cap) return NULL; /* a run of 65535 units: no more are shown */
         auto *units = wmem_alloc_array(wmem_file_scope(), UnitRecord, cap);
-        memcpy(units, r->units, sizeof(UnitRecord) * r->n);
-        if (r->units != &r->first) wmem_free(wmem_file_scope(), r->units);
-        r->units = units;
+        memcpy(units, r->units(), sizeof(UnitRecord) * r->n);
+        if (r->cap > 1) wmem_free(wmem_file_scope(), r->u.many);
+        r->u.many = units;
         r->cap = cap;
     }
-    UnitRecord *u = &r->units[r->n++];
+    UnitRecord *u = &r->units()[r->n++];
     memset(u, 0, sizeof *u);
     return u;
 }
@@ -90,7 +87,7 @@ public:
 
 private:
     PayloadRecord *notes() { /* this frame's record, for what the walk did with other frames' bytes */
-        if (!current_) current_ = new_payload_record(pinfo_, conn_, dir_, 0);
+        if (!current_) current_ = new_payload_record(pinfo_, dir_, 0);
         return current_;
     }
     AssocRecord *association(const StreamEvent &e);
@@ -98,6 +95,20 @@ private:
         UnitRecord *u = record_unit(p, a, pinfo_->num);
         static UnitRecord spare; /* a full run: the unit is dropped from the record */
         return u ? u : &spare;
+    }
+    /* The PdvHeader unit that a PDV's first value piece follows directly in `origin`, if it is
+     * the last unit recorded there by this walk frame. */
+    UnitRecord *header_before(PayloadRecord *origin, AssocRecord *a, const dicom::StreamEvent &e) {
+        if (!origin) return NULL;
+        Run *r = &origin->run;
+        while (r->next) r = r->next;
+        if (!r->n || r->assoc != a || r->walked_in != pinfo_->num) return NULL;
+        UnitRecord &h = r->units()[r->n - 1];
+        const bool adjacent = h.offset + dicom::kPdvHeaderLen == e.origin.offset && h.length == dicom::kPdvHeaderLen;
+        return h.kind == RecordKind::PdvHeader && adjacent && !(h.bits & (kUnitInvalid | kUnitAssembled)) &&
+                       h.pdv_index == e.pdv.index
+                   ? &h
+                   : NULL;
     }
     void note_message(AssocRecord *a, dicom::Message *m, guint8 bits);
     void mark_delivered(PayloadRecord *origin, guint32 offset);
@@ -140,7 +151,7 @@ void WalkSink::note_message(AssocRecord *a, dicom::Message *m, guint8 bits) {
 bool WalkSink::complete_fragment(PayloadRecord *origin, const StreamEvent &e) {
     for (Run *r = &origin->run; r; r = r->next)
         for (guint16 i = 0; i < r->n; ++i) {
-            UnitRecord &u = r->units[i];
+            UnitRecord &u = r->units()[i];
             if (u.kind == RecordKind::Fragment && u.offset == e.origin.offset) {
                 u.a = pinfo_->num; /* the assembled unit is shown where the walk completed it */
                 return true;
@@ -153,7 +164,7 @@ bool WalkSink::complete_fragment(PayloadRecord *origin, const StreamEvent &e) {
 void WalkSink::mark_delivered(PayloadRecord *origin, guint32 offset) {
     for (Run *r = &origin->run; r; r = r->next)
         for (guint16 i = 0; i < r->n; ++i) {
-            UnitRecord &u = r->units[i];
+            UnitRecord &u = r->units()[i];
             if (u.kind == RecordKind::Held && !u.a && u.offset <= offset && offset - u.offset < u.length) u.a = pinfo_->num;
         }
 }
@@ -198,11 +209,16 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
         a->previous_same_aes = dicom_previous_association(a);
 
-    /* assembled units are shown from their copy where the walk completed them (this frame) */
-    UnitRecord *u = unit(lost || e.assembled ? notes() : origin, a);
-    u->kind = (RecordKind)e.kind;
-    u->offset = lost || e.assembled ? 0 : e.origin.offset;
-    u->length = lost || e.assembled ? (lost ? e.length : 0) : e.origin_length;
+    UnitRecord *u = e.kind == StreamEventKind::Value && e.first && !e.assembled ? header_before(origin, a, e) : NULL;
+    if (u) {
+        u->kind = RecordKind::PdvHeaderValue;
+        u->length += e.origin_length;
+    } else { /* assembled units are shown from their copy where the walk completed them (this frame) */
+        u = unit(lost || e.assembled ? notes() : origin, a);
+        u->kind = (RecordKind)e.kind;
+        u->offset = lost || e.assembled ? 0 : e.origin.offset;
+        u->length = lost || e.assembled ? (lost ? e.length : 0) : e.origin_length;
+    }
     switch (e.kind) {
     case StreamEventKind::Pdu:
     case StreamEventKind::PdataHeader:
@@ -286,8 +302,8 @@ void remember_endpoints(packet_info *pinfo, Connection *conn, int dir) {
 
 } // namespace
 
-void walk_payload(packet_info *pinfo, PayloadRecord *rec, const guint8 *bytes, guint32 length, const guint32 *seq) {
-    Connection *conn = rec->conn;
+void walk_payload(packet_info *pinfo, Connection *conn, PayloadRecord *rec, const guint8 *bytes, guint32 length,
+                  const guint32 *seq) {
     const int dir = rec->direction;
     remember_endpoints(pinfo, conn, dir);
     WalkSink sink(pinfo, conn, dir, rec);

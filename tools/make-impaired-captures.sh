@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Regenerates the impaired-link captures sample-pcaps/impaired-<name>-{sender,receiver}.pcap and
-# their ground truth impaired-<name>.truth.json from real dcmtk peers (storescu -> storescp).
+# their ground truth impaired-<name>.truth.json from real peers: a storage SCU in A sends to
+# dcmtk's storescp --bit-preserving in B.  The SCU is dcmtk's storescu in loss, reorder and wan;
+# the other scenarios use other DICOM stacks, each with its own PDU/PDV framing:
+# PixelMed's StorageSOPClassSCU (pixelmed-loss) and GDCM's gdcmscu --store (gdcm-reorder).
 #
 # Topology (three network namespaces, veth pairs, MTU 1500, offloads off):
 #   A (requestor, 10.0.1.1) a0 --- ra [R: router 10.0.1.2 / 10.0.2.2] rb --- b0 B (acceptor, 10.0.2.1)
@@ -10,12 +13,14 @@
 # retransmissions) and in B (receiver view: after the network's impairments) at the same time.
 #
 # Usage: tools/make-impaired-captures.sh [OUTDIR] [SCENARIO...]   (run as root)
-#   scenarios: loss reorder wan (default: all); SEED=N in the environment changes the seed (8).
+#   scenarios: loss reorder wan pixelmed-loss gdcm-reorder (default: all); SEED=N in the
+#   environment changes the seed (8).  pixelmed-loss and gdcm-reorder use the link settings of
+#   loss and reorder with 10 objects; their truth.json names the sender (software, version).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:-$here/sample-pcaps}; shift || true
 mkdir -p "$out"; out=$(cd "$out" && pwd)
-scenarios=${*:-loss reorder wan}
+scenarios=${*:-loss reorder wan pixelmed-loss gdcm-reorder}
 seed=${SEED:-8}
 py=/usr/bin/python3
 netem=$here/tools/netem/netem.py
@@ -32,6 +37,12 @@ command -v ip >/dev/null || need+=(iproute2)
 command -v ethtool >/dev/null || need+=(ethtool)
 command -v storescp >/dev/null && command -v storescu >/dev/null || need+=(dcmtk)
 $py -c 'import pydicom' 2>/dev/null || need+=(python3-pydicom)
+pixelmed_jar=/usr/share/java/pixelmed.jar
+case " $scenarios " in *" pixelmed-"*)
+  [ -e "$pixelmed_jar" ] || need+=(libpixelmed-java)
+  command -v java >/dev/null || need+=(default-jre-headless) ;;
+esac
+case " $scenarios " in *" gdcm-"*) command -v gdcmscu >/dev/null || need+=(libgdcm-tools) ;; esac
 if [ ${#need[@]} -gt 0 ]; then
   echo "installing ${need[*]}"
   apt-get install -y "${need[@]}" >/dev/null || { apt-get update >/dev/null; apt-get install -y "${need[@]}" >/dev/null; }
@@ -79,6 +90,8 @@ PY
 cat >"$work/truth.py" <<'PY'
 import hashlib, json, os, re, struct, sys
 scen, objdir, rxdir, wdir, outfile = sys.argv[1:6]
+# optional 7th argument: JSON description of a sender that is not dcmtk's storescu
+sender = json.load(open(sys.argv[6])) if len(sys.argv) > 6 else None
 LONG = {b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"SQ", b"UT", b"UN", b"UC", b"UR", b"SV", b"UV"}
 
 def explicit_elements(b, off, end, stop_group=None):
@@ -169,8 +182,17 @@ mismatch = [s["sop_instance_uid"] for s in sent if s["sop_instance_uid"] in by_u
             and by_uid[s["sop_instance_uid"]]["dataset_sha256"] != s["dataset_sha256"]]
 scp_log = open(os.path.join(wdir, "storescp.log"), errors="replace").read()
 scu_log = open(os.path.join(wdir, "storescu.log"), errors="replace").read()
+scu_errors = r"^E: "
+extra = {}
+if sender is not None:
+    scu_errors = sender.pop("log_error_pattern")
+    extra = dict(sender=sender,
+                 sender_note="storescu_exit, storescu_seconds and storescu_log_errors describe "
+                             "this sender (the field names are those of the dcmtk scenarios); "
+                             "storescu_log_errors counts its log lines matching " + scu_errors)
 truth = dict(
     scenario=scen,
+    **extra,
     sent_sop_instance_uids=[s["sop_instance_uid"] for s in sent],
     sent=[{k: s[k] for k in ("file", "sop_instance_uid", "sop_class_uid", "dataset_size",
                              "dataset_sha256")} for s in sent],
@@ -185,15 +207,16 @@ truth = dict(
                        "SIGTERM after storescu has finished, so 143 is its normal status",
     storescp_log_errors=len(re.findall(r"^E: ", scp_log, re.M)),
     storescp_association_released="I: Association Release" in scp_log,
-    storescu_log_errors=len(re.findall(r"^E: ", scu_log, re.M)),
+    storescu_log_errors=len(re.findall(scu_errors, scu_log, re.M)),
     emulator={"requestor_to_acceptor": jload(os.path.join(wdir, "a2b.json")),
               "acceptor_to_requestor": jload(os.path.join(wdir, "b2a.json"))},
     tcpdump={"sender": tcpdump_stats(os.path.join(wdir, "tcpdump-A.log")),
              "receiver": tcpdump_stats(os.path.join(wdir, "tcpdump-B.log"))},
 )
 json.dump(truth, open(outfile, "w"), indent=1)
-print("   stored %d/%d, identical data sets %d, storescu exit %d in %.1f s, storescp errors %d"
+print("   stored %d/%d, identical data sets %d, %s exit %d in %.1f s, storescp errors %d"
       % (len(stored), len(sent), len(sent) - len(missing) - len(mismatch),
+         sender["program"] if sender else "storescu",
          truth["storescu_exit"], truth["storescu_seconds"], truth["storescp_log_errors"]))
 PY
 
@@ -224,11 +247,70 @@ ns_up() {
 
 wait_file() { for _ in $(seq 100); do [ -s "$1" ] && return 0; sleep 0.05; done; echo "timeout: $1" >&2; return 1; }
 
-# run_scenario NAME "A->B netem options" "B->A netem options" COUNT SIZE...
+# ---- senders ----------------------------------------------------------------------------
+# send_NAME DIR runs the sender in A on the objects in DIR/objs (output goes to DIR/storescu.log);
+# describe_NAME DIR, where defined, writes DIR/sender.json before it starts.
+# pkg_version PACKAGE: its Debian version
+pkg_version() { dpkg-query -W -f '${Version}' "$1" 2>/dev/null || echo unknown; }
+
+# describe_sender DIR PROGRAM SOFTWARE VERSION PACKAGE LOG_ERROR_REGEX COMMAND [KEY=VALUE...]:
+# DIR/sender.json for truth.py (the sender's name and version in the ground truth)
+describe_sender() {
+  local d=$1; shift
+  $py - "$@" >"$d/sender.json" <<'PY'
+import json, sys
+program, software, version, package, errors, command = sys.argv[1:7]
+d = dict(program=program, software=software, version=version, debian_package=package,
+         command=command, log_error_pattern=errors)
+for kv in sys.argv[7:]:
+    k, v = kv.split("=", 1)
+    d[k] = v
+print(json.dumps(d))
+PY
+}
+
+# dcmtk's storescu: one association, the objects in command-line order
+send_storescu() {
+  ip netns exec A storescu -v -aet MODALITY -aec PACS 10.0.2.1 $port "$1"/objs/*.dcm
+}
+
+# PixelMed's StorageSOPClassSCU (Java): HOST PORT CALLED CALLING - COMPRESSION reads the file
+# names from stdin and sends them on one association; compression level 0 proposes no deflate.
+# Its exit status is 0 even when it fails (main() catches every exception): the truth is what
+# storescp stored.
+describe_pixelmed() {
+  describe_sender "$1" StorageSOPClassSCU \
+    "PixelMed Java DICOM Toolkit (com.pixelmed.network.StorageSOPClassSCU)" \
+    "$(basename "$(readlink -f "$pixelmed_jar")" .jar | sed 's/^pixelmed-//')" \
+    "libpixelmed-java $(pkg_version libpixelmed-java)" '^(SEVERE:|\S*Exception\b)' \
+    "ls OBJDIR/*.dcm | java -cp $pixelmed_jar com.pixelmed.network.StorageSOPClassSCU 10.0.2.1 $port PACS PIXELMED - 0" \
+    "java_runtime=$(java -version 2>&1 | sed -n 1p)" \
+    "exit_status_note=StorageSOPClassSCU.main() exits 0 even after an exception"
+}
+send_pixelmed() {
+  ls "$1"/objs/*.dcm | ip netns exec A java -cp "$pixelmed_jar" \
+    com.pixelmed.network.StorageSOPClassSCU 10.0.2.1 $port PACS PIXELMED - 0
+}
+
+# GDCM's gdcmscu --store: one association for all the files on the command line.  Debian's
+# 3.0.21 aborts (exit 134) after the association's release, whatever it did on it.
+describe_gdcm() {
+  describe_sender "$1" gdcmscu "GDCM (Grassroots DICOM) gdcmscu --store" \
+    "$(gdcmscu --version 2>/dev/null | sed -n 's/^gdcmscu: gdcm \([^ ]*\).*/\1/p')" \
+    "libgdcm-tools $(pkg_version libgdcm-tools)" '^(Error|terminate called)' \
+    "gdcmscu --store -V --aetitle GDCMSCU --call PACS 10.0.2.1 $port OBJDIR/*.dcm" \
+    "exit_status_note=gdcmscu 3.0.21 aborts (exit 134, uncaught gdcm::Exception 'ProtocolStream as nullptr is invalid') after every association release, also for a C-ECHO on a clean link; the stores, A-RELEASE-RQ/RP and the FINs are complete before that"
+}
+send_gdcm() {
+  ip netns exec A gdcmscu --store -V --aetitle GDCMSCU --call PACS 10.0.2.1 $port "$1"/objs/*.dcm
+}
+
+# [SENDER=storescu|pixelmed|gdcm] run_scenario NAME "A->B netem options" "B->A netem options" COUNT SIZE...
 run_scenario() {
   local name=$1 a2b=$2 b2a=$3 count=$4; shift 4
+  local sender=${SENDER:-storescu}
   local w=$work/$name
-  echo "== impaired-$name ($count objects; A->B: $a2b; B->A: $b2a)"
+  echo "== impaired-$name ($count objects from $sender; A->B: $a2b; B->A: $b2a)"
   mkdir -p "$w/objs" "$w/rx"
   $py "$work/make_objects.py" "$ct" "$w/objs" "$name" "$count" "$@"
   ns_up
@@ -246,9 +328,10 @@ run_scenario() {
   (cd "$w" && exec ip netns exec B storescp -v -dhl -aet PACS --bit-preserving -od "$w/rx" $port) >"$w/storescp.log" 2>&1 & local scp=$!
   pids+=("$scp")
   for _ in $(seq 100); do ip netns exec B ss -ltn | grep -q ":$port " && break; sleep 0.05; done
+  if declare -F "describe_$sender" >/dev/null; then "describe_$sender" "$w"; fi
   sleep 1   # tcpdump is listening by now
   local rc=0 t0; t0=$(date +%s.%N)
-  ip netns exec A storescu -v -aet MODALITY -aec PACS 10.0.2.1 $port "$w"/objs/*.dcm >"$w/storescu.log" 2>&1 || rc=$?
+  "send_$sender" "$w" >"$w/storescu.log" 2>&1 || rc=$?
   echo "$rc" >"$w/storescu.rc"
   awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { print a - b }' >"$w/storescu.seconds"
   sleep 1   # the last segments and ACKs are still on the emulated link
@@ -257,7 +340,8 @@ run_scenario() {
   kill "$t1" "$t2"; wait "$t1" "$t2" || true
   kill "$e1" "$e2"; wait "$e1" "$e2" || true
   pids=()
-  $py "$work/truth.py" "$name" "$w/objs" "$w/rx" "$w" "$out/impaired-$name.truth.json"
+  local desc=(); [ -e "$w/sender.json" ] && desc=("$w/sender.json")
+  $py "$work/truth.py" "$name" "$w/objs" "$w/rx" "$w" "$out/impaired-$name.truth.json" "${desc[@]}"
   for n in A R B; do ip netns del "$n"; done
 }
 
@@ -273,6 +357,12 @@ for s in $scenarios; do
          # 2% loss on the way back (lost ACKs, a lost C-STORE response)
       run_scenario wan "--delay-ms 20 --rate-kbps 12000 --queue-limit 10" \
                        "--delay-ms 20 --loss 0.02" 40 160 ;;
+    pixelmed-loss) # the loss link (1% loss towards the archive, 10 ms, 50 Mbit/s); PixelMed sends
+      SENDER=pixelmed run_scenario pixelmed-loss "--loss 0.01 --delay-ms 10 --rate-kbps 50000 --queue-limit 1000" \
+                                   "--delay-ms 10 --rate-kbps 50000 --queue-limit 1000" 10 224 288 352 ;;
+    gdcm-reorder) # the reorder link (10% reordered, 5% duplicated, 5 ms); GDCM sends
+      SENDER=gdcm run_scenario gdcm-reorder "--reorder 0.1 --reorder-delay-ms 4 --dup 0.05 --delay-ms 5 --rate-kbps 100000 --queue-limit 10000" \
+                                            "--delay-ms 5" 10 224 288 352 ;;
     *) echo "unknown scenario $s" >&2; exit 2 ;;
   esac
 done

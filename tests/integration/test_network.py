@@ -1,4 +1,4 @@
-"""Real networks: captures of dcmtk's storescu and storescp over impaired links (loss,
+"""Real networks: captures of storage SCUs (dcmtk, PixelMed, GDCM) sending to dcmtk.s storescp over impaired links (loss,
 reordering, duplication, a WAN with tail drops), taken at the sender and at the receiver
 (tools/make-impaired-captures.sh), and store-multi.pcap damaged the way capture hosts damage
 captures (tools/captures/rewrite.py). Ground truth: what storescp stored (the
@@ -15,7 +15,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import stream_truth  # noqa: E402
 from tshark_run import PCAPS, fields, frames, home, pcap, tshark  # noqa: E402
 
-SCENARIOS = {"loss": 20, "reorder": 10, "wan": 40}
+# dcmtk storescu in loss, reorder and wan; PixelMed and GDCM frame their PDUs and PDVs their own way
+SCENARIOS = {"loss": 20, "reorder": 10, "wan": 40, "pixelmed-loss": 10, "gdcm-reorder": 10}
 OOO = ("-o", "tcp.reassemble_out_of_order:TRUE")
 TROUBLE = ("_ws.malformed || dicom.expert.not_pdu || dicom.garbage || dicom.stream.lost || dicom.stream.skipped"
            " || dicom.dimse.incomplete || dicom.expert.unanswered || dicom.expert.pdv_ctx_unknown")
@@ -115,6 +116,17 @@ class ImpairedLinks(unittest.TestCase):
                     for d in dirs.values():
                         for m in stream_truth.messages(d)[0]:
                             want[(m["field"], m["id"])] = m
+                    pdus = {}
+                    for d in dirs.values():
+                        for _, ptype, frame, time in stream_truth.messages(d)[1]:
+                            pdus[ptype] = (frame, time)
+                    # set-up: A-ASSOCIATE-RQ to AC; release: A-RELEASE-RQ to RP, each where received
+                    setup = fields(name, "dicom.pdu.type == 2", "frame.number", "dicom.assoc.setup_time")
+                    self.assertEqual(int(setup[0][0]), pdus[2][0])
+                    self.assertAlmostEqual(float(setup[0][1]), pdus[2][1] - pdus[1][1], places=5)
+                    release = fields(name, "dicom.pdu.type == 6", "frame.number", "dicom.assoc.release_time")
+                    self.assertEqual(int(release[0][0]), pdus[6][0])
+                    self.assertAlmostEqual(float(release[0][1]), pdus[6][1] - pdus[5][1], places=5)
                     rows = message_fields(name)
                     self.assertEqual(len(rows), len(want))
                     for r in rows:
