@@ -98,7 +98,25 @@ def fields(name, display_filter, *names, plugin=True, extra=()):
     for n in names:
         args += ["-e", n]
     out = tshark(*args, *extra, plugin=plugin)
-    return [[_normalise(c) for c in line.split("|")] for line in out.splitlines()]
+    rows = [[_normalise(c) for c in line.split("|")] for line in out.splitlines()]
+    if "_ws.col.Info" in names:
+        # From 4.4 on the _ws.col.Info field is filled before the postdissectors run, so it
+        # misses what the plugin writes for payloads TCP kept to itself (retransmissions):
+        # take the Info column as the packet list shows it instead.
+        col = names.index("_ws.col.Info")
+        info = info_column(name, display_filter, plugin=plugin, extra=extra)
+        assert len(info) == len(rows), (len(info), len(rows))
+        for r, text in zip(rows, info):
+            r[col] = text
+    return rows
+
+
+def info_column(name, display_filter, plugin=True, extra=()):
+    """The Info column of each frame that passes the filter, as the packet list shows it."""
+    args = ["-r", pcap(name), "-T", "tabs", "-o", 'gui.column.format:"Info","%i"']
+    if display_filter:
+        args += ["-Y", display_filter]
+    return tshark(*args, *extra, plugin=plugin).splitlines()
 
 
 def frames(name, display_filter, plugin=True, extra=()):
