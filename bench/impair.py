@@ -7,9 +7,13 @@ sender-side capture shows a retransmission (the copy 3 frames later), and 2% swa
 with the next frame (reordering). Timestamps stay in order.
 
 Usage: bench/impair.py IN.pcap OUT.pcap [SEED]"""
+import os
 import random
 import struct
 import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "tools", "captures"))
+from rewrite import tcp_segment  # noqa: E402
 
 LATE, DUP, SWAP = 0.01, 0.01, 0.02
 LATE_BY, DUP_BY = 20, 3
@@ -17,14 +21,8 @@ LATE_BY, DUP_BY = 20, 3
 
 def tcp(body):
     """(tcp header offset, 4-tuple, seq, payload length) of an Ethernet/IPv4/TCP frame."""
-    if len(body) < 54 or body[12:14] != b"\x08\x00" or body[23] != 6:
-        return None
-    ihl = (body[14] & 15) * 4
-    total = struct.unpack(">H", body[16:18])[0]
-    t = 14 + ihl
-    thl = (body[t + 12] >> 4) * 4
-    key = (body[26:30], body[t:t + 2], body[30:34], body[t + 2:t + 4])
-    return t, key, struct.unpack(">I", body[t + 4:t + 8])[0], total - ihl - thl
+    seg = tcp_segment(body)
+    return None if seg is None else (seg[0], seg[1], seg[2], seg[4])
 
 
 def main():

@@ -26,7 +26,7 @@ for r in 127.0.0.1 127.0.0.0/8; do
 done
 # A large kernel buffer: a capture that drops packets would measure the plugin on capture
 # gaps (it says so, below) instead of on the traffic.
-tcpdump -Z root -U -B 262144 -s 0 -i lo -w "$out" 'tcp port 11112' 2>"$out.tcpdump" & tcpd=$!
+tcpdump -Z root -B 262144 -s 0 -i lo -w "$out" 'tcp port 11112' 2>"$out.tcpdump" & tcpd=$!
 sleep 1
 storescp -aet PACS --ignore --max-pdu "$pdu" 11112 >/dev/null 2>&1 & scp=$!
 sleep 1

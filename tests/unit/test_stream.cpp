@@ -287,6 +287,20 @@ TEST(Stream, HoldLimitBoundsWhatAGapThatNeverFillsHolds) {
     EXPECT_EQ(w.units.back(), clean.units.back());
 }
 
+namespace {
+
+// Feeds `bytes` as two segments without the `hole` bytes at `at`, then the receiver's ACK of
+// everything: the hole is declared lost.
+void feed_with_hole(const std::vector<uint8_t> &bytes, size_t at, size_t hole, Recorder &r) {
+    PduStream st;
+    static int a, b;
+    st.add_segment(1000, ByteView(bytes.data(), at), Origin{&a, 0}, r);
+    st.add_segment(uint32_t(1000 + at + hole), ByteView(bytes.data() + at + hole, bytes.size() - at - hole), Origin{&b, 0}, r);
+    st.peer_acknowledged(uint32_t(1000 + bytes.size()), r);
+}
+
+} // namespace
+
 TEST(Stream, GapInsideAValueKeepsTheFraming) {
     auto streams = read_tcp_streams(sample("store-multi.pcap"));
     const std::vector<uint8_t> &bytes = streams[0].bytes;
@@ -299,12 +313,8 @@ TEST(Stream, GapInsideAValueKeepsTheFraming) {
             break;
         }
     ASSERT_GT(at, 0u);
-    PduStream st;
     Recorder r;
-    int a = 0, b = 0;
-    st.add_segment(1000, ByteView(bytes.data(), at), Origin{&a, 0}, r);
-    st.add_segment(uint32_t(1000 + at + 100), ByteView(bytes.data() + at + 100, bytes.size() - at - 100), Origin{&b, 0}, r);
-    st.peer_acknowledged(uint32_t(1000 + bytes.size()), r);
+    feed_with_hole(bytes, at, 100, r);
     EXPECT_EQ(r.walk.units, clean.units); // every PDU and PDV header is still found
     ASSERT_EQ(r.walk.lost, 100u);
     auto lost = std::find_if(r.events.begin(), r.events.end(), [](const StreamEvent &e) { return e.kind == StreamEventKind::Lost; });
@@ -322,12 +332,8 @@ TEST(Stream, GapOverHeadersResynchronisesAtTheNextPdu) {
     const Walk clean = walk_whole(bytes);
     // lose the bytes around the header of PDU 6: 50 before, 50 after its first byte
     const size_t at = starts[6] - 50;
-    PduStream st;
     Recorder r;
-    int a = 0, b = 0;
-    st.add_segment(1000, ByteView(bytes.data(), at), Origin{&a, 0}, r);
-    st.add_segment(uint32_t(1000 + at + 100), ByteView(bytes.data() + at + 100, bytes.size() - at - 100), Origin{&b, 0}, r);
-    st.peer_acknowledged(uint32_t(1000 + bytes.size()), r);
+    feed_with_hole(bytes, at, 100, r);
     EXPECT_EQ(r.walk.lost, 100u);
     // the PDUs from 7 on are found again, exactly; PDU 6, whose header was lost, is not
     const std::vector<std::string> tail(clean.units.end() - 5, clean.units.end());

@@ -40,15 +40,26 @@ def after(frame):
     return (sec + 1, 0) if usec >= 1000000 else (sec, usec)
 
 
-def tcp_payload(body):
-    """(destination port, payload) of an Ethernet/IPv4/TCP frame, or None."""
+def tcp_segment(body):
+    """(TCP header offset, 4-tuple, seq, payload offset, payload length) of an
+    Ethernet/IPv4/TCP frame, or None."""
     if len(body) < 54 or body[12:14] != b"\x08\x00" or body[23] != 6:
         return None
     ihl = (body[14] & 15) * 4
     total = struct.unpack(">H", body[16:18])[0]
     tcp = 14 + ihl
     thl = (body[tcp + 12] >> 4) * 4
-    return struct.unpack(">H", body[tcp + 2:tcp + 4])[0], body[tcp + thl:14 + total]
+    key = (body[26:30], body[tcp:tcp + 2], body[30:34], body[tcp + 2:tcp + 4])
+    return tcp, key, struct.unpack(">I", body[tcp + 4:tcp + 8])[0], tcp + thl, total - ihl - thl
+
+
+def tcp_payload(body):
+    """(destination port, payload) of an Ethernet/IPv4/TCP frame, or None."""
+    seg = tcp_segment(body)
+    if seg is None:
+        return None
+    tcp, _, _, off, length = seg
+    return struct.unpack(">H", body[tcp + 2:tcp + 4])[0], body[off:off + length]
 
 
 def pick(path, port):
