@@ -153,7 +153,8 @@ bool WalkSink::complete_fragment(PayloadRecord *origin, const StreamEvent &e) {
         for (guint16 i = 0; i < r->n; ++i) {
             UnitRecord &u = r->units()[i];
             if (u.kind == RecordKind::Fragment && u.offset == e.origin.offset) {
-                u.a = pinfo_->num; /* the assembled unit is shown where the walk completed it */
+                /* the assembled unit is shown with its last piece */
+                u.a = ((PayloadRecord *)e.completed_by.source)->frame;
                 return true;
             }
         }
@@ -213,8 +214,8 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     if (u) {
         u->kind = RecordKind::PdvHeaderValue;
         u->length += e.origin_length;
-    } else { /* assembled units are shown from their copy where the walk completed them (this frame) */
-        u = unit(lost || e.assembled ? notes() : origin, a);
+    } else { /* assembled units are shown from their copy, with their last piece (`origin`) */
+        u = unit(lost || !origin ? notes() : origin, a);
         u->kind = (RecordKind)e.kind;
         u->offset = lost || e.assembled ? 0 : e.origin.offset;
         u->length = lost || e.assembled ? (lost ? e.length : 0) : e.origin_length;
@@ -279,7 +280,7 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
         dicom_message_completed(a, *m);
         note_message(a, m, kUnitMessageDone | kUnitClosed);
     }
-    if (e.kind == StreamEventKind::Pdu && origin != current_ && !e.assembled) {
+    if (e.kind == StreamEventKind::Pdu && origin != current_) {
         UnitRecord *n = unit(notes(), a);
         n->kind = RecordKind::NoteDelivered;
         n->type = e.unit;

@@ -114,6 +114,24 @@ def messages(d):
     return out, pdus
 
 
+def pdata_pdv_counts(d):
+    """The number of PDVs in each P-DATA-TF of one direction, in stream order."""
+    counts, b, off = [], d.data, 0
+    while off + 6 <= len(b):
+        ptype, plen = b[off], struct.unpack(">I", b[off + 2:off + 6])[0]
+        end = off + 6 + plen
+        if end > len(b):
+            break
+        if ptype == 4:
+            n, p = 0, off + 6
+            while p + 6 <= end:
+                n += 1
+                p += 4 + struct.unpack(">I", b[p:p + 4])[0]
+            counts.append(n)
+        off = end
+    return counts
+
+
 def command_fields(cmd):
     """The command set's field, message IDs, status and whether a data set follows."""
     f, off = {}, 0

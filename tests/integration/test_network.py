@@ -104,6 +104,20 @@ class ImpairedLinks(unittest.TestCase):
                     self.assertEqual(message_fields(name, *OOO), one)
                     self.assertEqual(frames(name, TROUBLE, extra=OOO), [])
 
+    def test_every_pdata_header_shown_once_with_its_pdvs(self):
+        # A P-DATA-TF header assembled from segments that waited for a gap is shown with its
+        # last piece, where its PDVs are, not in the frame that filled the gap.
+        for scenario in SCENARIOS:
+            for side in ("sender", "receiver"):
+                name = "impaired-%s-%s.pcap" % (scenario, side)
+                want = sorted(n for d in stream_truth.read(os.path.join(PCAPS, name)).values() for n in stream_truth.pdata_pdv_counts(d))
+                self.assertGreater(len(want), 100)
+                for extra in (("-2",), ("-2",) + OOO):
+                    with self.subTest(capture=name, extra=extra):
+                        rows = fields(name, "dicom.pdv.count", "dicom.pdv.count", extra=list(extra))
+                        got = sorted(int(n) for r in rows for n in r[0].split(","))
+                        self.assertEqual(got, want)
+
     def test_times_are_what_the_receiver_saw(self):
         # Each message completes in the frame at which its receiver had all of its bytes, and
         # response times are measured between those moments.
