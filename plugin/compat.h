@@ -8,6 +8,20 @@
     (WIRESHARK_VERSION_MAJOR > (maj) || \
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
+/* 4.6 moved true_false_string and TFS() out of epan/packet.h into their own header. */
+#if DICOM_WS_AT_LEAST(4, 6)
+#include <epan/tfs.h>
+#endif
+
+/* A -z tap's init callback says whether it started from 4.6 on (void before). */
+#if DICOM_WS_AT_LEAST(4, 6)
+typedef bool dicom_tap_init_result;
+#define DICOM_TAP_INIT_RETURN(ok) return (ok)
+#else
+typedef void dicom_tap_init_result;
+#define DICOM_TAP_INIT_RETURN(ok) return
+#endif
+
 /* heur_dissector_t returns gboolean before 4.4 and bool from 4.4 on. */
 #if DICOM_WS_AT_LEAST(4, 4)
 typedef bool dicom_heur_result;

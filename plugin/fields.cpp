@@ -1,6 +1,7 @@
 /* Every filterable field of the plugin. Names follow PS3.8 (upper layer) and PS3.7 Annex D
  * (user information sub-items); docs/fields.md documents each one. */
 #include "fields.h"
+#include "compat.h"
 
 #include "codes.hpp"
 #include "dimse.hpp"

@@ -363,7 +363,7 @@ static void assoc_draw(void *tapdata) {
 
 static void assoc_finish(void *tapdata) { delete (AssocStats *)tapdata; }
 
-static void assoc_init(const char *opt_arg, void *) {
+static dicom_tap_init_result assoc_init(const char *opt_arg, void *) {
     auto *st = new AssocStats();
     st->format = AssocStats::Text;
     if (opt_arg && g_str_has_suffix(opt_arg, ",csv")) st->format = AssocStats::Csv;
@@ -374,7 +374,9 @@ static void assoc_init(const char *opt_arg, void *) {
         fprintf(stderr, "dicom_ul,assoc: %s\n", err->str);
         g_string_free(err, TRUE);
         delete st;
+        DICOM_TAP_INIT_RETURN(false);
     }
+    DICOM_TAP_INIT_RETURN(true);
 }
 
 static stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations", "dicom_ul,assoc", assoc_init, 0, NULL};

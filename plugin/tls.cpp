@@ -130,7 +130,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         if (report_here(pinfo, cs))
             expert_add_info_format(pinfo, ti, &ei_tls_encrypted,
                 "DICOM over TLS: application data not decrypted. Give Wireshark the server's RSA key "
-                "(tls.keys_list) or the peers' key log (tls.keylog_file) to see the PDUs.");
+                "(TLS preferences: RSA keys list) or the peers' key log (tls.keylog_file) to see the PDUs.");
         col_append_str(pinfo->cinfo, COL_INFO, " (DICOM, not decrypted)");
     }
     return consumed;

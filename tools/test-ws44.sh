@@ -1,44 +1,4 @@
 #!/usr/bin/env bash
-# Builds the plugin against Wireshark 4.4 (Debian 13) and runs the whole test suite there:
-# a Debian 13 root made with debootstrap (reused when present), the source copied in, CMake
-# and CTest inside a chroot. Run as root. Usage: tools/test-ws44.sh [ROOT_DIR]
-set -euo pipefail
-here=$(cd "$(dirname "$0")/.." && pwd)
-root=${1:-${DICOM_WS44_ROOT:-/var/tmp/dicom-ul-trixie}}
-suite=trixie
-pkgs="libwireshark-dev wireshark-dev libwiretap-dev tshark cmake make g++ pkg-config libglib2.0-dev
-      libgtest-dev googletest python3 zlib1g-dev dcmtk python3-pydicom util-linux"
-
-# The Debian mirror this machine's apt already uses (no host is written into the repo).
-mirror=$(sed -n 's/^URIs: *//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | grep -v security | head -1)
-[ -n "$mirror" ] || mirror=$(awk '/^deb / && !/security/ {print $2; exit}' /etc/apt/sources.list 2>/dev/null)
-[ -n "$mirror" ] || { echo "test-ws44: no Debian mirror found in the apt configuration" >&2; exit 1; }
-
-command -v debootstrap >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
-
-if [ ! -x "$root/usr/bin/tshark" ]; then
-  echo "== creating Debian 13 root in $root"
-  rm -rf "$root"
-  if ! debootstrap --variant=minbase "$suite" "$root" "$mirror" > /tmp/dicom-ul-debootstrap.log 2>&1; then
-    echo "test-ws44: debootstrap of Debian 13 failed (see /tmp/dicom-ul-debootstrap.log); cannot test Wireshark 4.4" >&2
-    tail -5 /tmp/dicom-ul-debootstrap.log >&2
-    exit 1
-  fi
-fi
-
-cleanup() { umount -l "$root/proc" 2>/dev/null || true; umount -l "$root/dev" 2>/dev/null || true; }
-trap cleanup EXIT
-mount -t proc proc "$root/proc"
-mount --bind /dev "$root/dev"
-cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
-
-if [ ! -x "$root/usr/bin/tshark" ] || ! chroot "$root" dpkg -s dcmtk libgtest-dev >/dev/null 2>&1; then
-  echo "== installing Wireshark 4.4 and the test dependencies in the root"
-  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-  chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs >/dev/null
-fi
-echo "== $(chroot "$root" tshark --version 2>/dev/null | head -1)"
-
-rm -rf "$root/src"; mkdir -p "$root/src"
-tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src" -xf -
-chroot "$root" bash -c "cd /src && cmake -S . -B build-ws44 -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-ws44 -j2 && cd build-ws44 && ctest --output-on-failure"
+# The whole test suite against Wireshark 4.4, in a Debian 13 root (tools/test-in-debian-root.sh).
+# Run as root. Usage: tools/test-ws44.sh [ROOT_DIR]
+exec "$(dirname "$0")/test-in-debian-root.sh" trixie "${1:-${DICOM_WS44_ROOT:-/var/tmp/dicom-ul-trixie}}" test-ws44

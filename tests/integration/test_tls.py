@@ -22,7 +22,8 @@ def key():
 
 
 def with_key(proto="dicom_ul"):
-    return ("-o", "tls.keys_list:127.0.0.1,2762,%s,%s" % (proto, key()))
+    # the RSA keys table as a UAT: 4.6 no longer takes the old tls.keys_list preference
+    return ("-o", 'uat:ssl_keys:"127.0.0.1","2762","%s","%s",""' % (proto, key()))
 
 
 COMMANDS = ["0x0001", "0x8001", "0x0001", "0x8001"]
