@@ -96,19 +96,21 @@ void dicom_tap_pdu(packet_info *pinfo, AssocRecord *rec, const dicom::Message *f
     tap_queue_packet(dicom_tap, pinfo, info);
 }
 
+/* The times the association recorded when the walk reached each PDU, which is when its
+ * receiver had it: a PDU whose bytes waited for a gap is shown in a frame that came earlier. */
 void tree_association(const PduContext &c, guint8 pdu_type) {
     const dicom::Association &a = c.rec->core;
-    const double now = nstime_to_sec(&c.pinfo->abs_ts);
     switch (pdu_type) {
     case dicom::kAssociateAc:
     case dicom::kAssociateRj:
-        if (a.rq_time) add_time(c.tree, hf_assoc_setup_time, c.tvb, now - a.rq_time);
+        if (a.setup_time() >= 0) add_time(c.tree, hf_assoc_setup_time, c.tvb, a.setup_time());
         break;
     case dicom::kReleaseRp:
-        if (a.release_rq_time) add_time(c.tree, hf_assoc_release_time, c.tvb, now - a.release_rq_time);
-        /* fall through */
+        if (a.release_time() >= 0) add_time(c.tree, hf_assoc_release_time, c.tvb, a.release_time());
+        if (a.rq_time && a.release_rp_time) add_time(c.tree, hf_assoc_duration, c.tvb, a.release_rp_time - a.rq_time);
+        break;
     case dicom::kAbort:
-        if (a.rq_time) add_time(c.tree, hf_assoc_duration, c.tvb, now - a.rq_time);
+        if (a.rq_time && a.abort_time) add_time(c.tree, hf_assoc_duration, c.tvb, a.abort_time - a.rq_time);
         break;
     }
 }

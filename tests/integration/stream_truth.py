@@ -75,61 +75,60 @@ def read(path):
     return dirs
 
 
+def pdus(d):
+    """(type, offset, end) of each whole PDU of one direction, in stream order."""
+    b, off = d.data, 0
+    while off + 6 <= len(b):
+        end = off + 6 + struct.unpack(">I", b[off + 2:off + 6])[0]
+        if end > len(b):
+            return
+        yield b[off], off, end
+        off = end
+
+
+def pdvs(d, off, end):
+    """(item offset, item length, context ID, message control header) of each PDV of the
+    P-DATA-TF at `off`."""
+    b, p = d.data, off + 6
+    while p + 6 <= end:
+        ilen, ctx, mch = struct.unpack(">IBB", b[p:p + 6])
+        yield p, ilen, ctx, mch
+        p += 4 + ilen
+
+
 def messages(d):
     """DIMSE messages of one direction: dicts with command field, message ID (or the ID it
     answers), status, and the frame and time at which the receiver had the whole message.
     Also the PDUs other than P-DATA-TF: ("pdu", type, frame, time)."""
-    out, pdus, pending = [], [], {}
-    b, off = d.data, 0
-    while off + 6 <= len(b):
-        ptype, plen = b[off], struct.unpack(">I", b[off + 2:off + 6])[0]
-        end = off + 6 + plen
-        if end > len(b):
-            break
+    out, others, pending = [], [], {}
+    for ptype, off, end in pdus(d):
         if ptype != 4:
             frame, time = d.when(end - 1)
-            pdus.append(("pdu", ptype, frame, time))
-        else:
-            p = off + 6
-            while p + 6 <= end:
-                ilen, ctx, mch = struct.unpack(">IBB", b[p:p + 6])
-                value = bytes(b[p + 6:p + 4 + ilen])
-                m = pending.setdefault(ctx, {"command": b"", "data": 0, "done": False})
-                if mch & 1:
-                    m["command"] += value
-                else:
-                    m["data"] += len(value)
-                last = mch & 2
-                if last and mch & 1:
-                    m.update(command_fields(m["command"]))
-                    m["done"] = not m["has_data"]
-                elif last:
-                    m["done"] = True
-                if m["done"]:
-                    m["frame"], m["time"] = d.when(p + 4 + ilen - 1)
-                    out.append(m)
-                    del pending[ctx]
-                p += 4 + ilen
-        off = end
-    return out, pdus
+            others.append(("pdu", ptype, frame, time))
+            continue
+        for p, ilen, ctx, mch in pdvs(d, off, end):
+            value = bytes(d.data[p + 6:p + 4 + ilen])
+            m = pending.setdefault(ctx, {"command": b"", "data": 0, "done": False})
+            if mch & 1:
+                m["command"] += value
+            else:
+                m["data"] += len(value)
+            last = mch & 2
+            if last and mch & 1:
+                m.update(command_fields(m["command"]))
+                m["done"] = not m["has_data"]
+            elif last:
+                m["done"] = True
+            if m["done"]:
+                m["frame"], m["time"] = d.when(p + 4 + ilen - 1)
+                out.append(m)
+                del pending[ctx]
+    return out, others
 
 
 def pdata_pdv_counts(d):
     """The number of PDVs in each P-DATA-TF of one direction, in stream order."""
-    counts, b, off = [], d.data, 0
-    while off + 6 <= len(b):
-        ptype, plen = b[off], struct.unpack(">I", b[off + 2:off + 6])[0]
-        end = off + 6 + plen
-        if end > len(b):
-            break
-        if ptype == 4:
-            n, p = 0, off + 6
-            while p + 6 <= end:
-                n += 1
-                p += 4 + struct.unpack(">I", b[p:p + 4])[0]
-            counts.append(n)
-        off = end
-    return counts
+    return [sum(1 for _ in pdvs(d, off, end)) for ptype, off, end in pdus(d) if ptype == 4]
 
 
 def command_fields(cmd):
