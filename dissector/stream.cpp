@@ -117,7 +117,11 @@ void PduStream::duplicate(int64_t off, ByteView b, Origin origin, bool of_held, 
     e.length = e.origin_length = uint32_t(b.size);
     e.bytes = b;
     e.origin = origin;
+    e.of_held = of_held;
     e.repeat_of = of_held || off < 0 ? 0 : repeat_cookie(uint64_t(off));
+    if (!of_held && off >= 0 && !e.repeat_of)
+        for (const Piece &p : pieces_)
+            if (uint64_t(off) >= p.offset && uint64_t(off) - p.offset < p.length) e.repeat_origin = p.origin;
     sink.on_event(e);
 }
 

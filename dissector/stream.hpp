@@ -89,7 +89,10 @@ struct StreamEvent {
     LostKind lost = LostKind::Framing;
     SkipReason skip = SkipReason::PdvInvalid;
     ResyncReason resync = ResyncReason::Gap;
-    uint64_t repeat_of = 0; // Duplicate: cookie of the walked unit these bytes repeat (0: unknown or held)
+    uint64_t repeat_of = 0; // Duplicate: cookie of the walked unit these bytes repeat (0: unknown)
+    bool of_held = false;   // Duplicate: the bytes repeat bytes held ahead of a gap, not walked yet
+    Origin repeat_origin;   // Duplicate: where the repeated bytes came from, when they are part of
+                            // a unit still being assembled (no cookie yet)
     Origin completed_by;    // Fragment: where the unit's last piece is (none when a gap damaged it)
 };
 

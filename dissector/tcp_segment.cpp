@@ -26,31 +26,39 @@ bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, 
     return true;
 }
 
+// The IP header at `off`, if it is `e`'s.
+bool tcp_at(ByteView frame, size_t off, const TcpEndpoints &e, TcpSegment &out) {
+    if (!frame.has(off, 20)) return false;
+    const uint8_t version = frame.u8(off) >> 4;
+    if (version == 4 && e.src_ip.size == 4) {
+        const size_t ihl = size_t(frame.u8(off) & 15) * 4;
+        if (ihl < 20 || frame.u8(off + 9) != 6 || (frame.be16(off + 6) & 0x3FFF) != 0) return false; // TCP, not a fragment
+        if (!same(frame, off + 12, e.src_ip) || !same(frame, off + 16, e.dst_ip)) return false;
+        const size_t total = frame.be16(off + 2);
+        return total >= ihl + 20 && read_tcp(frame, off + ihl, off + total, e, out);
+    }
+    if (version == 6 && e.src_ip.size == 16 && frame.has(off, 40)) {
+        if (frame.u8(off + 6) != 6) return false; // next header TCP (extension headers: not found)
+        if (!same(frame, off + 8, e.src_ip) || !same(frame, off + 24, e.dst_ip)) return false;
+        return read_tcp(frame, off + 40, off + 40 + frame.be16(off + 4), e, out);
+    }
+    return false;
+}
+
 } // namespace
 
-bool locate_tcp_segment(ByteView frame, const TcpEndpoints &e, TcpSegment &out) {
+bool locate_tcp_segment(ByteView frame, const TcpEndpoints &e, TcpSegment &out, size_t *hint) {
+    // The frames of one connection have the same link and tunnel headers: where the IP header
+    // was last time is where it is now, which spares a scan of every offset.
+    if (hint && *hint && tcp_at(frame, *hint, e, out)) return true;
     bool found = false;
     const size_t limit = frame.size < kSearch ? frame.size : kSearch;
     for (size_t off = 0; off + 20 <= limit; ++off) {
-        const uint8_t version = frame.u8(off) >> 4;
         TcpSegment s;
-        if (version == 4 && e.src_ip.size == 4) {
-            const size_t ihl = size_t(frame.u8(off) & 15) * 4;
-            if (ihl < 20 || frame.u8(off + 9) != 6 || (frame.be16(off + 6) & 0x3FFF) != 0) continue; // TCP, not a fragment
-            if (!same(frame, off + 12, e.src_ip) || !same(frame, off + 16, e.dst_ip)) continue;
-            const size_t total = frame.be16(off + 2);
-            if (total < ihl + 20) continue;
-            if (read_tcp(frame, off + ihl, off + total, e, s)) {
-                out = s;
-                found = true;
-            }
-        } else if (version == 6 && e.src_ip.size == 16 && frame.has(off, 40)) {
-            if (frame.u8(off + 6) != 6) continue; // next header TCP (extension headers: not found)
-            if (!same(frame, off + 8, e.src_ip) || !same(frame, off + 24, e.dst_ip)) continue;
-            if (read_tcp(frame, off + 40, off + 40 + frame.be16(off + 4), e, s)) {
-                out = s;
-                found = true;
-            }
+        if (tcp_at(frame, off, e, s)) {
+            out = s;
+            found = true;
+            if (hint) *hint = off;
         }
     }
     return found;

@@ -22,6 +22,8 @@ struct TcpSegment {
 
 // The innermost IPv4 or IPv6 header (no IPv6 extension headers, no IP fragments) among the
 // frame's first bytes whose addresses and TCP ports are `e`'s. False when there is none.
-bool locate_tcp_segment(ByteView frame, const TcpEndpoints &e, TcpSegment &out);
+// `hint` (optional): where the IP header was found in an earlier frame of the connection; it
+// is tried first and updated by a full search (0: none yet).
+bool locate_tcp_segment(ByteView frame, const TcpEndpoints &e, TcpSegment &out, size_t *hint = nullptr);
 
 } // namespace dicom

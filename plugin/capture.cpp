@@ -3,6 +3,7 @@
  * emptied by one cleanup routine when the capture file is closed. */
 #include "dissect.h"
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -12,6 +13,7 @@
 #include <epan/dissectors/packet-tcp.h>
 
 #include "fields.h"
+#include "records.h"
 
 namespace {
 
@@ -23,6 +25,22 @@ struct Capture {
     std::unordered_map<std::string, dicom::Message *> moves;
     /* for each C-MOVE-RQ: the associations that carried C-STOREs for it, in order */
     std::unordered_map<const dicom::Message *, std::vector<guint32>> move_subs;
+    /* each frame's payload records (records.h), by frame number */
+    std::vector<PayloadRecord *> frame_records;
+    /* the connections of the last few packets: most packets of a DICOM capture belong to a few */
+    struct Recent {
+        address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
+        guint32 srcport = 0, destport = 0;
+        Connection *conn = nullptr;
+    };
+    Recent recent[8];
+    unsigned recent_next = 0;
+    ~Capture() {
+        for (Recent &r : recent) {
+            free_address(&r.src);
+            free_address(&r.dst);
+        }
+    }
 };
 
 Capture *g_capture;
@@ -48,10 +66,79 @@ int dicom_direction(packet_info *pinfo) {
     return cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
 }
 
+namespace {
+
+/* First pass only: later passes visit frames in any order, across connections that reused
+ * the same addresses and ports. */
+Connection *recent_connection(packet_info *pinfo) {
+    if (!g_capture || PINFO_FD_VISITED(pinfo)) return nullptr;
+    for (const Capture::Recent &r : g_capture->recent)
+        if (r.conn && r.srcport == pinfo->srcport && r.destport == pinfo->destport && addresses_equal(&r.src, &pinfo->src) &&
+            addresses_equal(&r.dst, &pinfo->dst))
+            return r.conn;
+    return nullptr;
+}
+
+void remember_recent(packet_info *pinfo, Connection *conn) {
+    if (PINFO_FD_VISITED(pinfo)) return;
+    Capture &c = capture();
+    Capture::Recent &r = c.recent[c.recent_next++ % G_N_ELEMENTS(c.recent)];
+    free_address(&r.src);
+    free_address(&r.dst);
+    copy_address(&r.src, &pinfo->src);
+    copy_address(&r.dst, &pinfo->dst);
+    r.srcport = pinfo->srcport;
+    r.destport = pinfo->destport;
+    r.conn = conn;
+}
+
+} // namespace
+
+void dicom_forget_recent_connection(packet_info *pinfo) {
+    if (!g_capture) return;
+    for (Capture::Recent &r : g_capture->recent) {
+        const bool fwd = r.srcport == pinfo->srcport && r.destport == pinfo->destport &&
+                         addresses_equal(&r.src, &pinfo->src) && addresses_equal(&r.dst, &pinfo->dst);
+        const bool back = r.srcport == pinfo->destport && r.destport == pinfo->srcport &&
+                          addresses_equal(&r.src, &pinfo->dst) && addresses_equal(&r.dst, &pinfo->src);
+        if (fwd || back) r.conn = nullptr;
+    }
+}
+
+Connection *dicom_known_connection(packet_info *pinfo) {
+    if (Connection *conn = recent_connection(pinfo)) return conn;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    auto *conn = conv ? (Connection *)conversation_get_proto_data(conv, proto_dicom_ul) : NULL;
+    if (conn) remember_recent(pinfo, conn);
+    return conn;
+}
+
+PayloadRecord *dicom_frame_records(guint32 frame) {
+    if (!g_capture || frame >= g_capture->frame_records.size()) return nullptr;
+    return g_capture->frame_records[frame];
+}
+
+bool dicom_add_frame_record(guint32 frame, PayloadRecord *rec) {
+    try {
+        std::vector<PayloadRecord *> &v = capture().frame_records;
+        if (frame >= v.size()) v.resize(std::max<size_t>(frame + 1, v.size() + v.size() / 2), nullptr);
+        PayloadRecord **slot = &v[frame];
+        while (*slot) slot = &(*slot)->next;
+        *slot = rec;
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
 Connection *dicom_connection(packet_info *pinfo) {
+    if (Connection *conn = recent_connection(pinfo)) return conn;
     conversation_t *conv = find_or_create_conversation(pinfo);
     auto *conn = (Connection *)conversation_get_proto_data(conv, proto_dicom_ul);
-    if (conn) return conn;
+    if (conn) {
+        remember_recent(pinfo, conn);
+        return conn;
+    }
     try {
         dicom::StreamLimits limits;
         limits.pdu_cap = dicom_pdu_cap();
@@ -63,6 +150,7 @@ Connection *dicom_connection(packet_info *pinfo) {
     }
     if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) conn->tcp_stream = tcpd->stream;
     conversation_add_proto_data(conv, proto_dicom_ul, conn);
+    remember_recent(pinfo, conn);
     return conn;
 }
 

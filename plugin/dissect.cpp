@@ -101,7 +101,7 @@ static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, 
 
 /* The frame's TCP segment as captured: for payloads TCP did not hand over, and for the
  * acknowledgement numbers of segments without payload. */
-static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, dicom::TcpSegment &seg) {
+static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, Connection *conn, dicom::TcpSegment &seg) {
     if ((pinfo->src.type != AT_IPv4 && pinfo->src.type != AT_IPv6) || pinfo->dst.type != pinfo->src.type) return false;
     dicom::TcpEndpoints e;
     e.src_ip = dicom::ByteView((const guint8 *)pinfo->src.data, (size_t)pinfo->src.len);
@@ -109,7 +109,7 @@ static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, dicom::TcpSegment
     e.src_port = (guint16)pinfo->srcport;
     e.dst_port = (guint16)pinfo->destport;
     const guint n = tvb_captured_length(frame);
-    return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg);
+    return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg, &conn->ip_offset);
 }
 
 /* How TCP numbers this direction (relative to its first byte, by default) against the
@@ -117,7 +117,7 @@ static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, dicom::TcpSegment
 static void learn_numbering(tvbuff_t *payload, packet_info *pinfo, Connection *conn, int dir, guint32 tcp_seq) {
     tvbuff_t *frame = tvb_get_ds_tvb(payload);
     dicom::TcpSegment seg;
-    if (!frame || !frame_segment(frame, pinfo, seg) || (gint)seg.payload_offset != tvb_raw_offset(payload)) return;
+    if (!frame || !frame_segment(frame, pinfo, conn, seg) || (gint)seg.payload_offset != tvb_raw_offset(payload)) return;
     conn->seq_delta[dir] = seg.seq - tcp_seq;
     conn->numbering_known[dir] = true;
 }
@@ -161,43 +161,6 @@ int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
 
 /* ---- the postdissector: what TCP did not hand over, and acknowledgements ----------------- */
 
-/* The connection of a TCP packet, if it is one of ours. Most packets of a DICOM capture are
- * of a few connections, so the last few answers are kept (until the file is closed). */
-struct ConnectionCacheEntry {
-    address src, dst;
-    guint32 srcport, destport;
-    Connection *conn;
-};
-static ConnectionCacheEntry g_conn_cache[8];
-static unsigned g_conn_cache_next;
-
-static void connection_cache_cleanup(void) {
-    for (ConnectionCacheEntry &e : g_conn_cache) {
-        free_address(&e.src);
-        free_address(&e.dst);
-        e.conn = NULL;
-    }
-}
-
-static Connection *our_connection(packet_info *pinfo) {
-    for (ConnectionCacheEntry &e : g_conn_cache)
-        if (e.conn && e.srcport == pinfo->srcport && e.destport == pinfo->destport && addresses_equal(&e.src, &pinfo->src) &&
-            addresses_equal(&e.dst, &pinfo->dst))
-            return e.conn;
-    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
-    auto *conn = conv ? (Connection *)conversation_get_proto_data(conv, proto_dicom_ul) : NULL;
-    if (!conn) return NULL;
-    ConnectionCacheEntry &e = g_conn_cache[g_conn_cache_next++ % G_N_ELEMENTS(g_conn_cache)];
-    free_address(&e.src);
-    free_address(&e.dst);
-    copy_address(&e.src, &pinfo->src);
-    copy_address(&e.dst, &pinfo->dst);
-    e.srcport = pinfo->srcport;
-    e.destport = pinfo->destport;
-    e.conn = conn;
-    return conn;
-}
-
 /* From 4.4 on the columns are not writable in a postdissector by default: what the plugin
  * finds in the frame's DICOM bytes belongs in them as much as a dissector's would. */
 static void columns_writable(packet_info *pinfo) {
@@ -208,17 +171,18 @@ static void columns_writable(packet_info *pinfo) {
 static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     if (pinfo->ptype != PT_TCP || pinfo->flags.in_error_pkt) return 0;
     auto *fs = (FrameScratch *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey);
-    Connection *conn = fs && fs->conn ? fs->conn : our_connection(pinfo);
+    Connection *conn = fs && fs->conn ? fs->conn : dicom_known_connection(pinfo);
     if (!conn || conn->transport == Transport::Tls || conn->transport == Transport::TlsOnPlainPort ||
         conn->transport == Transport::Unknown)
         return 0;
     const int dir = dicom_direction(pinfo);
     dicom::TcpSegment seg;
     bool located = false;
-    if (!fs || !fs->handled) { /* TCP kept this payload to itself */
-        if (!fs) fs = frame_scratch(pinfo);
-        located = frame_segment(tvb, pinfo, seg);
+    if (!fs || !fs->handled) { /* TCP kept this payload to itself, or the segment has none */
+        located = frame_segment(tvb, pinfo, conn, seg);
+        if (located && (seg.flags & TH_SYN)) dicom_forget_recent_connection(pinfo); /* a new connection */
         if (located && seg.payload_length && conn->numbering_known[dir]) {
+            if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             tvbuff_t *sub = tvb_new_subset_length(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
             guint32 s = seg.seq - conn->seq_delta[dir];
@@ -229,16 +193,18 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
      * that stream waits for missing bytes (first pass). */
     if (!PINFO_FD_VISITED(pinfo)) {
         if (!conn->stream[1 - dir].holding() || !conn->numbering_known[1 - dir]) return 0;
-        if (!located && !(located = frame_segment(tvb, pinfo, seg))) return 0;
+        if (!located && !(located = frame_segment(tvb, pinfo, conn, seg))) return 0;
         const guint32 ack = seg.ack - conn->seq_delta[1 - dir];
         if (!(seg.flags & TH_ACK) || !conn->stream[1 - dir].ack_matters(ack)) return 0;
         if (PayloadRecord *rec = walk_acknowledgement(pinfo, conn, 1 - dir, ack)) {
+            if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             fs->calls++;
             build_payload(tvb, pinfo, tree, rec, fs);
         }
-    } else if (PayloadRecord *rec = payload_record(pinfo, fs->calls)) {
+    } else if (PayloadRecord *rec = payload_record(pinfo, fs ? fs->calls : 0)) {
         if (rec->length == 0) {
+            if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             fs->calls++;
             build_payload(tvb, pinfo, tree, rec, fs);
@@ -269,7 +235,6 @@ void dicom_register_dissector(void) {
     dicom_register_capture();
     dicom_register_export();
     dicom_register_timing();
-    register_cleanup_routine(connection_cache_cleanup);
 }
 
 void dicom_handoff(void) {

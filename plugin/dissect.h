@@ -73,10 +73,15 @@ struct Connection {
     /* the wire's sequence numbers minus TCP's (relative) ones, per stream, once known */
     guint32 seq_delta[2] = {0, 0};
     bool numbering_known[2] = {false, false};
+    size_t ip_offset = 0;          /* where the IP header was in the last frame read (0: not yet) */
     explicit Connection(const dicom::StreamLimits &l) : stream{dicom::PduStream(l), dicom::PduStream(l)} {}
 };
 /* The connection of the conversation (created on first use); NULL only when out of memory. */
 Connection *dicom_connection(packet_info *pinfo);
+/* The connection of a TCP packet if it is one of ours (never created), else NULL. */
+Connection *dicom_known_connection(packet_info *pinfo);
+/* A SYN on the packet's addresses and ports: the next packets may belong to a new connection. */
+void dicom_forget_recent_connection(packet_info *pinfo);
 /* Which of a connection's two streams the packet belongs to: 0 or 1, the same for every
  * packet of one direction. */
 int dicom_direction(packet_info *pinfo);

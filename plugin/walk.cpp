@@ -4,7 +4,6 @@
  * throwing epan function: the walk runs inside update_noexcept, the tree comes afterwards. */
 #include "dissect_internal.h"
 
-#include <epan/proto_data.h>
 
 #include "fields.h"
 #include "pdu.hpp"
@@ -17,24 +16,18 @@ PayloadRecord *new_payload_record(packet_info *pinfo, int direction, guint32 len
     rec->length = length;
     rec->direction = (guint8)direction;
     rec->run.cap = 1;
-    auto *head = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
-    if (!head) {
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0, rec);
-    } else {
-        while (head->next) head = head->next;
-        head->next = rec;
-    }
+    dicom_add_frame_record(pinfo->num, rec); /* out of memory: walked, but not shown later */
     return rec;
 }
 
 PayloadRecord *payload_record(packet_info *pinfo, unsigned index) {
-    auto *rec = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0);
+    PayloadRecord *rec = dicom_frame_records(pinfo->num);
     while (rec && index--) rec = rec->next;
     return rec;
 }
 
 AssocRecord *dicom_frame_association(packet_info *pinfo) {
-    for (auto *rec = (PayloadRecord *)p_get_proto_data(wmem_file_scope(), pinfo, proto_dicom_ul, 0); rec; rec = rec->next)
+    for (PayloadRecord *rec = dicom_frame_records(pinfo->num); rec; rec = rec->next)
         for (const Run *r = &rec->run; r; r = r->next)
             if (r->assoc) return r->assoc;
     return NULL;
@@ -187,8 +180,9 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
         u->length = e.origin_length;
         if (e.kind == StreamEventKind::Duplicate) {
             u->a = (guint32)(e.repeat_of >> 32);
+            if (!u->a && e.repeat_origin.source) u->a = ((PayloadRecord *)e.repeat_origin.source)->frame;
             u->ptr = message_by_cookie(conn_->assoc, e.repeat_of);
-            if (!e.repeat_of) u->bits |= kUnitOfHeld;
+            if (e.of_held) u->bits |= kUnitOfHeld;
         }
         return 0;
     }

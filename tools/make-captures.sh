@@ -153,7 +153,12 @@ for s in "${all[@]}"; do
       /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/gap-at-end-of-dataset.pcap" drop:$last
       /usr/bin/python3 $rw "$out/store-multi.pcap" "$out/reordered-duplicated.pcap" \
         dup:$((data - 5)) dup:$data swap:$((data + 1)) late:$((data + 3)):$((data + 8)) dup:$header
-      echo "== rewrites (store-multi frames $data, $header, $last)" ;;
+      # one-per-object.pcap as from a client that reuses its port for every association, with
+      # the fifth data segment of the second connection retransmitted
+      dup=$(tshark -r "$out/one-per-object.pcap" -Y 'tcp.stream == 1 && tcp.dstport == 11112 && tcp.len > 0' \
+              -T fields -e frame.number 2>/dev/null | sed -n 5p)
+      /usr/bin/python3 $rw "$out/one-per-object.pcap" "$out/port-reuse.pcap" sameport:11112 dup:$dup
+      echo "== rewrites (store-multi frames $data, $header, $last; one-per-object frame $dup)" ;;
     malformed-dataset) run_capture malformed-dataset 11112 "$scp 11112" \
       "/usr/bin/python3 $here/tools/captures/extended_rq.py 127.0.0.1 11112 --malformed" ;;
     tls) run_capture tls 2762 "$scp $tls 2762" \

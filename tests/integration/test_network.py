@@ -248,5 +248,26 @@ class Reordered(unittest.TestCase):
             self.assertTrue(all(int(x) > int(r[0]) for x in r[1].split(",")), r)
 
 
+class PortReuse(unittest.TestCase):
+    """one-per-object.pcap as from a client that reuses its port for every association (three
+    TCP connections on one address and port pair), with a data segment of the second one
+    retransmitted: TCP keeps that segment to itself and the plugin reads it from the frame."""
+
+    def test_each_connection_keeps_its_own_stream(self):
+        for extra in ((), ("-2",)):
+            with self.subTest(extra=extra):
+                rows = fields("port-reuse.pcap", "dicom.dimse.command == 0x8001", "dicom.assoc.id",
+                              "dicom.dimse.status", extra=extra)
+                self.assertEqual(rows, [["1", "0x0000"], ["2", "0x0000"], ["3", "0x0000"]])
+                self.assertEqual(frames("port-reuse.pcap", TROUBLE, extra=extra), [])
+                dup = fields("port-reuse.pcap", "dicom.stream.retransmitted", "frame.number", "dicom.assoc.id",
+                             "dicom.stream.first_seen_in", "tcp.stream", extra=extra)
+                self.assertEqual(len(dup), 1)
+                frame, assoc, first, stream = dup[0]
+                self.assertEqual((assoc, stream), ("2", "1"))  # not the first connection's
+                self.assertEqual(int(first), int(frame) - 1)  # the segment it repeats
+        self.assertEqual(export("port-reuse.pcap"), export("one-per-object.pcap"))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

@@ -428,6 +428,42 @@ TEST(Stream, DuplicatesNameTheUnitTheyRepeat) {
     EXPECT_EQ(dup->repeat_of >> 32, 6u);
 }
 
+// heuristic-port.pcap's A-ASSOCIATE-RQ is 7 kB: a retransmission of one of its first segments
+// arrives while the PDU is still being assembled, before it has been emitted as a unit.
+TEST(Stream, DuplicatesOfAUnitBeingAssembledNameWhereTheBytesCameFrom) {
+    auto streams = read_tcp_streams(sample("heuristic-port.pcap"));
+    std::vector<Segment> segs = cut(streams[0].bytes, 1448);
+    ASSERT_GT(streams[0].bytes[2] << 24 | streams[0].bytes[3] << 16 | streams[0].bytes[4] << 8 | streams[0].bytes[5], 3 * 1448);
+    segs.insert(segs.begin() + 2, segs[1]); // segment 2 (frame 2) again as frame 3
+    PduStream st;
+    Recorder r;
+    std::vector<int> ids(segs.size());
+    for (size_t i = 0; i < segs.size(); ++i) {
+        r.frame = uint32_t(i + 1);
+        st.add_segment(segs[i].seq, ByteView(segs[i].bytes.data(), segs[i].bytes.size()), Origin{&ids[i], 0}, r);
+    }
+    auto dup = std::find_if(r.events.begin(), r.events.end(), [](const StreamEvent &e) { return e.kind == StreamEventKind::Duplicate; });
+    ASSERT_NE(dup, r.events.end());
+    EXPECT_EQ(dup->repeat_of, 0u);           // no unit emitted for those bytes yet
+    EXPECT_FALSE(dup->of_held);              // but they were walked, not held
+    EXPECT_EQ(dup->repeat_origin.source, &ids[1]);
+    EXPECT_EQ(dup->length, segs[1].bytes.size());
+}
+
+TEST(Stream, DuplicatesOfHeldBytesSaySo) {
+    auto streams = read_tcp_streams(sample("echo.pcap"));
+    std::vector<Segment> segs = cut(streams[0].bytes, 40);
+    std::vector<Segment> order = {segs[0], segs[2], segs[2], segs[1]}; // 2 ahead of a gap, twice, then 1
+    PduStream st;
+    Recorder r;
+    int id = 0;
+    for (const Segment &seg : order) st.add_segment(seg.seq, ByteView(seg.bytes.data(), seg.bytes.size()), Origin{&id, 0}, r);
+    auto dup = std::find_if(r.events.begin(), r.events.end(), [](const StreamEvent &e) { return e.kind == StreamEventKind::Duplicate; });
+    ASSERT_NE(dup, r.events.end());
+    EXPECT_TRUE(dup->of_held);
+    EXPECT_EQ(dup->repeat_origin.source, nullptr);
+}
+
 TEST(Stream, SequenceNumbersWrapAround) {
     auto streams = read_tcp_streams(sample("store-multi.pcap"));
     const Walk clean = walk_whole(streams[0].bytes);

@@ -31,7 +31,7 @@ uint32_t be32(const uint8_t *p) { return uint32_t(p[0]) << 24 | p[1] << 16 | p[2
 } // namespace
 
 TEST(TcpSegment, EveryFrameOfARealCapture) {
-    size_t payload = 0;
+    size_t payload = 0, hint = 0;
     for (const auto &fr : frames_of(sample("store-multi.pcap"))) {
         const uint8_t *ip = fr.data() + 14, *tcp = ip + 20;
         TcpEndpoints e{ByteView(ip + 12, 4), ByteView(ip + 16, 4), be16(tcp), be16(tcp + 2)};
@@ -42,6 +42,17 @@ TEST(TcpSegment, EveryFrameOfARealCapture) {
         EXPECT_EQ(s.payload_offset, 14 + 20 + size_t(tcp[12] >> 4) * 4);
         EXPECT_EQ(s.payload_length, size_t(be16(ip + 2)) - 20 - size_t(tcp[12] >> 4) * 4);
         payload += s.payload_length;
+        // with the hint of earlier frames: the same segment, and the hint is where IP starts
+        TcpSegment h;
+        ASSERT_TRUE(locate_tcp_segment(ByteView(fr.data(), fr.size()), e, h, &hint));
+        EXPECT_EQ(hint, 14u);
+        EXPECT_EQ(h.seq, s.seq);
+        EXPECT_EQ(h.payload_offset, s.payload_offset);
+        EXPECT_EQ(h.payload_length, s.payload_length);
+        size_t wrong = 3; // a hint that does not fit: found by the full search, hint corrected
+        ASSERT_TRUE(locate_tcp_segment(ByteView(fr.data(), fr.size()), e, h, &wrong));
+        EXPECT_EQ(wrong, 14u);
+        EXPECT_EQ(h.payload_offset, s.payload_offset);
         // the other direction's endpoints do not match
         TcpEndpoints back{e.dst_ip, e.src_ip, e.dst_port, e.src_port};
         if (e.src_port != e.dst_port) {

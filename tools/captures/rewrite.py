@@ -9,6 +9,8 @@ Usage: rewrite.py IN.pcap OUT.pcap OP [OP...]   (frame numbers refer to IN, 1-ba
   dup:N           frame N arrives twice (the copy 1 microsecond after it)
   swap:N          frames N and N+1 arrive in the other order (timestamps kept in order)
   late:N:M        frame N is lost and arrives again just after frame M (a retransmission)
+  sameport:P      every TCP connection to port P comes from the client port of the first one
+                  (a client that reuses its port for each new connection)
 Classic little-endian pcap files (what tcpdump writes) only."""
 import struct
 import sys
@@ -100,6 +102,26 @@ def random_ops(path, seed, rate):
     return ops
 
 
+def same_client_port(frames, server):
+    """Rewrites the client port of every connection to `server` to the first one's (the TCP
+    checksum is left as it was: Wireshark does not check it by default)."""
+    first = None
+    for f in frames:
+        seg = tcp_segment(f[2])
+        if seg is None:
+            continue
+        tcp = seg[0]
+        body = bytearray(f[2])
+        src, dst = struct.unpack(">HH", body[tcp:tcp + 4])
+        if server not in (src, dst):
+            continue
+        client_at = tcp if dst == server else tcp + 2
+        if first is None:
+            first = struct.unpack(">H", body[client_at:client_at + 2])[0]
+        body[client_at:client_at + 2] = struct.pack(">H", first)
+        f[2] = bytes(body)
+
+
 def apply_ops(header, frames, ops):
     out = [list(f) + [n + 1] for n, f in enumerate(frames)]  # remember original numbers
     position = lambda n: next(i for i, f in enumerate(out) if f[4] == n)  # noqa: E731
@@ -124,6 +146,8 @@ def apply_ops(header, frames, ops):
             j = position(nums[1])
             frame[0], frame[1] = after(out[j])
             out.insert(j + 1, frame)
+        elif kind == "sameport":
+            same_client_port(out, nums[0])
         else:
             sys.exit("unknown operation " + op)
     return [f[:4] for f in out]
