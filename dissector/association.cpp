@@ -22,6 +22,8 @@ void Association::apply_rq(const Associate &rq, uint32_t frame) {
     calling_ae.assign(rq.calling_ae.value);
     called_ae.assign(rq.called_ae.value);
     if (const UserInfoEntry *max = rq.find_sub(kSubMaxLength)) max_pdu_requestor = max->max_length;
+    if (const UserInfoEntry *e = rq.find_sub(kSubImplementationClassUid)) requestor_class_uid.assign(e->uid.value);
+    if (const UserInfoEntry *e = rq.find_sub(kSubImplementationVersionName)) requestor_version.assign(e->text);
     for (const PresentationContext &pc : rq.contexts) {
         if (pc.item.type != kItemPresentationContextRq || pc.item.body.len < 4) continue;
         NegotiatedContext &c = context_slot(pc.id);
@@ -34,6 +36,8 @@ void Association::apply_rq(const Associate &rq, uint32_t frame) {
 void Association::apply_ac(const Associate &ac, uint32_t frame) {
     ac_frame = frame;
     if (const UserInfoEntry *max = ac.find_sub(kSubMaxLength)) max_pdu_acceptor = max->max_length;
+    if (const UserInfoEntry *e = ac.find_sub(kSubImplementationClassUid)) acceptor_class_uid.assign(e->uid.value);
+    if (const UserInfoEntry *e = ac.find_sub(kSubImplementationVersionName)) acceptor_version.assign(e->text);
     for (const PresentationContext &pc : ac.contexts) {
         if (pc.item.type != kItemPresentationContextAc || pc.item.body.len < 4) continue;
         NegotiatedContext &c = context_slot(pc.id);
@@ -106,12 +110,14 @@ void Association::on_message(Message &m) {
     const Command &c = m.command;
     ++operations[c.field];
     if (m.has_data) data_set_bytes += m.data_size;
-    if (c.field == kCStoreRq) ++stores;
+    if (m.complete_time > last_message_time) last_message_time = m.complete_time;
+    if (c.field == kCStoreRq) ++store_requests;
     if (is_response(c.field)) {
         if (c.has_status) {
             StatusCategory cat = status_category(c.status);
             failures += cat == StatusCategory::Failure;
             warnings += cat == StatusCategory::Warning;
+            if (c.field == kCStoreRsp && (cat == StatusCategory::Success || cat == StatusCategory::Warning)) ++stored;
         }
         auto it = outstanding_.find(c.message_id_rsp);
         if (it == outstanding_.end() || (it->second->command.field | 0x8000) != c.field) {
@@ -125,6 +131,11 @@ void Association::on_message(Message &m) {
         m.request = rq;
         ++rq->responses;
         bool pending = c.has_status && status_category(c.status) == StatusCategory::Pending;
+        if (!pending && m.first_time) { // the responder's processing: from the request acknowledged to the response
+            const double from = rq->acked_time > rq->complete_time && rq->acked_time <= m.first_time ? rq->acked_time
+                                                                                                     : rq->complete_time;
+            m.processing = m.first_time >= from ? m.first_time - from : 0;
+        }
         if (!pending) {
             double t = m.complete_time - rq->complete_time;
             ++responses;
@@ -204,6 +215,70 @@ double Association::release_time() const {
     return release_rq_time && release_rp_time ? release_rp_time - release_rq_time : -1;
 }
 
+std::string Association::party_label(Party p) const {
+    if (p == Party::Network) return "the network";
+    if (p == Party::Capture) return "the capture";
+    const bool rq = p == Party::Requestor;
+    const std::string &ae = rq ? calling_ae : called_ae;
+    const std::string &version = rq ? requestor_version : acceptor_version;
+    const std::string &uid = rq ? requestor_class_uid : acceptor_class_uid;
+    const std::string software = !version.empty() ? version : uid;
+    const char *role = rq ? "requestor" : "acceptor";
+    if (ae.empty()) return std::string("the ") + role + (software.empty() ? "" : " (" + software + ")");
+    return ae + " (" + role + (software.empty() ? "" : ", " + software) + ")";
+}
+
+void Association::raise(const Diagnostic &d, std::vector<Diagnostic> &out) {
+    out.push_back(d);
+    for (DiagnosticSummary &s : diagnostics)
+        if (s.code == d.code && s.party == d.party) {
+            ++s.count;
+            s.total += d.value;
+            if (d.value > s.worst) {
+                s.worst = d.value;
+                s.worst_frame = d.frame;
+            }
+            return;
+        }
+    DiagnosticSummary s;
+    s.code = d.code;
+    s.party = d.party;
+    s.count = 1;
+    s.first_frame = s.worst_frame = d.frame;
+    s.total = s.worst = s.first_value = d.value;
+    s.first_aux = d.aux;
+    s.first_message = d.message;
+    diagnostics.push_back(s);
+}
+
+Severity Association::worst_severity(bool &any) const {
+    Severity w = Severity::Note;
+    any = !diagnostics.empty();
+    for (const DiagnosticSummary &s : diagnostics) w = std::max(w, diag_severity(s.code));
+    return w;
+}
+
+double Association::end_time() const {
+    if (rj_time) return rj_time;
+    if (release_rp_time) return release_rp_time;
+    if (abort_time) return abort_time;
+    double closed = 0;
+    for (const TcpClose *c : {&closed_by_requestor, &closed_by_acceptor})
+        if (c->frame && (!closed || c->time < closed)) closed = c->time;
+    if (closed && closed >= last_time) return closed;
+    return last_time;
+}
+
+const char *Association::outcome() const {
+    if (rj_time) return "rejected";
+    if (abort_time) return "aborted";
+    if (release_rp_time) return "released";
+    if (closed_by_requestor.frame || closed_by_acceptor.frame) return "closed_without_release";
+    if (release_rq_time) return "release_unanswered";
+    if (rq_time && !ac_time) return "no_answer";
+    return "cut_off";
+}
+
 std::string Association::how_it_ended() const {
     if (rj_time) {
         std::string s = "rejected: ";
@@ -221,6 +296,14 @@ std::string Association::how_it_ended() const {
         return s + ")";
     }
     if (release_rp_time) return "released";
+    const TcpClose &rq = closed_by_requestor, &ac = closed_by_acceptor;
+    if (rq.frame || ac.frame) {
+        const bool by_rq = rq.frame && (!ac.frame || rq.frame < ac.frame);
+        const TcpClose &c = by_rq ? rq : ac;
+        return std::string("closed by the ") + (by_rq ? "requestor" : "acceptor") + " (TCP " + (c.reset ? "RST" : "FIN") +
+               " in frame " + std::to_string(c.frame) + ") without " +
+               (release_rq_time ? "A-RELEASE-RP" : "A-RELEASE or A-ABORT");
+    }
     if (release_rq_time) return "release requested, no A-RELEASE-RP in the capture";
     if (rq_time && !ac_time) return "no answer to A-ASSOCIATE-RQ in the capture";
     return "cut off in the capture (no release or abort)";

@@ -12,6 +12,7 @@
 
 #include "associate.hpp"
 #include "control_pdus.hpp"
+#include "diagnosis.hpp"
 #include "message.hpp"
 
 namespace dicom {
@@ -41,7 +42,10 @@ public:
     DirectionStats from_requestor, from_acceptor;
     uint64_t data_set_bytes = 0;        // DIMSE data sets, as sent
     std::map<uint16_t, uint32_t> operations; // completed messages by command field
-    uint32_t failures = 0, warnings = 0, stores = 0;
+    uint32_t failures = 0, warnings = 0;
+    uint32_t store_requests = 0;        // C-STORE-RQs
+    uint32_t stored = 0;                // C-STORE-RSPs with a success or warning status
+    double last_message_time = 0;       // the last DIMSE message completed
     uint32_t responses = 0;                 // final responses matched with their request
     double response_time_sum = 0, response_time_max = 0; // request complete to final response
     uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
@@ -60,12 +64,36 @@ public:
     // Requests still waiting for their final response, oldest first.
     std::vector<Message *> unanswered() const;
     // "released", "aborted by the acceptor (service-user)", "rejected-permanent: ...",
+    // "closed by the requestor (TCP FIN in frame 12) without A-RELEASE or A-ABORT",
     // "cut off in the capture" ...
     std::string how_it_ended() const;
+    // The same as a code: "released", "rejected", "aborted", "closed_without_release",
+    // "release_unanswered", "no_answer", "cut_off".
+    const char *outcome() const;
+    // When it ended: the A-RELEASE-RP, A-ASSOCIATE-RJ, A-ABORT or TCP close, else the last PDU.
+    double end_time() const;
     double setup_time() const; // A-ASSOCIATE-RQ to AC or RJ; -1 when not seen
     double release_time() const; // A-RELEASE-RQ to RP; -1 when not seen
 
     std::string calling_ae, called_ae;
+    // The peers' software (PS3.7 D.3.3.2, D.3.3.3): implementation class UID and version name.
+    std::string requestor_class_uid, requestor_version, acceptor_class_uid, acceptor_version;
+    // "PACS (acceptor, OFFIS_DCMTK_367)", "the requestor", "the network" ...
+    std::string party_label(Party p) const;
+
+    // Diagnosis: findings merged by code and party, in order of first occurrence; stalls.
+    DiagnosisSettings diagnosis_settings;
+    std::vector<DiagnosticSummary> diagnostics;
+    std::vector<Stall> stalls;          // at most diagnosis_settings.stalls_kept
+    double stall_seconds_unlisted = 0;  // stalls beyond that
+    TcpClose closed_by_requestor, closed_by_acceptor; // the first FIN/RST of each side
+    // Records a finding (merged into `diagnostics`) and appends it to `out`.
+    void raise(const Diagnostic &d, std::vector<Diagnostic> &out);
+    Severity worst_severity(bool &any) const;
+    // Response times of the last final responses, for "slower than usual".
+    std::deque<double> recent_response_times;
+    bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)
+    bool protocol_state_reported = false;
     uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
     uint32_t release_rq_frame = 0, release_rp_frame = 0, abort_frame = 0;
     // Largest P-DATA-TF each side said it can receive (0: no limit, or not seen).

@@ -20,6 +20,8 @@ Message &MessageAssembler::start(Pending &p, const PdvPiece &piece) {
     Message &m = messages_.back();
     m.index = uint32_t(messages_.size());
     m.context_id = p.context_id;
+    m.stream = p.stream;
+    m.from_requestor = piece.from_requestor;
     m.first_time = piece.time;
     p.message = &m;
     p.command_done = false;
@@ -110,6 +112,8 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
                     out.closed = close(p, v.walk_frame, v.time, keep_data);
                 } else {
                     p.message->problems.push_back(Problem::MessageInterrupted);
+                    if (p.command_done && p.message->command.has_data_set() && !p.message->data_fragments)
+                        out.interrupted = p.message;
                     p.message = nullptr;
                 }
             }
@@ -173,6 +177,21 @@ uint64_t MessageAssembler::held_bytes() const {
     uint64_t n = 0;
     for (const Pending &p : pending_) n += p.data.size() - p.data.low() + p.command.size();
     return n;
+}
+
+Message *MessageAssembler::in_progress(uint8_t stream) const {
+    Message *latest = nullptr;
+    for (const Pending &p : pending_)
+        if (p.stream == stream && p.message && (!latest || p.message->index > latest->index)) latest = p.message;
+    return latest;
+}
+
+std::vector<Message *> MessageAssembler::awaiting_data() const {
+    std::vector<Message *> out;
+    for (const Pending &p : pending_)
+        if (p.message && p.command_done && p.message->command.has_data_set() && !p.message->data_fragments)
+            out.push_back(p.message);
+    return out;
 }
 
 void MessageAssembler::mark_gap(uint64_t stream_bytes) {

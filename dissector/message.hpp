@@ -29,6 +29,8 @@ struct CaptureDamage {
 struct Message {
     uint32_t index = 0;          // 1, 2, ... within the association
     uint8_t context_id = 0;
+    uint8_t stream = 0;          // the connection's direction that carried it
+    int8_t from_requestor = -1;  // 1, 0, or -1 when the A-ASSOCIATE-RQ was not seen
     std::vector<uint32_t> frames; // frames that carried its fragments, ascending
     uint32_t command_frame = 0;  // frame whose PDV completed the command set
     uint32_t complete_frame = 0; // frame that completed the message; 0 while incomplete
@@ -63,6 +65,12 @@ struct Message {
     Message *cancel = nullptr;          // for a request: the C-CANCEL-RQ that named it
     uint32_t responses = 0;             // for a request: responses seen (pending ones included)
     bool unanswered_reported = false;
+
+    // Where its time went (first pass, from the TCP timeline).
+    double stall_seconds = 0;           // TCP stalls while it was under way
+    uint8_t stall_cause = 0;            // StallCause of the longest of them
+    double acked_time = 0;              // a request: when its receiver acknowledged its last byte
+    double processing = -1;             // a final response: the responder's processing time (s)
 };
 
 struct PdvOutcome {
@@ -72,12 +80,14 @@ struct PdvOutcome {
     uint32_t data_fragment = kNotData; // ordinal among the message's data set fragments
     uint64_t data_offset = 0;          // where this piece starts within the data set
     Message *closed = nullptr; // an earlier message on the context that this PDV showed to be over, incomplete
+    Message *interrupted = nullptr; // an earlier message whose data set this PDV's new command cut short
     static constexpr uint32_t kNotData = 0xFFFFFFFFu;
 };
 
 // One piece of a PDV's value, in stream order (PS3.8 9.3.5, E.2).
 struct PdvPiece {
     uint8_t stream = 0;            // which direction (PDVs are assembled per direction and context)
+    int8_t from_requestor = -1;    // 1, 0, or -1 when unknown
     uint8_t context_id = 0;
     uint8_t flags = 0;             // message control header
     const uint8_t *value = nullptr;
@@ -101,6 +111,10 @@ public:
     std::vector<Message *> close_damaged(uint32_t frame, double time, bool keep_data);
     // Bytes held for messages in progress (data set bytes not yet walked, command sets).
     uint64_t held_bytes() const;
+    // The message that direction `stream` has under way (started, not complete), if any.
+    Message *in_progress(uint8_t stream) const;
+    // Messages whose command is complete and announced a data set that has not begun.
+    std::vector<Message *> awaiting_data() const;
     std::deque<Message> &messages() { return messages_; }
     const std::deque<Message> &messages() const { return messages_; }
 

@@ -125,6 +125,8 @@ public:
     void peer_acknowledged(uint32_t ack, StreamSink &sink);
 
     bool holding() const { return !held_.empty(); }
+    // The walk stands between two PDUs: nothing of a PDU has been walked that is not complete.
+    bool between_pdus() const { return mode_ == AtPdu && pending_.empty(); }
     // Whether an acknowledgement up to `ack` can tell anything: bytes wait for a gap, or it
     // acknowledges bytes the capture has not shown yet.
     bool ack_matters(uint32_t ack) const {

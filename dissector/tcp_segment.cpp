@@ -1,5 +1,6 @@
 #include "tcp_segment.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 namespace dicom {
@@ -20,6 +21,21 @@ bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, 
     out.seq = frame.be32(tcp + 4);
     out.ack = frame.be32(tcp + 8);
     out.flags = frame.u8(tcp + 13);
+    out.window = frame.be16(tcp + 14);
+    out.window_scale = -1;
+    if (out.flags & 0x02) { // SYN: options, for the window scale (RFC 7323 2.2)
+        for (size_t o = tcp + 20; o < tcp + thl && frame.has(o, 1);) {
+            const uint8_t kind = frame.u8(o);
+            if (kind == 0) break;
+            if (kind == 1) {
+                ++o;
+                continue;
+            }
+            if (!frame.has(o, 2) || frame.u8(o + 1) < 2) break;
+            if (kind == 3 && frame.u8(o + 1) == 3 && frame.has(o, 3)) out.window_scale = int8_t(std::min<int>(frame.u8(o + 2), 14));
+            o += frame.u8(o + 1);
+        }
+    }
     out.payload_offset = tcp + thl;
     const size_t end = ip_end < frame.size ? ip_end : frame.size;
     out.payload_length = end > out.payload_offset ? end - out.payload_offset : 0;

@@ -17,6 +17,8 @@ struct TcpEndpoints {
 struct TcpSegment {
     uint32_t seq = 0, ack = 0; // as on the wire (not TCP analysis' relative numbers)
     uint8_t flags = 0;         // FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10
+    uint16_t window = 0;       // the window field, unscaled
+    int8_t window_scale = -1;  // a SYN's window scale option (-1: none, or not a SYN)
     size_t payload_offset = 0, payload_length = 0; // within the frame; the length stops at what was captured
 };
 

@@ -9,14 +9,21 @@ namespace dicom {
 namespace {
 
 void count_completed(Association &a, EventOutcome &out) {
-    if (out.pdv.message_done) a.on_message(*out.pdv.message);
-    for (Message *m : out.closed) a.on_message(*m);
+    if (out.pdv.message_done) {
+        a.on_message(*out.pdv.message);
+        diagnose_message(a, *out.pdv.message, out.diagnostics);
+    }
+    for (Message *m : out.closed) {
+        a.on_message(*m);
+        diagnose_message(a, *m, out.diagnostics);
+    }
 }
 
 void apply_pdu(Association &a, MessageAssembler &messages, const StreamEvent &e, const EventContext &c,
                EventOutcome &out) {
     const uint8_t type = e.bytes.u8(0);
     a.on_pdu(c.from_requestor, type, e.length, c.time);
+    const PduFacts facts{type, c.from_requestor, e.pdu_length, c.walk_frame, c.time};
     if (type == kAssociateRq || type == kAssociateAc) {
         Associate pdu;
         if (!parse_associate(e.bytes, pdu)) {
@@ -25,6 +32,7 @@ void apply_pdu(Association &a, MessageAssembler &messages, const StreamEvent &e,
         }
         if (type == kAssociateRq) a.apply_rq(pdu, c.walk_frame);
         else a.apply_ac(pdu, c.walk_frame);
+        diagnose_pdu(a, facts, messages, out.diagnostics);
         return;
     }
     ControlPdu pdu;
@@ -32,6 +40,7 @@ void apply_pdu(Association &a, MessageAssembler &messages, const StreamEvent &e,
     a.apply_control(pdu, c.walk_frame);
     // The association ends: what a gap left unfinished will not finish.
     if (type == kReleaseRq || type == kAbort) out.closed = messages.close_damaged(c.walk_frame, c.time, c.keep_data);
+    diagnose_pdu(a, facts, messages, out.diagnostics);
 }
 
 } // namespace
@@ -40,7 +49,13 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
     EventOutcome out;
     switch (e.kind) {
     case StreamEventKind::Pdu: apply_pdu(a, messages, e, c, out); break;
-    case StreamEventKind::PdataHeader: a.on_pdu(c.from_requestor, kPData, kPduHeaderLen + uint64_t(e.pdu_length), c.time); break;
+    case StreamEventKind::PdataHeader:
+        a.on_pdu(c.from_requestor, kPData, kPduHeaderLen + uint64_t(e.pdu_length), c.time);
+        diagnose_pdu(a, PduFacts{kPData, c.from_requestor, e.pdu_length, c.walk_frame, c.time}, messages, out.diagnostics);
+        break;
+    case StreamEventKind::Skip:
+        if (e.skip != SkipReason::AfterGap) diagnose_pdv_length(a, c.from_requestor, c.walk_frame, c.time, out.diagnostics);
+        break;
     case StreamEventKind::Value:
     case StreamEventKind::Lost: {
         if (e.kind == StreamEventKind::Lost && e.lost != LostKind::InValue) {
@@ -50,6 +65,7 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         const NegotiatedContext *nc = a.context(e.pdv.context_id);
         PdvPiece piece;
         piece.stream = c.stream;
+        piece.from_requestor = int8_t(c.from_requestor);
         piece.context_id = e.pdv.context_id;
         piece.flags = e.pdv.flags;
         piece.value = e.kind == StreamEventKind::Value ? e.bytes.data : nullptr;
@@ -61,6 +77,11 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         piece.time = c.time;
         out.pdv = messages.add(piece, nc ? std::string_view(nc->transfer_syntax) : std::string_view(), c.keep_data);
         if (out.pdv.closed) out.closed.push_back(out.pdv.closed);
+        if (out.pdv.interrupted) diagnose_interrupted(a, *out.pdv.interrupted, c.walk_frame, c.time, out.diagnostics);
+        // the first piece of a message on a context the acceptor did not accept
+        if (nc && nc->answered && !nc->accepted() && out.pdv.message && e.first && (e.pdv.flags & kPdvCommand) &&
+            out.pdv.message->command_fragments == 1 && e.pdv.value_offset == 0)
+            diagnose_rejected_context_use(a, c.from_requestor, e.pdv.context_id, c.walk_frame, c.time, out.diagnostics);
         break;
     }
     default: break;

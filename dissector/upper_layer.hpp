@@ -16,6 +16,7 @@ struct EventOutcome {
     PdvOutcome pdv;                // Value and Lost-in-value events: what the piece led to
     std::vector<Message *> closed; // messages found to be over without their last fragment
     bool parse_failed = false;     // a PDU too short even for its fixed part
+    std::vector<Diagnostic> diagnostics; // findings this event raised (diagnosis.hpp)
 };
 
 struct EventContext {
@@ -28,7 +29,7 @@ struct EventContext {
 };
 
 // Applies one event of a PduStream to the association it belongs to. Messages it completes
-// are counted and matched (Association::on_message).
+// are counted and matched (Association::on_message), and what the event shows is diagnosed.
 EventOutcome apply_event(Association &a, MessageAssembler &messages, const StreamEvent &e, const EventContext &c);
 
 } // namespace dicom

@@ -4,33 +4,27 @@
 #include "dissect.h"
 
 #include <unordered_map>
+#include <vector>
 
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
 
-enum Col { cNum, cClient, cServer, cCalling, cCalled, cSetup, cRelease, cDuration, cToServer, cToClient,
-           cOps, cFailures, cWarnings, cStored, cMbps, cRspAvg, cRspMax, cEnd, cCount };
+/* The GUI's columns, made from the shared list (assoc_report.cpp) at registration: the UI
+ * keeps a pointer to them. Byte counts can pass 4 GiB, so they are floats shown without decimals. */
+static stat_tap_table_item *assoc_columns;
 
-static stat_tap_table_item assoc_columns[] = {
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Assoc", "%u"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Client", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Server", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Calling AE", "%s"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Called AE", "%s"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Set-up (ms)", "%.3f"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Release (ms)", "%.3f"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Duration (s)", "%.3f"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Bytes to server", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Bytes to client", "%u"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Operations", "%s"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Failures", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Warnings", "%u"},
-    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Stored", "%u"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "MB/s", "%.3f"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Avg response (ms)", "%.3f"},
-    {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, "Max response (ms)", "%.3f"},
-    {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "Ended", "%s"},
-};
+static stat_tap_table_item column_item(const AssocColumn &c) {
+    switch (c.kind) {
+    case AssocColumnKind::Uint: return {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, c.title, "%u"};
+    case AssocColumnKind::Count: return {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, c.title, "%.0f"};
+    case AssocColumnKind::Milliseconds:
+    case AssocColumnKind::Rate:
+    case AssocColumnKind::Seconds: return {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, c.title, "%.3f"};
+    case AssocColumnKind::Epoch: return {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, c.title, "%.6f"};
+    case AssocColumnKind::Text: break;
+    }
+    return {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, c.title, "%s"};
+}
 
 static const char kTableName[] = "DICOM Associations";
 static std::unordered_map<const AssocRecord *, guint> *g_rows;
@@ -41,7 +35,7 @@ static void table_init(stat_tap_table_ui *ui) {
         if (ui->stat_tap_reset_table_cb) ui->stat_tap_reset_table_cb(table);
         return;
     }
-    table = stat_tap_init_table(kTableName, cCount, 0, NULL);
+    table = stat_tap_init_table(kTableName, (int)dicom_assoc_column_count, 0, NULL);
     stat_tap_add_table(ui, table);
 }
 
@@ -55,42 +49,32 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
     auto *stat = (stat_data_t *)tapdata;
     stat_tap_table *t = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     const AssocRecord *rec = ((const DicomTapInfo *)data)->rec;
+    const guint n = (guint)dicom_assoc_column_count;
     try {
         if (!g_rows) g_rows = new std::unordered_map<const AssocRecord *, guint>();
         auto it = g_rows->find(rec);
         guint row;
         if (it == g_rows->end()) {
             row = t->num_elements;
-            stat_tap_table_item_type items[cCount];
-            memset(items, 0, sizeof items);
-            for (int i = 0; i < cCount; ++i) {
+            std::vector<stat_tap_table_item_type> items(n);
+            for (guint i = 0; i < n; ++i) {
                 items[i].type = assoc_columns[i].type;
                 if (items[i].type == TABLE_ITEM_STRING) items[i].value.string_value = g_strdup("");
             }
-            stat_tap_init_table_row(t, row, cCount, items);
+            stat_tap_init_table_row(t, row, n, items.data());
             (*g_rows)[rec] = row;
         } else {
             row = it->second;
         }
-        const AssocSummary s = dicom_summarize(*rec);
-        stat_tap_get_field_data(t, row, cNum)->value.uint_value = s.number;
-        set_string(t, row, cClient, s.client);
-        set_string(t, row, cServer, s.server);
-        set_string(t, row, cCalling, s.calling);
-        set_string(t, row, cCalled, s.called);
-        stat_tap_get_field_data(t, row, cSetup)->value.float_value = s.setup_ms;
-        stat_tap_get_field_data(t, row, cRelease)->value.float_value = s.release_ms;
-        stat_tap_get_field_data(t, row, cDuration)->value.float_value = s.duration;
-        stat_tap_get_field_data(t, row, cToServer)->value.uint_value = (guint)s.bytes_to_server;
-        stat_tap_get_field_data(t, row, cToClient)->value.uint_value = (guint)s.bytes_to_client;
-        set_string(t, row, cOps, s.operations);
-        stat_tap_get_field_data(t, row, cFailures)->value.uint_value = s.failures;
-        stat_tap_get_field_data(t, row, cWarnings)->value.uint_value = s.warnings;
-        stat_tap_get_field_data(t, row, cStored)->value.uint_value = s.stored;
-        stat_tap_get_field_data(t, row, cMbps)->value.float_value = s.mbps;
-        stat_tap_get_field_data(t, row, cRspAvg)->value.float_value = s.response_avg_ms;
-        stat_tap_get_field_data(t, row, cRspMax)->value.float_value = s.response_max_ms;
-        set_string(t, row, cEnd, s.end);
+        const std::vector<AssocCell> cells = dicom_assoc_row(*rec);
+        for (guint i = 0; i < n; ++i) {
+            stat_tap_table_item_type *f = stat_tap_get_field_data(t, row, i);
+            switch (assoc_columns[i].type) {
+            case TABLE_ITEM_UINT: f->value.uint_value = (guint)cells[i].number; break;
+            case TABLE_ITEM_FLOAT: f->value.float_value = cells[i].null ? -1 : cells[i].number; break;
+            default: set_string(t, row, i, cells[i].text); break;
+            }
+        }
     } catch (...) {
         return TAP_PACKET_DONT_REDRAW;
     }
@@ -108,7 +92,12 @@ static void table_free_item(stat_tap_table *, guint, guint column, stat_tap_tabl
 
 static stat_tap_table_ui assoc_table_ui = {
     REGISTER_PACKET_STAT_GROUP_UNSORTED, "DICOM Associations", "dicom_ul", "dicom_ul,assoc_table", table_init,
-    table_packet, table_reset, table_free_item, NULL, G_N_ELEMENTS(assoc_columns), assoc_columns, 0, NULL,
-    NULL, 0};
+    table_packet, table_reset, table_free_item, NULL, 0, NULL, 0, NULL, NULL, 0};
 
-void dicom_register_assoc_table(void) { register_stat_tap_table_ui(&assoc_table_ui); }
+void dicom_register_assoc_table(void) {
+    assoc_columns = g_new0(stat_tap_table_item, dicom_assoc_column_count);
+    for (size_t i = 0; i < dicom_assoc_column_count; ++i) assoc_columns[i] = column_item(dicom_assoc_columns[i]);
+    assoc_table_ui.nfields = dicom_assoc_column_count;
+    assoc_table_ui.fields = assoc_columns;
+    register_stat_tap_table_ui(&assoc_table_ui);
+}

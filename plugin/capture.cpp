@@ -143,7 +143,7 @@ Connection *dicom_connection(packet_info *pinfo) {
         dicom::StreamLimits limits;
         limits.pdu_cap = dicom_pdu_cap();
         limits.hold_limit = uint64_t(dicom_prefs.hold_limit_kb) * 1024;
-        capture().connections.emplace_back(new Connection(limits));
+        capture().connections.emplace_back(new Connection(limits, dicom_prefs.stall_ms / 1000.0));
         conn = capture().connections.back().get();
     } catch (...) {
         return nullptr;
@@ -160,10 +160,31 @@ AssocRecord *dicom_new_association(Connection *conn) {
     AssocRecord *r = c.associations.back().get();
     r->number = (guint32)c.associations.size();
     r->core.outstanding_cap = dicom_prefs.max_outstanding;
+    r->core.diagnosis_settings.slow_seconds = dicom_prefs.slow_response_ms / 1000.0;
+    r->core.diagnosis_settings.small_pdu = dicom_prefs.small_pdu;
     r->tcp_stream = conn->tcp_stream;
     r->conn = conn;
     conn->assoc = r;
     return r;
+}
+
+void dicom_raise_transport(packet_info *pinfo, Connection *conn, int requestor_dir, dicom::DiagCode code) {
+    try {
+        AssocRecord *a = conn->assoc ? conn->assoc : dicom_new_association(conn);
+        if (a->requestor_dir < 0 && requestor_dir >= 0) {
+            const bool sender = requestor_dir == dicom_direction(pinfo); /* this packet's sender opened it */
+            a->requestor_dir = requestor_dir;
+            copy_address_wmem(wmem_file_scope(), &a->requestor_addr, sender ? &pinfo->src : &pinfo->dst);
+            copy_address_wmem(wmem_file_scope(), &a->acceptor_addr, sender ? &pinfo->dst : &pinfo->src);
+            a->requestor_port = sender ? pinfo->srcport : pinfo->destport;
+            a->acceptor_port = sender ? pinfo->destport : pinfo->srcport;
+        }
+        if (!a->core.first_time) a->core.first_time = a->core.last_time = nstime_to_sec(&pinfo->abs_ts);
+        std::vector<dicom::Diagnostic> shown_by_tls;
+        a->core.raise(dicom::Diagnostic{code, dicom::Party::Requestor, pinfo->num, nstime_to_sec(&pinfo->abs_ts)},
+                      shown_by_tls);
+    } catch (...) {
+    }
 }
 
 AssocRecord *dicom_previous_association(AssocRecord *rec) {

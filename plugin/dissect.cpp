@@ -83,13 +83,13 @@ void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void
 /* ---- one payload: walk (first pass), then tree ------------------------------------------ */
 
 static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, Connection *conn,
-                           const guint32 *seq) {
+                           const guint32 *seq, const dicom::TcpFacts *tcp) {
     FrameScratch *fs = frame_scratch(pinfo);
     const guint32 len = tvb_captured_length(tvb);
     PayloadRecord *rec;
     if (!PINFO_FD_VISITED(pinfo)) {
         rec = new_payload_record(pinfo, dicom_direction(pinfo), len);
-        walk_payload(pinfo, conn, rec, len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL, len, seq);
+        walk_payload(pinfo, conn, rec, len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL, len, seq, tcp);
     } else {
         rec = payload_record(pinfo, fs->calls);
         if (rec && rec->length != len) rec = NULL; /* not the payload the first pass saw here */
@@ -110,6 +110,20 @@ static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, Connection *conn,
     e.dst_port = (guint16)pinfo->destport;
     const guint n = tvb_captured_length(frame);
     return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg, &conn->ip_offset);
+}
+
+/* What the timeline needs of a segment. */
+static dicom::TcpFacts tcp_facts(packet_info *pinfo, const dicom::TcpSegment &seg) {
+    dicom::TcpFacts f;
+    f.frame = pinfo->num;
+    f.time = nstime_to_sec(&pinfo->abs_ts);
+    f.seq = seg.seq;
+    f.ack = seg.ack;
+    f.flags = seg.flags;
+    f.window = seg.window;
+    f.window_scale = seg.window_scale;
+    f.length = (guint32)seg.payload_length;
+    return f;
 }
 
 /* How TCP numbers this direction (relative to its first byte, by default) against the
@@ -138,7 +152,7 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
      * client or server that should not be on this port. */
     if (dicom_tls_decrypted_call(pinfo) || !called_by_tcp(pinfo)) {
         fs->handled = true;
-        return dissect_payload(tvb, pinfo, tree, conn, NULL);
+        return dissect_payload(tvb, pinfo, tree, conn, NULL, NULL);
     }
     if (conn->transport == Transport::Unknown && tvb_captured_length(tvb) > 0) {
         guint n = tvb_captured_length(tvb);
@@ -152,7 +166,19 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     guint32 seq = tcp ? tcp->seq : 0;
     if (tcp && !tcp->is_reassembled && !conn->numbering_known[dicom_direction(pinfo)])
         learn_numbering(tvb, pinfo, conn, dicom_direction(pinfo), seq);
-    return dissect_payload(tvb, pinfo, tree, conn, tcp ? &seq : NULL);
+    /* the segment itself, for the timeline: read from the frame (a reassembled payload has no
+     * frame of its own here; the postdissector feeds those) */
+    dicom::TcpFacts facts;
+    bool have_facts = false;
+    if (tcp && !tcp->is_reassembled && !PINFO_FD_VISITED(pinfo) && !fs->timeline_fed) {
+        dicom::TcpSegment seg;
+        tvbuff_t *frame = tvb_get_ds_tvb(tvb);
+        if (frame && frame_segment(frame, pinfo, conn, seg)) {
+            facts = tcp_facts(pinfo, seg);
+            have_facts = fs->timeline_fed = true;
+        }
+    }
+    return dissect_payload(tvb, pinfo, tree, conn, tcp ? &seq : NULL, have_facts ? &facts : NULL);
 }
 
 int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
@@ -176,6 +202,7 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         conn->transport == Transport::Unknown)
         return 0;
     const int dir = dicom_direction(pinfo);
+    const bool first = !PINFO_FD_VISITED(pinfo);
     dicom::TcpSegment seg;
     bool located = false;
     if (!fs || !fs->handled) { /* TCP kept this payload to itself, or the segment has none */
@@ -185,30 +212,39 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
             if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             tvbuff_t *sub = tvb_new_subset_length(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
-            guint32 s = seg.seq - conn->seq_delta[dir];
-            dissect_payload(sub, pinfo, tree, conn, &s);
+            const guint32 s = seg.seq - conn->seq_delta[dir];
+            const dicom::TcpFacts facts = tcp_facts(pinfo, seg);
+            fs->timeline_fed = first;
+            dissect_payload(sub, pinfo, tree, conn, &s, first ? &facts : NULL);
         }
     }
-    /* This segment's acknowledgement of the other direction's stream, which matters only while
-     * that stream waits for missing bytes (first pass). */
-    if (!PINFO_FD_VISITED(pinfo)) {
-        if (!conn->stream[1 - dir].holding() || !conn->numbering_known[1 - dir]) return 0;
+    if (first) {
+        /* The segment for the timeline, unless its payload already took it there; and its
+         * acknowledgement of the other stream, which matters while that stream waits for
+         * missing bytes. */
+        const bool feed = !(fs && fs->timeline_fed);
+        const bool ack_check = conn->stream[1 - dir].holding() && conn->numbering_known[1 - dir];
+        if (!feed && !ack_check) return 0;
         if (!located && !(located = frame_segment(tvb, pinfo, conn, seg))) return 0;
+        const dicom::TcpFacts facts = tcp_facts(pinfo, seg);
         const guint32 ack = seg.ack - conn->seq_delta[1 - dir];
-        if (!(seg.flags & TH_ACK) || !conn->stream[1 - dir].ack_matters(ack)) return 0;
-        if (PayloadRecord *rec = walk_acknowledgement(pinfo, conn, 1 - dir, ack)) {
+        const bool ack_matters = ack_check && (seg.flags & TH_ACK) && conn->stream[1 - dir].ack_matters(ack);
+        if (!feed && !ack_matters) return 0;
+        if (PayloadRecord *rec = walk_segment(pinfo, conn, dir, feed ? &facts : NULL, ack_matters ? &ack : NULL)) {
             if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             fs->calls++;
             build_payload(tvb, pinfo, tree, rec, fs);
         }
-    } else if (PayloadRecord *rec = payload_record(pinfo, fs ? fs->calls : 0)) {
-        if (rec->length == 0) {
-            if (!fs) fs = frame_scratch(pinfo);
-            columns_writable(pinfo);
-            fs->calls++;
-            build_payload(tvb, pinfo, tree, rec, fs);
-        }
+        return 0;
+    }
+    /* later passes: the notes the first pass made here without a payload of this frame */
+    for (PayloadRecord *rec = payload_record(pinfo, fs ? fs->calls : 0); rec; rec = rec->next) {
+        if (rec->length) continue;
+        if (!fs) fs = frame_scratch(pinfo);
+        columns_writable(pinfo);
+        fs->calls++;
+        build_payload(tvb, pinfo, tree, rec, fs);
     }
     return 0;
 }

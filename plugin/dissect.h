@@ -2,7 +2,9 @@
  * per-PDU context the tree builders receive. */
 #pragma once
 
+#include <deque>
 #include <string>
+#include <unordered_set>
 #include <string_view>
 #include <vector>
 
@@ -16,6 +18,7 @@
 #include "control_pdus.hpp"
 #include "message.hpp"
 #include "stream.hpp"
+#include "tcp_timeline.hpp"
 #include "upper_layer.hpp"
 
 struct DicomPrefs {
@@ -25,7 +28,9 @@ struct DicomPrefs {
     dicom_pref_bool mask_patient = FALSE;
     dicom_pref_bool export_all = FALSE; /* Export Objects: also C-FIND/C-GET/C-MOVE/N-* data sets */
     dicom_pref_bool export_incomplete = FALSE; /* Export Objects: also messages that lost bytes */
-    guint slow_response_ms = 2000;      /* expert info when a response takes longer */
+    guint slow_response_ms = 1000;      /* a response, set-up or release slower than this is slow */
+    guint stall_ms = 20;                /* a pause of a message under way at least this long is a TCP stall */
+    guint small_pdu = 8192;             /* a maximum PDU length below this is a finding */
     guint max_outstanding = 4096;       /* unanswered requests tracked per association */
     guint tls_port = 2762;              /* DICOM over TLS (PS3.15 B.1); 0: none */
     dicom_pref_bool heuristic_midstream = FALSE; /* claim late-starting streams on any port */
@@ -74,7 +79,15 @@ struct Connection {
     guint32 seq_delta[2] = {0, 0};
     bool numbering_known[2] = {false, false};
     size_t ip_offset = 0;          /* where the IP header was in the last frame read (0: not yet) */
-    explicit Connection(const dicom::StreamLimits &l) : stream{dicom::PduStream(l), dicom::PduStream(l)} {}
+    dicom::TcpTimeline timeline;   /* every segment, for stalls, closes and acknowledgement times */
+    /* requests waiting for their receiver to acknowledge their last byte, per direction that sent them */
+    struct AckWatch {
+        guint32 seq; /* one past the last byte (wire numbering) */
+        dicom::Message *message;
+    };
+    std::deque<AckWatch> ack_watches[2];
+    Connection(const dicom::StreamLimits &l, double stall_seconds)
+        : stream{dicom::PduStream(l), dicom::PduStream(l)}, timeline(stall_seconds) {}
 };
 /* The connection of the conversation (created on first use); NULL only when out of memory. */
 Connection *dicom_connection(packet_info *pinfo);
@@ -90,6 +103,10 @@ int dicom_direction(packet_info *pinfo);
  * across associations. First pass only; may throw std::bad_alloc. */
 AssocRecord *dicom_new_association(Connection *conn);
 AssocRecord *dicom_previous_association(AssocRecord *rec); /* the last one between the same AEs */
+/* First pass: a finding about the connection's transport (TLS where plain DICOM was expected and
+ * the reverse), raised on its association, which is created when no PDU made one;
+ * `requestor_dir` is the stream of the peer that opened it (-1: unknown). Shown by tls.cpp. */
+void dicom_raise_transport(packet_info *pinfo, Connection *conn, int requestor_dir, dicom::DiagCode code);
 void dicom_index_move(AssocRecord *rec, dicom::Message &m);       /* a C-MOVE-RQ */
 void dicom_index_move_store(AssocRecord *rec, dicom::Message &m); /* a C-STORE-RQ: a sub-operation? */
 const dicom::Message *dicom_move_request(const dicom::Message &store);
@@ -124,17 +141,39 @@ bool dicom_export_wanted(void);
 void dicom_export_message(packet_info *pinfo, dicom::Message &m, const address *src);
 void dicom_export_collect(dicom::Message &m, guint64 data_offset, const guint8 *value, guint32 length);
 
-/* One association as the statistics show it (timing.cpp); shared by the tshark table and
- * the GUI table (assoc_table.cpp). */
-struct AssocSummary {
-    guint32 number = 0;
-    std::string client, server, calling, called, operations, end;
-    double start = 0, setup_ms = -1, release_ms = -1, duration = 0, mbps = 0;
-    double response_avg_ms = -1, response_max_ms = -1; /* -1: no response matched */
-    guint64 bytes_to_server = 0, bytes_to_client = 0, data_set_bytes = 0;
-    guint32 pdus_to_server = 0, pdus_to_client = 0, failures = 0, warnings = 0, stored = 0;
+/* The association table's columns (assoc_report.cpp): one list for the tshark text, CSV and
+ * JSON tables and the GUI's. */
+enum class AssocColumnKind : guint8 { Uint, Count, Milliseconds, Seconds, Epoch, Rate, Text };
+struct AssocColumn {
+    const char *key;   /* CSV and JSON name */
+    const char *title; /* text and GUI heading */
+    AssocColumnKind kind;
 };
-AssocSummary dicom_summarize(const AssocRecord &rec); /* may throw std::bad_alloc */
+struct AssocCell {
+    bool null = false; /* not known (JSON null, empty elsewhere) */
+    double number = 0;
+    std::string text;
+};
+extern const AssocColumn dicom_assoc_columns[];
+extern const size_t dicom_assoc_column_count;
+std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec); /* may throw std::bad_alloc */
+std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json);
+std::string dicom_endpoint(const address *a, guint32 port); /* "10.0.0.1:104" */
+std::string dicom_json_escape(const std::string &in);
+const dicom::DiagnosticSummary *dicom_most_severe(const dicom::Association &a); /* NULL: no finding */
+
+/* A tap listener that gathers the associations whose PDUs it saw (the tshark reports). */
+struct AssocCollector {
+    std::vector<AssocRecord *> records;
+    std::unordered_set<AssocRecord *> seen;
+    virtual ~AssocCollector();
+    void add(AssocRecord *rec);
+    void sort(); /* by association number */
+};
+/* Registers `c` on the dicom_ul tap; false (and a message naming `what`) on failure. */
+bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *));
+void dicom_register_assoc_report(void);
+void dicom_register_diagnose(void);
 
 /* What the "dicom_ul" tap carries: every PDU (for the association tables) and, on final
  * responses, the request's time (for the service response time table). */
@@ -151,13 +190,11 @@ void dicom_message_completed(AssocRecord *rec, dicom::Message &m); /* first pass
 void dicom_command_completed(AssocRecord *rec, dicom::Message &m); /* first pass, data set to follow */
 void tree_association(const PduContext &c, guint8 pdu_type);   /* assoc id and timing fields */
 void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Message &m);
-void tree_unanswered(const PduContext &c);                       /* at A-RELEASE-RQ / A-ABORT */
 void dicom_tap_pdu(packet_info *pinfo, AssocRecord *rec, const dicom::Message *final_response);
 
 /* Tree builders (tree_associate.cpp, tree_pdus.cpp, tree_dimse.cpp). They call only epan
  * functions and must not create C++ objects with destructors (see docs/design.md). */
 void tree_associate(const PduContext &c, const dicom::Associate &a);
-void tree_check_max_pdu(const PduContext &c, guint32 pdu_length);
 proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
                             guint32 value_len); /* the PDV's subtree */
 /* A piece of a PDV's value that arrived without its header. */

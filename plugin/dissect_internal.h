@@ -28,6 +28,7 @@ struct FrameScratch {
     Connection *conn;        /* the frame's connection, once looked up */
     unsigned calls;          /* payload records dissected in this frame so far */
     bool handled;            /* TCP or TLS called us: the postdissector leaves the payload alone */
+    bool timeline_fed;       /* the frame's TCP segment went into the connection's timeline */
     bool prefix_taken;
     const char *info_prefix; /* what TCP put before its fence, e.g. "[TCP Retransmission] " */
     unsigned n_entries, dropped;
@@ -48,12 +49,16 @@ PayloadRecord *payload_record(packet_info *pinfo, unsigned index); /* later pass
 
 /* First pass (walk.cpp): places the payload in its stream (`seq` NULL: bytes in order, as
  * TLS hands them over) and walks what can be walked. `rec` receives the units of its bytes
- * and the notes of this walk. */
+ * and the notes of this walk. `tcp` (NULL for TLS records): the segment as TCP sent it, for
+ * the connection's timeline (stalls, closes, acknowledgements). */
 void walk_payload(packet_info *pinfo, Connection *conn, PayloadRecord *rec, const guint8 *bytes, guint32 length,
-                  const guint32 *seq);
-/* First pass: the receiving peer of stream `direction` acknowledged up to `ack`. Returns the
- * record that got notes (created for this frame), or NULL when nothing happened. */
-PayloadRecord *walk_acknowledgement(packet_info *pinfo, Connection *conn, int direction, guint32 ack);
+                  const guint32 *seq, const dicom::TcpFacts *tcp);
+/* First pass: a segment of stream `dir` whose payload (if any) is not walked: its TCP facts for
+ * the timeline (`tcp`, may be NULL), and its acknowledgement of the other stream when that
+ * stream waits for missing bytes (`ack_of_other`, may be NULL). Returns the record that got
+ * notes (created for this frame), or NULL when nothing happened. */
+PayloadRecord *walk_segment(packet_info *pinfo, Connection *conn, int dir, const dicom::TcpFacts *tcp,
+                            const guint32 *ack_of_other);
 
 /* Every pass (tree_stream.cpp): the tree, Info and taps of one payload record. `tvb` holds
  * the payload's bytes (a notes-only record has none). */

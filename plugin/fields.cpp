@@ -1,6 +1,8 @@
 /* Every filterable field of the plugin. Names follow PS3.8 (upper layer) and PS3.7 Annex D
  * (user information sub-items); docs/fields.md documents each one. */
 #include "fields.h"
+
+#include "diagnosis.hpp"
 #include "compat.h"
 
 #include "codes.hpp"
@@ -46,6 +48,8 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
 int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
+int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_stall_time = -1,
+    hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
     hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1, hf_move_sub_association = -1;
 int hf_key_patient_id = -1, hf_key_patient_name = -1, hf_key_study_uid = -1, hf_key_series_uid = -1,
@@ -55,18 +59,14 @@ int hf_key_patient_id = -1, hf_key_patient_name = -1, hf_key_study_uid = -1, hf_
 
 gint ett_dicom = -1, ett_item = -1, ett_pctx = -1, ett_userinfo = -1, ett_sub = -1,
      ett_pdv = -1, ett_pdv_flags = -1, ett_dimse = -1, ett_command = -1, ett_dataset = -1,
-     ett_element = -1, ett_fragments = -1;
+     ett_element = -1, ett_fragments = -1, ett_finding = -1;
 
 expert_field ei_problem[(int)dicom::Problem::Count];
 expert_field ei_retransmitted = EI_INIT, ei_held = EI_INIT, ei_resync_after_gap = EI_INIT,
     ei_capture_starts_inside_pdu = EI_INIT, ei_not_exported = EI_INIT;
-expert_field ei_not_pdu = EI_INIT, ei_assoc_rejected = EI_INIT, ei_aborted = EI_INIT,
-             ei_context_rejected = EI_INIT, ei_no_context_accepted = EI_INIT,
-             ei_pdv_context_unknown = EI_INIT, ei_pdv_context_rejected = EI_INIT,
-             ei_pdu_exceeds_max = EI_INIT, ei_parse_failed = EI_INIT, ei_status_failure = EI_INIT,
-             ei_status_warning = EI_INIT, ei_charset_raw = EI_INIT, ei_slow_response = EI_INIT,
-             ei_unanswered = EI_INIT, ei_one_per_object = EI_INIT, ei_inferred = EI_INIT,
-             ei_tls_encrypted = EI_INIT, ei_tls_on_plain_port = EI_INIT, ei_plain_on_tls_port = EI_INIT;
+expert_field ei_not_pdu = EI_INIT, ei_context_rejected = EI_INIT, ei_pdv_context_unknown = EI_INIT,
+             ei_parse_failed = EI_INIT, ei_charset_raw = EI_INIT, ei_inferred = EI_INIT, ei_tls_encrypted = EI_INIT;
+expert_field ei_diag[(int)dicom::DiagCode::Count];
 
 namespace {
 
@@ -341,6 +341,23 @@ void dicom_register_fields(void) {
               "From the frame completing the request to the frame completing this response: the time spent waiting for the peer"),
         FIELD(hf_send_time, "Request Send Time", "dicom.dimse.send_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
               "From the request's first fragment to its last: the time spent sending the data"),
+        FIELD(hf_processing_time, "Processing Time", "dicom.processing_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On a final response: from the moment the request's last byte was acknowledged (or arrived) to the "
+              "response's first byte: the responder's own work"),
+        FIELD(hf_transport_time, "Transport Time", "dicom.transport_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On a final response: the response time minus the processing time (TCP: acknowledgement, sending the response)"),
+        FIELD(hf_stall_time, "TCP Stall Time", "dicom.stall.time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
+              "On a DIMSE message: the time TCP stalls held it up (sum); on the frame that ended a stall: its length"),
+        FIELD(hf_stall_cause, "TCP Stall Cause", "dicom.stall.cause", FT_STRING, BASE_NONE, NULL, 0,
+              "delayed_ack, window_full, retransmission, round_trip or sender_idle (on a message: the longest stall's)"),
+        FIELD(hf_finding, "Finding", "dicom.finding", FT_STRING, BASE_NONE, NULL, 0,
+              "A diagnosis finding raised at this frame (its code, e.g. association_rejected, delayed_ack_stall)"),
+        FIELD(hf_finding_party, "Party", "dicom.finding.party", FT_STRING, BASE_NONE, NULL, 0,
+              "Whom the finding concerns: requestor, acceptor, network or capture"),
+        FIELD(hf_finding_ae, "AE Title", "dicom.finding.ae", FT_STRING, BASE_NONE, NULL, 0,
+              "The AE title of the party the finding concerns, when it is a peer"),
+        FIELD(hf_finding_severity, "Severity", "dicom.finding.severity", FT_STRING, BASE_NONE, NULL, 0,
+              "error, warning or note"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
         FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,
@@ -379,7 +396,7 @@ void dicom_register_fields(void) {
 
     static gint *ett[] = {&ett_dicom, &ett_item, &ett_pctx, &ett_userinfo, &ett_sub, &ett_pdv,
                           &ett_pdv_flags, &ett_dimse, &ett_command, &ett_dataset, &ett_element,
-                          &ett_fragments};
+                          &ett_fragments, &ett_finding};
 
     /* One expert info per kind of problem the core reports, named after problem_key(). */
     const int n_problems = (int)dicom::Problem::Count;
@@ -400,39 +417,16 @@ void dicom_register_fields(void) {
     static ei_register_info ei[] = {
         {&ei_not_pdu, {"dicom.expert.not_pdu", PI_MALFORMED, PI_ERROR,
                        "Not a DICOM PDU: no plausible PDU header here", EXPFILL}},
-        {&ei_assoc_rejected, {"dicom.expert.assoc_rejected", PI_RESPONSE_CODE, PI_WARN,
-                              "Association rejected", EXPFILL}},
-        {&ei_aborted, {"dicom.expert.aborted", PI_SEQUENCE, PI_WARN, "Association aborted", EXPFILL}},
         {&ei_context_rejected, {"dicom.expert.pctx_rejected", PI_RESPONSE_CODE, PI_WARN,
                                 "Presentation context rejected", EXPFILL}},
-        {&ei_no_context_accepted, {"dicom.expert.no_pctx_accepted", PI_RESPONSE_CODE, PI_ERROR,
-                                   "No presentation context was accepted", EXPFILL}},
         {&ei_pdv_context_unknown, {"dicom.expert.pdv_ctx_unknown", PI_PROTOCOL, PI_WARN,
                                    "PDV on a presentation context that was not negotiated in this capture", EXPFILL}},
-        {&ei_pdv_context_rejected, {"dicom.expert.pdv_ctx_not_accepted", PI_PROTOCOL, PI_ERROR,
-                                    "PDV on a presentation context that was not accepted", EXPFILL}},
-        {&ei_pdu_exceeds_max, {"dicom.expert.pdu_exceeds_max", PI_PROTOCOL, PI_WARN,
-                               "PDU longer than the receiver's maximum length", EXPFILL}},
         {&ei_parse_failed, {"dicom.expert.parse_failed", PI_MALFORMED, PI_ERROR,
                             "PDU could not be decoded", EXPFILL}},
-        {&ei_status_failure, {"dicom.expert.status_failure", PI_RESPONSE_CODE, PI_ERROR,
-                              "DIMSE response with a Failure status", EXPFILL}},
-        {&ei_status_warning, {"dicom.expert.status_warning", PI_RESPONSE_CODE, PI_WARN,
-                              "DIMSE response with a Warning status", EXPFILL}},
-        {&ei_slow_response, {"dicom.expert.slow_response", PI_SEQUENCE, PI_WARN,
-                             "Response slower than the 'Slow response' preference", EXPFILL}},
-        {&ei_unanswered, {"dicom.expert.unanswered", PI_SEQUENCE, PI_WARN,
-                          "Request without a final response when the association ends", EXPFILL}},
-        {&ei_one_per_object, {"dicom.expert.one_association_per_object", PI_SEQUENCE, PI_NOTE,
-                              "The sender opens a new association for every object", EXPFILL}},
         {&ei_inferred, {"dicom.expert.inferred", PI_ASSUMPTION, PI_NOTE,
                         "Presentation context or transfer syntax inferred (association set-up not captured)", EXPFILL}},
         {&ei_tls_encrypted, {"dicom.expert.tls_encrypted", PI_DECRYPTION, PI_NOTE,
                              "DICOM over TLS: application data not decrypted (no key for this session)", EXPFILL}},
-        {&ei_tls_on_plain_port, {"dicom.expert.tls_on_plain_port", PI_PROTOCOL, PI_ERROR,
-                                 "TLS handshake on a plain DICOM port: one peer expects DICOM over TLS, the other plain DICOM", EXPFILL}},
-        {&ei_plain_on_tls_port, {"dicom.expert.plain_on_tls_port", PI_PROTOCOL, PI_ERROR,
-                                 "Plain DICOM on the DICOM-over-TLS port: the requestor did not start TLS", EXPFILL}},
         {&ei_retransmitted, {"dicom.expert.retransmitted", PI_SEQUENCE, PI_CHAT,
                              "Retransmitted DICOM bytes: the receiver already had them", EXPFILL}},
         {&ei_held, {"dicom.expert.held", PI_SEQUENCE, PI_CHAT,
@@ -447,9 +441,61 @@ void dicom_register_fields(void) {
                            "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
     };
 
+    /* One expert info per diagnosis finding code; the abbreviations that existed before the
+     * diagnosis are kept so that filters keep working. */
+    static const struct {
+        dicom::DiagCode code;
+        const char *abbrev;
+        int group;
+    } diag_experts[] = {
+        {dicom::DiagCode::AssociationRejected, "dicom.expert.assoc_rejected", PI_RESPONSE_CODE},
+        {dicom::DiagCode::AssociationAborted, "dicom.expert.aborted", PI_SEQUENCE},
+        {dicom::DiagCode::ContextRejected, "dicom.expert.context_rejected", PI_RESPONSE_CODE},
+        {dicom::DiagCode::NoContextAccepted, "dicom.expert.no_pctx_accepted", PI_RESPONSE_CODE},
+        {dicom::DiagCode::ClosedWithoutRelease, "dicom.expert.closed_without_release", PI_SEQUENCE},
+        {dicom::DiagCode::UnansweredRequest, "dicom.expert.unanswered", PI_SEQUENCE},
+        {dicom::DiagCode::FailureStatus, "dicom.expert.status_failure", PI_RESPONSE_CODE},
+        {dicom::DiagCode::WarningStatus, "dicom.expert.status_warning", PI_RESPONSE_CODE},
+        {dicom::DiagCode::SlowResponse, "dicom.expert.slow_response", PI_SEQUENCE},
+        {dicom::DiagCode::SlowSetup, "dicom.expert.slow_setup", PI_SEQUENCE},
+        {dicom::DiagCode::SlowRelease, "dicom.expert.slow_release", PI_SEQUENCE},
+        {dicom::DiagCode::DelayedAckStall, "dicom.expert.delayed_ack_stall", PI_SEQUENCE},
+        {dicom::DiagCode::ReceiverWindowFull, "dicom.expert.receiver_window_full", PI_SEQUENCE},
+        {dicom::DiagCode::RetransmissionTimeout, "dicom.expert.retransmission_timeout", PI_SEQUENCE},
+        {dicom::DiagCode::SenderStall, "dicom.expert.sender_stall", PI_SEQUENCE},
+        {dicom::DiagCode::RoundTripStall, "dicom.expert.round_trip_stall", PI_SEQUENCE},
+        {dicom::DiagCode::Retransmissions, "dicom.expert.retransmissions", PI_SEQUENCE},
+        {dicom::DiagCode::OutOfOrder, "dicom.expert.out_of_order", PI_SEQUENCE},
+        {dicom::DiagCode::CaptureGap, "dicom.expert.capture_gap", PI_SEQUENCE},
+        {dicom::DiagCode::OneAssociationPerObject, "dicom.expert.one_association_per_object", PI_SEQUENCE},
+        {dicom::DiagCode::SmallMaxPdu, "dicom.expert.small_max_pdu", PI_PROTOCOL},
+        {dicom::DiagCode::MaxPduExceeded, "dicom.expert.pdu_exceeds_max", PI_PROTOCOL},
+        {dicom::DiagCode::SopInstanceMismatch, "dicom.expert.sop_instance_mismatch", PI_PROTOCOL},
+        {dicom::DiagCode::EncapsulatedOnNativeSyntax, "dicom.expert.encapsulated_on_native_syntax", PI_PROTOCOL},
+        {dicom::DiagCode::NativeOnEncapsulatedSyntax, "dicom.expert.native_on_encapsulated_syntax", PI_PROTOCOL},
+        {dicom::DiagCode::DataSetMissing, "dicom.expert.data_set_missing", PI_PROTOCOL},
+        {dicom::DiagCode::ProtocolViolation, "dicom.expert.protocol_violation", PI_PROTOCOL},
+        {dicom::DiagCode::TlsOnPlainPort, "dicom.expert.tls_on_plain_port", PI_PROTOCOL},
+        {dicom::DiagCode::PlainOnTlsPort, "dicom.expert.plain_on_tls_port", PI_PROTOCOL},
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(diag_experts) == (int)dicom::DiagCode::Count);
+    ei_register_info *ei_findings = g_new0(ei_register_info, G_N_ELEMENTS(diag_experts));
+    for (size_t i = 0; i < G_N_ELEMENTS(diag_experts); ++i) {
+        const int code = (int)diag_experts[i].code;
+        const dicom::Severity sev = dicom::diag_severity(diag_experts[i].code);
+        ei_diag[code] = EI_INIT;
+        ei_findings[i].ids = &ei_diag[code];
+        ei_findings[i].eiinfo.name = diag_experts[i].abbrev;
+        ei_findings[i].eiinfo.group = diag_experts[i].group;
+        ei_findings[i].eiinfo.severity = sev == dicom::Severity::Error ? PI_ERROR : sev == dicom::Severity::Warning ? PI_WARN : PI_NOTE;
+        ei_findings[i].eiinfo.summary = dicom::diag_code_title(diag_experts[i].code);
+        HFILL_INIT(ei_findings[i].eiinfo.hf_info);
+    }
+
     proto_register_field_array(proto_dicom_ul, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_module_t *em = expert_register_protocol(proto_dicom_ul);
     expert_register_field_array(em, ei_core, n_problems);
     expert_register_field_array(em, ei, array_length(ei));
+    expert_register_field_array(em, ei_findings, (int)G_N_ELEMENTS(diag_experts));
 }

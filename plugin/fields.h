@@ -48,6 +48,8 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
 /* data set elements */
 extern int hf_tag, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
+extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_stall_time, hf_stall_cause,
+    hf_processing_time, hf_transport_time;
 extern int hf_assoc_id, hf_assoc_setup_time, hf_assoc_release_time, hf_assoc_duration, hf_response_to,
     hf_response_in, hf_response_time, hf_send_time, hf_move_request_in, hf_cancel_in, hf_move_sub_association;
 extern int hf_key_patient_id, hf_key_patient_name, hf_key_study_uid, hf_key_series_uid, hf_key_sop_instance,
@@ -55,14 +57,12 @@ extern int hf_key_patient_id, hf_key_patient_name, hf_key_study_uid, hf_key_seri
     hf_key_query_level, hf_key_charset;
 
 extern gint ett_dicom, ett_item, ett_pctx, ett_userinfo, ett_sub, ett_pdv, ett_pdv_flags, ett_dimse,
-    ett_command, ett_dataset, ett_element, ett_fragments;
+    ett_command, ett_dataset, ett_element, ett_fragments, ett_finding;
 
 extern expert_field ei_problem[(int)dicom::Problem::Count];
-extern expert_field ei_not_pdu, ei_assoc_rejected, ei_aborted, ei_context_rejected,
-    ei_no_context_accepted, ei_pdv_context_unknown, ei_pdv_context_rejected,
-    ei_pdu_exceeds_max, ei_parse_failed, ei_status_failure, ei_status_warning, ei_charset_raw,
-    ei_slow_response, ei_unanswered, ei_one_per_object, ei_inferred, ei_tls_encrypted,
-    ei_tls_on_plain_port, ei_plain_on_tls_port, ei_retransmitted, ei_held, ei_resync_after_gap,
-    ei_capture_starts_inside_pdu, ei_not_exported;
+extern expert_field ei_not_pdu, ei_context_rejected, ei_pdv_context_unknown, ei_parse_failed, ei_charset_raw,
+    ei_inferred, ei_tls_encrypted, ei_retransmitted, ei_held, ei_resync_after_gap, ei_capture_starts_inside_pdu,
+    ei_not_exported;
+extern expert_field ei_diag[]; /* one per dicom::DiagCode */
 
 void dicom_register_fields(void);

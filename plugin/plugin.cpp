@@ -51,8 +51,18 @@ static void proto_register_dicom_ul(void) {
         "sets (identifiers, attribute lists) of C-FIND, C-GET, C-MOVE and N-* messages.",
         &dicom_prefs.export_all);
     prefs_register_uint_preference(m, "slow_response_ms", "Slow response (ms)",
-        "Add an expert info to DIMSE responses that arrive later than this after their request.",
+        "A DIMSE response, an A-ASSOCIATE-AC/RJ or an A-RELEASE-RP later than this after its "
+        "request is slow (a diagnosis finding and an expert info). A response more than four "
+        "times slower than the association's usual one (and over 100 ms) is slow too.",
         10, &dicom_prefs.slow_response_ms);
+    prefs_register_uint_preference(m, "stall_ms", "TCP stall (ms)",
+        "A peer whose DICOM message is under way and whose TCP sequence number does not advance "
+        "for at least this long stalls; the diagnosis names the cause (delayed ACK, full window, "
+        "retransmission, round trip, the sender's application). Takes effect when a capture is read.",
+        10, &dicom_prefs.stall_ms);
+    prefs_register_uint_preference(m, "small_pdu", "Small maximum PDU length (bytes)",
+        "A peer that announces a maximum PDU length below this gets a small_max_pdu finding.",
+        10, &dicom_prefs.small_pdu);
     prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
         "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
         "length cannot swallow the rest of the stream.",

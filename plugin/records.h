@@ -24,6 +24,8 @@ enum class RecordKind : guint8 {
     /* notes of the walk frame */
     NoteMessage = 32, /* `message` completed (or closed) by bytes of another frame */
     NoteDelivered,    /* a PDU (pdu_type) completed by bytes of another frame */
+    NoteFinding,      /* a diagnosis finding raised at this frame: type = dicom::DiagCode, reason = Party,
+                       * data_offset = its value (a double's bits), a = aux, ptr = the message */
     /* a PdvHeader and the first Value right after it in the same payload, in one unit (the
      * common case: one record less per PDV); offset and length cover both */
     PdvHeaderValue = 64,

@@ -130,13 +130,17 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
         const dicom::Message &rq = *m.request;
         proto_item_set_generated(proto_tree_add_uint(t, hf_response_to, c.tvb, 0, 0, rq.complete_frame));
         /* no time when the request's end was in a capture gap, declared after its response */
-        double ms = (m.complete_time - rq.complete_time) * 1000.0;
-        if (ms >= 0) add_time(t, hf_response_time, c.tvb, m.complete_time - rq.complete_time);
-        if (cmd.field != dicom::kCCancelRq && ms > dicom_prefs.slow_response_ms)
-            expert_add_info_format(c.pinfo, t, &ei_slow_response,
-                                   "%s answered after %.3f s (preference: %u ms)",
-                                   dicom::code_name(dicom::kCommandFields, cmd.field), ms / 1000.0,
-                                   dicom_prefs.slow_response_ms);
+        const double rt = m.complete_time - rq.complete_time;
+        if (rt >= 0) add_time(t, hf_response_time, c.tvb, rt);
+        if (rt >= 0 && m.processing >= 0) { /* where it went: the responder's work, and TCP */
+            add_time(t, hf_processing_time, c.tvb, m.processing);
+            add_time(t, hf_transport_time, c.tvb, rt > m.processing ? rt - m.processing : 0);
+        }
+    }
+    if (m.stall_seconds > 0) { /* TCP stalls while it was under way (slow responses: dicom.expert.slow_response) */
+        add_time(t, hf_stall_time, c.tvb, m.stall_seconds);
+        proto_item_set_generated(proto_tree_add_string(t, hf_stall_cause, c.tvb, 0, 0,
+                                                       dicom::stall_cause_name((dicom::StallCause)m.stall_cause)));
     }
     if (!dicom::is_response(cmd.field)) {
         if (m.final_response)
@@ -150,26 +154,6 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
                 proto_item_set_generated(proto_tree_add_uint(t, hf_move_request_in, c.tvb, 0, 0, move));
         }
     }
-}
-
-void tree_unanswered(const PduContext &c) {
-    try {
-        for (dicom::Message *m : c.rec->core.unanswered()) {
-            if (m->complete_frame > c.pinfo->num) continue;
-            expert_add_info_format(c.pinfo, c.pdu_item, &ei_unanswered,
-                                   "%s id=%u (frame %u) has no final response before the association ends",
-                                   dicom::code_name(dicom::kCommandFields, m->command.field), m->command.message_id,
-                                   m->complete_frame);
-        }
-    } catch (...) {
-    }
-    /* One object per association: the same AEs just used a fresh association for one C-STORE. */
-    const dicom::Association &a = c.rec->core;
-    const AssocRecord *prev = c.rec->previous_same_aes;
-    if (a.stores == 1 && prev && prev->core.stores == 1 && a.operations.size() <= 2)
-        expert_add_info_format(c.pinfo, c.pdu_item, &ei_one_per_object,
-                               "%s opens one association per object (association %u and %u each carried one C-STORE)",
-                               a.calling_ae.c_str(), prev->number, c.rec->number);
 }
 
 /* ---- service response time: -z dicom_ul,srt ---------------------------------------------- */
@@ -198,191 +182,6 @@ static tap_packet_status srt_packet(void *pss, packet_info *pinfo, epan_dissect_
     return TAP_PACKET_DONT_REDRAW;
 }
 
-/* ---- association table: -z dicom_ul,assoc[,csv|,json] ------------------------------------ */
-
-struct AssocStats {
-    enum Format { Text, Csv, Json } format;
-    std::vector<AssocRecord *> records;
-    std::unordered_map<AssocRecord *, bool> seen;
-};
-
-static tap_packet_status assoc_packet(void *tapdata, packet_info *, epan_dissect_t *, const void *prv, tap_flags_t) {
-    auto *st = (AssocStats *)tapdata;
-    auto *info = (const DicomTapInfo *)prv;
-    try {
-        if (!st->seen[info->rec]) {
-            st->seen[info->rec] = true;
-            st->records.push_back(info->rec);
-        }
-    } catch (...) {
-    }
-    return TAP_PACKET_DONT_REDRAW;
-}
-
-static std::string endpoint(const address *a, guint32 port) {
-    char *s = address_to_str(NULL, a);
-    std::string out = std::string(s ? s : "?") + ":" + std::to_string(port);
-    wmem_free(NULL, s);
-    return out;
-}
-
-static std::string operations_text(const dicom::Association &a) {
-    std::string s;
-    for (const auto &kv : a.operations) {
-        if (dicom::is_response(kv.first)) continue;
-        const char *n = dicom::code_name(dicom::kCommandFields, kv.first);
-        if (!s.empty()) s += ' ';
-        s += std::string(n ? n : "?") + "x" + std::to_string(kv.second);
-    }
-    return s;
-}
-
-static std::string json_escape(const std::string &in) {
-    std::string o;
-    for (char ch : in) {
-        if (ch == '"' || ch == '\\') o += '\\';
-        if ((unsigned char)ch < 0x20) {
-            char buf[8];
-            snprintf(buf, sizeof buf, "\\u%04x", ch);
-            o += buf;
-            continue;
-        }
-        o += ch;
-    }
-    return o;
-}
-
-AssocSummary dicom_summarize(const AssocRecord &rec) {
-    const dicom::Association &a = rec.core;
-    AssocSummary out;
-    out.number = rec.number;
-    out.client = rec.requestor_known() ? endpoint(&rec.requestor_addr, rec.requestor_port) : "?";
-    out.server = rec.requestor_known() ? endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?";
-    out.calling = a.calling_ae;
-    out.called = a.called_ae;
-    out.start = a.rq_time ? a.rq_time : a.first_time;
-    out.setup_ms = a.setup_time() >= 0 ? a.setup_time() * 1000 : -1;
-    out.release_ms = a.release_time() >= 0 ? a.release_time() * 1000 : -1;
-    double end = a.release_rp_time ? a.release_rp_time : a.abort_time ? a.abort_time : a.last_time;
-    out.duration = end - out.start;
-    out.bytes_to_server = a.from_requestor.bytes;
-    out.bytes_to_client = a.from_acceptor.bytes;
-    out.pdus_to_server = a.from_requestor.pdus;
-    out.pdus_to_client = a.from_acceptor.pdus;
-    out.operations = operations_text(a);
-    out.failures = a.failures;
-    out.warnings = a.warnings;
-    out.stored = a.stores;
-    out.data_set_bytes = a.data_set_bytes;
-    double pdata = a.last_pdata_time - a.first_pdata_time;
-    out.mbps = pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0;
-    out.end = a.how_it_ended();
-    if (a.responses) {
-        out.response_avg_ms = a.response_time_sum / a.responses * 1000;
-        out.response_max_ms = a.response_time_max * 1000;
-    }
-    return out;
-}
-
-static void assoc_draw(void *tapdata) {
-    auto *st = (AssocStats *)tapdata;
-    try {
-        std::sort(st->records.begin(), st->records.end(),
-                  [](const AssocRecord *a, const AssocRecord *b) { return a->number < b->number; });
-        static const char *cols[] = {"assoc", "client", "server", "calling_ae", "called_ae", "start_epoch",
-                                     "setup_ms", "release_ms", "duration_s", "bytes_to_server", "bytes_to_client",
-                                     "pdus_to_server", "pdus_to_client", "operations", "failures", "warnings",
-                                     "objects_stored", "data_set_bytes", "throughput_MBps", "response_avg_ms",
-                                     "response_max_ms", "end"};
-        if (st->format == AssocStats::Csv) {
-            for (size_t i = 0; i < G_N_ELEMENTS(cols); ++i) printf("%s%s", i ? "," : "", cols[i]);
-            printf("\n");
-        } else if (st->format == AssocStats::Json) {
-            printf("[\n");
-        } else {
-            printf("\n===================================================================\n");
-            printf("DICOM associations\n");
-        }
-        for (size_t r = 0; r < st->records.size(); ++r) {
-            const AssocRecord &rec = *st->records[r];
-            const dicom::Association &a = rec.core;
-            const AssocSummary sum = dicom_summarize(rec);
-            const double setup = sum.setup_ms / 1000, release = sum.release_ms / 1000;
-            const std::string &client = sum.client, &server = sum.server, &ops = sum.operations, &how = sum.end;
-            char num[16][64];
-            snprintf(num[0], 64, "%.6f", sum.start);
-            snprintf(num[1], 64, "%.3f", sum.setup_ms);
-            snprintf(num[2], 64, "%.3f", sum.release_ms);
-            snprintf(num[3], 64, "%.6f", sum.duration);
-            snprintf(num[4], 64, "%.3f", sum.mbps);
-            snprintf(num[5], 64, "%.3f", sum.response_avg_ms);
-            snprintf(num[6], 64, "%.3f", sum.response_max_ms);
-            const bool rsp = sum.response_avg_ms >= 0;
-            std::string setup_s = setup >= 0 ? num[1] : "", release_s = release >= 0 ? num[2] : "";
-            if (st->format == AssocStats::Csv) {
-                printf("%u,%s,%s,\"%s\",\"%s\",%s,%s,%s,%s,%llu,%llu,%u,%u,\"%s\",%u,%u,%u,%llu,%s,%s,%s,\"%s\"\n", rec.number,
-                       client.c_str(), server.c_str(), a.calling_ae.c_str(), a.called_ae.c_str(), num[0],
-                       setup_s.c_str(), release_s.c_str(), num[3], (unsigned long long)a.from_requestor.bytes,
-                       (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
-                       ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
-                       rsp ? num[5] : "", rsp ? num[6] : "", how.c_str());
-            } else if (st->format == AssocStats::Json) {
-                printf("  {\"assoc\": %u, \"client\": \"%s\", \"server\": \"%s\", \"calling_ae\": \"%s\", "
-                       "\"called_ae\": \"%s\", \"start_epoch\": %s, \"setup_ms\": %s, \"release_ms\": %s, "
-                       "\"duration_s\": %s, \"bytes_to_server\": %llu, \"bytes_to_client\": %llu, "
-                       "\"pdus_to_server\": %u, \"pdus_to_client\": %u, \"operations\": \"%s\", \"failures\": %u, "
-                       "\"warnings\": %u, \"objects_stored\": %u, \"data_set_bytes\": %llu, "
-                       "\"throughput_MBps\": %s, \"response_avg_ms\": %s, \"response_max_ms\": %s, "
-                       "\"end\": \"%s\"}%s\n",
-                       rec.number, client.c_str(), server.c_str(), json_escape(a.calling_ae).c_str(),
-                       json_escape(a.called_ae).c_str(), num[0], setup >= 0 ? num[1] : "null",
-                       release >= 0 ? num[2] : "null", num[3], (unsigned long long)a.from_requestor.bytes,
-                       (unsigned long long)a.from_acceptor.bytes, a.from_requestor.pdus, a.from_acceptor.pdus,
-                       ops.c_str(), a.failures, a.warnings, a.stores, (unsigned long long)a.data_set_bytes, num[4],
-                       rsp ? num[5] : "null", rsp ? num[6] : "null", json_escape(how).c_str(),
-                       r + 1 < st->records.size() ? "," : "");
-            } else {
-                printf("\nAssociation %u: %s -> %s  %s -> %s\n", rec.number, client.c_str(), server.c_str(),
-                       a.calling_ae.c_str(), a.called_ae.c_str());
-                printf("  Start %s  Set-up %s ms  Release %s ms  Duration %s s\n", num[0],
-                       setup >= 0 ? num[1] : "-", release >= 0 ? num[2] : "-", num[3]);
-                printf("  To server %llu bytes in %u PDUs; to client %llu bytes in %u PDUs\n",
-                       (unsigned long long)a.from_requestor.bytes, a.from_requestor.pdus,
-                       (unsigned long long)a.from_acceptor.bytes, a.from_acceptor.pdus);
-                printf("  Operations %s  Failures %u  Warnings %u  Objects stored %u\n",
-                       ops.empty() ? "-" : ops.c_str(), a.failures, a.warnings, a.stores);
-                printf("  Responses %u, average %s ms, max %s ms\n", a.responses, rsp ? num[5] : "-", rsp ? num[6] : "-");
-                printf("  Data sets %llu bytes, %s MB/s  Ended: %s\n", (unsigned long long)a.data_set_bytes, num[4],
-                       how.c_str());
-            }
-        }
-        if (st->format == AssocStats::Json) printf("]\n");
-        else if (st->format == AssocStats::Text)
-            printf("===================================================================\n");
-    } catch (...) {
-    }
-}
-
-static void assoc_finish(void *tapdata) { delete (AssocStats *)tapdata; }
-
-static dicom_tap_init_result assoc_init(const char *opt_arg, void *) {
-    auto *st = new AssocStats();
-    st->format = AssocStats::Text;
-    if (opt_arg && g_str_has_suffix(opt_arg, ",csv")) st->format = AssocStats::Csv;
-    if (opt_arg && g_str_has_suffix(opt_arg, ",json")) st->format = AssocStats::Json;
-    GString *err = register_tap_listener("dicom_ul", st, NULL, TL_REQUIRES_NOTHING, NULL, assoc_packet,
-                                         assoc_draw, assoc_finish);
-    if (err) {
-        fprintf(stderr, "dicom_ul,assoc: %s\n", err->str);
-        g_string_free(err, TRUE);
-        delete st;
-        DICOM_TAP_INIT_RETURN(false);
-    }
-    DICOM_TAP_INIT_RETURN(true);
-}
-
-static stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations", "dicom_ul,assoc", assoc_init, 0, NULL};
-
 /* ---- conversation filter ------------------------------------------------------------------ */
 
 static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
@@ -400,6 +199,7 @@ void dicom_register_timing(void) {
     dicom_register_assoc_table();
     dicom_tap = register_tap("dicom_ul");
     register_srt_table(proto_dicom_ul, NULL, 1, srt_packet, srt_init, NULL);
-    register_stat_tap_ui(&assoc_ui, NULL);
+    dicom_register_assoc_report();
+    dicom_register_diagnose();
     register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
 }

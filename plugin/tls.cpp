@@ -91,7 +91,11 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
         dicom::TlsRecordStart r;
         bool hello = dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, 0, n), n), r);
         const bool from_acceptor = hello && r.handshake_type == 2;
-        expert_add_info_format(pinfo, ti, &ei_tls_on_plain_port, "TLS %s on a plain DICOM port: %s",
+        if (!PINFO_FD_VISITED(pinfo)) { /* for the diagnosis: the TLS client is the requestor */
+            const int dir = dicom_direction(pinfo);
+            dicom_raise_transport(pinfo, cs, from_acceptor ? 1 - dir : dir, dicom::DiagCode::TlsOnPlainPort);
+        }
+        expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::TlsOnPlainPort], "TLS %s on a plain DICOM port: %s",
             dicom::tls_handshake_name(from_acceptor ? 2 : 1),
             from_acceptor ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
                           : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
@@ -114,7 +118,12 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         int consumed = dicom_dissect_plain(tvb, pinfo, tree, data);
         if (completed_something(pinfo)) {
             proto_item *ti = transport_item(tvb, tree, 4, "plain DICOM on the DICOM-over-TLS port");
-            if (report_here(pinfo, cs)) expert_add_info(pinfo, ti, &ei_plain_on_tls_port);
+            if (report_here(pinfo, cs)) {
+                if (!PINFO_FD_VISITED(pinfo) && cs->assoc)
+                    dicom_raise_transport(pinfo, cs, cs->assoc->requestor_dir, dicom::DiagCode::PlainOnTlsPort);
+                expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::PlainOnTlsPort],
+                                       "Plain DICOM on the DICOM-over-TLS port: the requestor did not start TLS");
+            }
         }
         return consumed;
     }

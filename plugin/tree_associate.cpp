@@ -199,13 +199,9 @@ void tree_associate(const PduContext &c, const dicom::Associate &a) {
                                                          uid_label(c.pinfo, a.app_context.value)));
         add_uid(c, st, hf_app_context, a.app_context.where);
     }
-    unsigned accepted = 0;
-    for (const dicom::PresentationContext &pc : a.contexts) {
+    for (const dicom::PresentationContext &pc : a.contexts)
         tree_context(c, t, pc, pc.item.type == dicom::kItemPresentationContextRq);
-        accepted += pc.result == dicom::kAcceptance;
-    }
-    if (!in_rq && !a.contexts.empty() && accepted == 0)
-        expert_add_info(c.pinfo, c.pdu_item, &ei_no_context_accepted);
+    /* none accepted: the diagnosis' no_context_accepted */
     if (a.has_user_info) {
         proto_tree *ut = item_subtree(c, t, a.user_info.item, ett_userinfo, "User Information");
         for (const dicom::UserInfoEntry &e : a.user_info.entries) tree_user_info_entry(c, ut, e);

@@ -349,21 +349,11 @@ const char *command_label(const dicom::Command &cmd) {
     return n ? n : "Unknown command";
 }
 
-void add_status(const PduContext &c, proto_tree *t, proto_item *anchor, const dicom::Command &cmd) {
-    const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
+/* Failure and warning statuses get the diagnosis' expert infos (failure_status, warning_status). */
+void add_status(const PduContext &c, proto_tree *t, const dicom::Command &cmd) {
     dicom::StatusCategory cat = dicom::status_category(cmd.status);
     const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
     proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_category, c.tvb, 0, 0, cat_name));
-    if (cat == dicom::StatusCategory::Failure)
-        expert_add_info_format(c.pinfo, anchor, &ei_status_failure, "%s status 0x%04X: %s%s%s", command_label(cmd),
-                               cmd.status, meaning ? meaning : "failure",
-                               cmd.error_comment.empty() ? "" : " - ", cmd.error_comment.c_str());
-    else if (cat == dicom::StatusCategory::Warning)
-        expert_add_info_format(c.pinfo, anchor, &ei_status_warning, "%s status 0x%04X: %s", command_label(cmd),
-                               cmd.status, meaning ? meaning : "warning");
-    if (cmd.has_failed && cmd.failed > 0 && cat != dicom::StatusCategory::Failure)
-        expert_add_info_format(c.pinfo, anchor, &ei_status_failure, "%s: %u failed sub-operation%s",
-                               command_label(cmd), cmd.failed, cmd.failed == 1 ? "" : "s");
 }
 
 } // namespace
@@ -477,7 +467,7 @@ void tree_dimse_message(const PduContext &c, const dicom::Message &m) {
     add_dataset(c, ct, m.command_set, true, &m.command);
     tree_message_timing(c, t, m);
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
-        add_status(c, t, ti, m.command);
+        add_status(c, t, m.command);
     if (m.incomplete()) add_missing(c, t, ti, m);
     for (dicom::Problem p : m.problems)
         if (p != dicom::Problem::BytesMissing) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);

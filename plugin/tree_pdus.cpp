@@ -47,18 +47,6 @@ void add_findings(const PduContext &c, const dicom::Findings &findings) {
     }
 }
 
-void tree_check_max_pdu(const PduContext &c, guint32 pdu_length) {
-    /* The receiver's announced maximum applies to this PDU's length field (PS3.8 D.1). */
-    const dicom::Association &a = c.rec->core;
-    if (c.from_requestor < 0) return;
-    guint32 max = c.from_requestor ? a.max_pdu_acceptor : a.max_pdu_requestor;
-    guint32 known_from = c.from_requestor ? a.ac_frame : a.rq_frame;
-    if (max && known_from && known_from < c.pinfo->num && pdu_length > max)
-        expert_add_info_format(c.pinfo, c.pdu_item, &ei_pdu_exceeds_max,
-                               "P-DATA-TF length %u exceeds the %s's maximum of %u announced in frame %u",
-                               pdu_length, c.from_requestor ? "acceptor" : "requestor", max, known_from);
-}
-
 void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ci, guint8 context_id) {
     if (!t) return; /* no tree, nothing to show: skip the UID lookups (every segment comes here) */
     const dicom::NegotiatedContext *nc = c.rec->core.context(context_id);
@@ -67,10 +55,7 @@ void tree_pdv_context(const PduContext &c, proto_tree *t, proto_item *ci, guint8
         return;
     }
     if (ci && nc->inferred) expert_add_info(c.pinfo, ci, &ei_inferred);
-    if (ci && nc->answered && !nc->accepted())
-        expert_add_info_format(c.pinfo, ci, &ei_pdv_context_rejected,
-                               "PDV on presentation context %u, which was rejected in frame %u",
-                               context_id, nc->answered_in);
+    /* a PDV on a context that was not accepted: the diagnosis' protocol_violation, once per message */
     /* a tree that is neither shown nor filtered on for these need not spell out the UIDs */
     if (!PTREE_DATA(t)->visible && !proto_field_is_referenced(t, hf_pdv_abstract) &&
         !proto_field_is_referenced(t, hf_sop_class_uid) && !proto_field_is_referenced(t, hf_pdv_transfer) &&
@@ -129,11 +114,7 @@ void tree_control(const PduContext &c, const dicom::ControlPdu &cp) {
         const char *reason = dicom::reject_reason_name(cp.source, cp.reason);
         proto_tree_add_uint_format_value(c.tree, hf_rj_reason, tvb, 9, 1, cp.reason, "%s (%u)",
                                          reason ? reason : "unknown", cp.reason);
-        const char *result = dicom::code_name(dicom::kRejectResults, cp.result);
-        const char *source = dicom::code_name(dicom::kRejectSources, cp.source);
-        expert_add_info_format(c.pinfo, c.pdu_item, &ei_assoc_rejected,
-                               "Association rejected (%s) by %s: %s", result ? result : "unknown result",
-                               source ? source : "unknown source", reason ? reason : "unknown reason");
+        /* the expert info is the diagnosis' (association_rejected), which names the party */
         proto_item_append_text(c.pdu_item, ": %s", reason ? reason : "unknown reason");
         break;
     }
@@ -143,12 +124,7 @@ void tree_control(const PduContext &c, const dicom::ControlPdu &cp) {
                                             : "not significant (service-user abort)";
         proto_tree_add_uint_format_value(c.tree, hf_abort_reason, tvb, 9, 1, cp.reason, "%s (%u)",
                                          reason ? reason : "unknown", cp.reason);
-        const char *source = dicom::code_name(dicom::kAbortSources, cp.source);
-        const char *who = c.from_requestor < 0 ? "" : c.from_requestor ? " (sent by the requestor)"
-                                                                       : " (sent by the acceptor)";
-        expert_add_info_format(c.pinfo, c.pdu_item, &ei_aborted, "Association aborted by %s%s%s%s",
-                               source ? source : "unknown source", who,
-                               cp.source == 2 ? ": " : "", cp.source == 2 && reason ? reason : "");
+        /* the expert info is the diagnosis' (association_aborted) */
         break;
     }
     default:

@@ -7,7 +7,10 @@
 
 #include <epan/expert.h>
 
+#include <string>
+
 #include "control_pdus.hpp"
+#include "diagnosis.hpp"
 #include "fields.h"
 #include "pdu.hpp"
 #include "uids.hpp"
@@ -163,7 +166,6 @@ void build_pdu(Build &b, const UnitRecord &u) {
     }
     build_then_free(p, [&](const dicom::ControlPdu &pdu) {
         tree_control(c, pdu);
-        if (pdu.type == dicom::kReleaseRq || pdu.type == dicom::kAbort) tree_unanswered(c);
         set_info(b.pinfo, b.fs, control_text(b.pinfo, pdu));
     });
 }
@@ -196,7 +198,6 @@ void start_pdata(Build &b, const UnitRecord &u) {
         proto_tree_add_expert(pt, b.pinfo, &ei_problem[(int)dicom::Problem::ReservedNotZero], tvb, off + 1, 1);
     PduContext c = context(b, tvb, pt, b.item);
     tree_association(c, dicom::kPData);
-    tree_check_max_pdu(c, u.a);
     b.pdata_open = true;
     b.pdata_header = true;
     b.pdata_info = wmem_strbuf_new(b.pinfo->pool, "");
@@ -403,6 +404,55 @@ void build_note_delivered(Build &b, const UnitRecord &u) {
     close_item(b);
 }
 
+/* The sentence of a finding, made by the core (std::string) where no epan call can throw. */
+const char *finding_text(packet_info *pinfo, const AssocRecord *a, const dicom::Diagnostic &d) {
+    try {
+        const std::string s = dicom::diagnostic_text(a->core, d);
+        return wmem_strdup(pinfo->pool, s.c_str());
+    } catch (...) {
+        return dicom::diag_code_title(d.code);
+    }
+}
+
+/* A finding raised at this frame: a generated item under the unit that raised it, with the
+ * expert info that names the party. */
+void build_note_finding(Build &b, const UnitRecord &u) {
+    const AssocRecord *a = b.run->assoc;
+    if (!a) return;
+    dicom::Diagnostic d;
+    d.code = (dicom::DiagCode)u.type;
+    d.party = (dicom::Party)u.reason;
+    memcpy(&d.value, &u.data_offset, sizeof d.value);
+    d.aux = u.a;
+    d.message = (const dicom::Message *)u.ptr;
+    d.frame = b.pinfo->num;
+    if (d.code >= dicom::DiagCode::Count) return;
+    const char *text = finding_text(b.pinfo, a, d);
+    if (!b.item) open_item(b, b.tvb, 0, 0, dicom::diag_code_title(d.code));
+    proto_item *fi = proto_tree_add_string(b.item_tree, hf_finding, b.tvb, 0, 0, dicom::diag_code_name(d.code));
+    proto_item_set_generated(fi);
+    proto_tree *ft = proto_item_add_subtree(fi, ett_finding);
+    proto_item_set_generated(proto_tree_add_string(ft, hf_finding_party, b.tvb, 0, 0, dicom::party_name(d.party)));
+    const std::string &ae = d.party == dicom::Party::Requestor ? a->core.calling_ae : a->core.called_ae;
+    if ((d.party == dicom::Party::Requestor || d.party == dicom::Party::Acceptor) && !ae.empty())
+        proto_item_set_generated(proto_tree_add_string(ft, hf_finding_ae, b.tvb, 0, 0, ae.c_str()));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_finding_severity, b.tvb, 0, 0,
+                                                   dicom::severity_name(dicom::diag_severity(d.code))));
+    static const dicom::StallCause stall_of[] = {dicom::StallCause::DelayedAck, dicom::StallCause::WindowFull,
+                                                 dicom::StallCause::Retransmission, dicom::StallCause::SenderIdle,
+                                                 dicom::StallCause::RoundTrip};
+    const int stall = (int)d.code - (int)dicom::DiagCode::DelayedAckStall;
+    if (stall >= 0 && stall < (int)G_N_ELEMENTS(stall_of)) { /* the stall this frame ended */
+        nstime_t ns;
+        ns.secs = (time_t)(d.value / 1000);
+        ns.nsecs = (int)((d.value / 1000 - (double)ns.secs) * 1e9);
+        proto_item_set_generated(proto_tree_add_time(ft, hf_stall_time, b.tvb, 0, 0, &ns));
+        proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
+    }
+    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code], "%s", text);
+    if (!b.rec->length) set_info(b.pinfo, b.fs, text, u.ptr ? u.ptr : (const void *)&u);
+}
+
 void build_unit(Build &b, const UnitRecord &u) {
     switch (u.kind) {
     case RecordKind::Pdu: build_pdu(b, u); break;
@@ -441,6 +491,7 @@ void build_unit(Build &b, const UnitRecord &u) {
     case RecordKind::Lost: build_lost(b, u); break;
     case RecordKind::NoteMessage: build_note_message(b, u); break;
     case RecordKind::NoteDelivered: build_note_delivered(b, u); break;
+    case RecordKind::NoteFinding: build_note_finding(b, u); break;
     }
 }
 

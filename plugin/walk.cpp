@@ -5,6 +5,8 @@
 #include "dissect_internal.h"
 
 
+#include <epan/dissectors/packet-tcp.h>
+
 #include "fields.h"
 #include "pdu.hpp"
 
@@ -77,6 +79,11 @@ public:
           time_(nstime_to_sec(&pinfo->abs_ts)), keep_(dicom_export_wanted()) {}
     uint64_t on_event(const StreamEvent &e) override;
     PayloadRecord *current() const { return current_; }
+    void adopt(PayloadRecord *rec) { current_ = rec; }
+    /* the first message a PDV piece of this walk belonged to */
+    dicom::Message *first_message() const { return first_message_; }
+    /* Findings raised at this frame: a note each in this frame's record. */
+    void note_diagnostics(AssocRecord *a, const std::vector<dicom::Diagnostic> &found);
 
 private:
     PayloadRecord *notes() { /* this frame's record, for what the walk did with other frames' bytes */
@@ -107,13 +114,43 @@ private:
     void mark_delivered(PayloadRecord *origin, guint32 offset);
     bool complete_fragment(PayloadRecord *origin, const dicom::StreamEvent &e);
 
+    void association_ends(AssocRecord *a, guint8 pdu_type);
+
     packet_info *pinfo_;
     Connection *conn_;
     int dir_;
     PayloadRecord *current_;
     double time_;
     bool keep_;
+    dicom::Message *first_message_ = nullptr;
 };
+
+void WalkSink::note_diagnostics(AssocRecord *a, const std::vector<dicom::Diagnostic> &found) {
+    for (const dicom::Diagnostic &d : found) {
+        UnitRecord *n = unit(notes(), a);
+        n->kind = RecordKind::NoteFinding;
+        n->type = (guint8)d.code;
+        n->reason = (guint16)d.party;
+        memcpy(&n->data_offset, &d.value, sizeof d.value);
+        n->a = d.aux;
+        n->ptr = (void *)d.message;
+    }
+}
+
+/* A-RELEASE-RQ or A-ABORT: the glue's own findings, which need the other associations. */
+void WalkSink::association_ends(AssocRecord *a, guint8 pdu_type) {
+    if (pdu_type != dicom::kReleaseRq || a->core.release_rq_frame != pinfo_->num) return;
+    /* One object per association: the same AEs just used a fresh association for one C-STORE. */
+    const dicom::Association &c = a->core;
+    const AssocRecord *prev = a->previous_same_aes;
+    if (c.store_requests == 1 && prev && prev->core.store_requests == 1 && c.operations.size() <= 2) {
+        std::vector<dicom::Diagnostic> found;
+        a->core.raise(dicom::Diagnostic{dicom::DiagCode::OneAssociationPerObject, dicom::Party::Requestor, pinfo_->num,
+                                        time_, 1, prev->number},
+                      found);
+        note_diagnostics(a, found);
+    }
+}
 
 AssocRecord *WalkSink::association(const StreamEvent &e) {
     AssocRecord *a = conn_->assoc;
@@ -173,6 +210,11 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     auto *origin = (PayloadRecord *)e.origin.source;
     const guint32 now = pinfo_->num;
     if (e.kind == StreamEventKind::Fragment && e.completed_by.source && complete_fragment(origin, e)) return 0;
+    if ((e.kind == StreamEventKind::Duplicate || e.kind == StreamEventKind::Held) && conn_->assoc)
+        dicom::diagnose_stream_trouble(conn_->assoc->core,
+                                       e.kind == StreamEventKind::Duplicate ? dicom::DiagCode::Retransmissions
+                                                                            : dicom::DiagCode::OutOfOrder,
+                                       e.origin_length, now, time_);
     if (e.kind == StreamEventKind::Duplicate || e.kind == StreamEventKind::Held) {
         UnitRecord *u = unit(origin, conn_->assoc);
         u->kind = (RecordKind)e.kind;
@@ -193,6 +235,7 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     }
     AssocRecord *a = association(e);
     const bool lost = e.kind == StreamEventKind::Lost;
+    if (lost) dicom::diagnose_stream_trouble(a->core, dicom::DiagCode::CaptureGap, e.length, now, time_);
     dicom::EventContext ctx;
     ctx.from_requestor = direction_from_requestor(a, dir_);
     ctx.stream = (uint8_t)dir_;
@@ -203,6 +246,15 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     dicom::EventOutcome out = dicom::apply_event(a->core, a->messages, e, ctx);
     if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
         a->previous_same_aes = dicom_previous_association(a);
+    if (!first_message_ && out.pdv.message && origin == current_) first_message_ = out.pdv.message;
+    note_diagnostics(a, out.diagnostics);
+    if (e.kind == StreamEventKind::Pdu) association_ends(a, e.unit);
+    /* a request is complete: when its receiver acknowledges its last byte, its processing starts */
+    if (out.pdv.message_done && out.pdv.message->command.valid && !dicom::is_response(out.pdv.message->command.field)) {
+        guint32 end;
+        std::deque<Connection::AckWatch> &w = conn_->ack_watches[dir_];
+        if (conn_->timeline.sent_end(dir_, end) && w.size() < 4096) w.push_back(Connection::AckWatch{end, out.pdv.message});
+    }
 
     UnitRecord *u = e.kind == StreamEventKind::Value && e.first && !e.assembled ? header_before(origin, a, e) : NULL;
     if (u) {
@@ -297,25 +349,81 @@ void remember_endpoints(packet_info *pinfo, Connection *conn, int dir) {
 
 } // namespace
 
+namespace {
+
+/* The sender of stream `dir` has a PDU or a DIMSE message under way (or bytes wait for a gap):
+ * a pause now keeps data waiting. */
+bool mid_message(const Connection *conn, int dir) {
+    const dicom::PduStream &s = conn->stream[dir];
+    if (!s.between_pdus() || s.holding()) return true;
+    return conn->assoc && conn->assoc->messages.in_progress((uint8_t)dir);
+}
+
+/* What a segment tells before its payload is walked: it may end a stall of its direction. */
+bool feed_timeline(Connection *conn, int dir, dicom::TcpFacts facts, dicom::Stall &stall) {
+    facts.mid_message = mid_message(conn, dir);
+    return conn->timeline.on_segment(dir, facts, stall);
+}
+
+/* ... and after: acknowledgements of requests, the stall's and the close's findings. */
+void after_segment(WalkSink &sink, packet_info *pinfo, Connection *conn, int dir, const dicom::TcpFacts &facts,
+                   const dicom::Stall *stall) {
+    std::deque<Connection::AckWatch> &w = conn->ack_watches[1 - dir];
+    while (!w.empty() && (facts.flags & TH_ACK) && (gint32)(facts.ack - w.front().seq) >= 0) {
+        w.front().message->acked_time = facts.time;
+        w.pop_front();
+    }
+    AssocRecord *a = conn->assoc;
+    if (!a) return;
+    std::vector<dicom::Diagnostic> found;
+    const int from_requestor = direction_from_requestor(a, dir);
+    if (stall) {
+        dicom::Message *m = sink.first_message() ? sink.first_message() : a->messages.in_progress((uint8_t)dir);
+        dicom::diagnose_stall(a->core, *stall, from_requestor, m, found);
+    }
+    const dicom::TcpClose &close = conn->timeline.close(dir);
+    if ((facts.flags & (TH_FIN | TH_RST)) && close.frame == pinfo->num)
+        dicom::diagnose_close(a->core, from_requestor, close, a->messages, found);
+    sink.note_diagnostics(a, found);
+}
+
+} // namespace
+
 void walk_payload(packet_info *pinfo, Connection *conn, PayloadRecord *rec, const guint8 *bytes, guint32 length,
-                  const guint32 *seq) {
+                  const guint32 *seq, const dicom::TcpFacts *tcp) {
     const int dir = rec->direction;
     remember_endpoints(pinfo, conn, dir);
     WalkSink sink(pinfo, conn, dir, rec);
     const dicom::ByteView view(bytes, length);
     const dicom::Origin origin{rec, 0};
     update_noexcept([&] {
+        dicom::Stall stall;
+        const bool stalled = tcp && feed_timeline(conn, dir, *tcp, stall);
         /* TCP's relative sequence numbers (its default) start each direction at 1: a first
          * segment numbered higher overtook the stream's first one, which is still to come. */
         if (seq && !conn->stream[dir].walked() && !conn->stream[dir].holding() && *seq > 1 && *seq < (1u << 20))
             conn->stream[dir].expect_start(1);
         if (seq) conn->stream[dir].add_segment(*seq, view, origin, sink);
         else conn->stream[dir].add_in_order(view, origin, sink);
+        if (tcp) after_segment(sink, pinfo, conn, dir, *tcp, stalled ? &stall : NULL);
     });
 }
 
-PayloadRecord *walk_acknowledgement(packet_info *pinfo, Connection *conn, int dir, guint32 ack) {
+PayloadRecord *walk_segment(packet_info *pinfo, Connection *conn, int dir, const dicom::TcpFacts *tcp,
+                            const guint32 *ack_of_other) {
     WalkSink sink(pinfo, conn, dir, NULL);
-    update_noexcept([&] { conn->stream[dir].peer_acknowledged(ack, sink); });
+    update_noexcept([&] {
+        if (tcp) {
+            remember_endpoints(pinfo, conn, dir);
+            dicom::Stall stall;
+            const bool stalled = feed_timeline(conn, dir, *tcp, stall);
+            after_segment(sink, pinfo, conn, dir, *tcp, stalled ? &stall : NULL);
+        }
+        if (ack_of_other) { /* the other stream waits for missing bytes; this says whether they came */
+            WalkSink other(pinfo, conn, 1 - dir, sink.current());
+            conn->stream[1 - dir].peer_acknowledged(*ack_of_other, other);
+            if (!sink.current() && other.current()) sink.adopt(other.current());
+        }
+    });
     return sink.current();
 }

@@ -39,6 +39,9 @@ TEST(TcpSegment, EveryFrameOfARealCapture) {
         ASSERT_TRUE(locate_tcp_segment(ByteView(fr.data(), fr.size()), e, s));
         EXPECT_EQ(s.seq, be32(tcp + 4));
         EXPECT_EQ(s.ack, be32(tcp + 8));
+        EXPECT_EQ(s.window, be16(tcp + 14));
+        // both SYNs of this capture offer window scale 10 (tshark: tcp.options.wscale.shift)
+        EXPECT_EQ(s.window_scale, (tcp[13] & 0x02) ? 10 : -1);
         EXPECT_EQ(s.payload_offset, 14 + 20 + size_t(tcp[12] >> 4) * 4);
         EXPECT_EQ(s.payload_length, size_t(be16(ip + 2)) - 20 - size_t(tcp[12] >> 4) * 4);
         payload += s.payload_length;

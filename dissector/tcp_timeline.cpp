@@ -1,0 +1,120 @@
+#include "tcp_timeline.hpp"
+
+#include <algorithm>
+
+namespace dicom {
+
+namespace {
+
+constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
+constexpr size_t kAdvancesKept = 512;
+
+} // namespace
+
+const char *stall_cause_name(StallCause c) {
+    switch (c) {
+    case StallCause::DelayedAck: return "delayed_ack";
+    case StallCause::WindowFull: return "window_full";
+    case StallCause::Retransmission: return "retransmission";
+    case StallCause::RoundTrip: return "round_trip";
+    case StallCause::SenderIdle: return "sender_idle";
+    case StallCause::None: break;
+    }
+    return "none";
+}
+
+const char *stall_cause_text(StallCause c) {
+    switch (c) {
+    case StallCause::DelayedAck: return "waiting for the receiver's delayed ACK after a partial write (Nagle)";
+    case StallCause::WindowFull: return "the receiver's window was full: it was not reading";
+    case StallCause::Retransmission: return "a segment was lost and sent again after a timeout";
+    case StallCause::RoundTrip: return "waiting for acknowledgements (round trip) with the receiver's window open";
+    case StallCause::SenderIdle: return "the sending application did not write (nothing held TCP back)";
+    case StallCause::None: break;
+    }
+    return "no stall";
+}
+
+bool TcpTimeline::sent_end(int dir, uint32_t &seq) const {
+    const Side &s = side_[dir & 1];
+    if (!s.sending) return false;
+    seq = s.next;
+    return true;
+}
+
+double TcpTimeline::acknowledged_at(int dir, uint32_t seq, double not_before) const {
+    for (const Side::Advance &a : side_[(dir & 1) ^ 1].advances)
+        if (!after(seq, a.ack) && a.time >= not_before) return a.time;
+    return -1;
+}
+
+StallCause TcpTimeline::classify(const Side &me, const Side &peer, const TcpFacts &s) const {
+    if (after(me.next, s.seq)) return StallCause::Retransmission; // repeats bytes it had sent
+    const double gap = s.time - me.last_data_time;
+    const uint32_t in_flight = me.in_flight_after_last;
+    if (me.peer_zero_window) return StallCause::WindowFull;
+    if (scale_on_ && in_flight > 0 && me.window_at_last > 0 && in_flight >= me.window_at_last) return StallCause::WindowFull;
+    const bool acked_in_gap = peer.acking && peer.acked_time > me.last_data_time && peer.acked_time <= s.time;
+    if (acked_in_gap && in_flight > 0 && s.time - peer.acked_time <= std::max(0.002, 0.5 * gap)) {
+        // The sender went on as soon as that acknowledgement came: it was waiting for it.
+        const bool partial = in_flight < me.largest_segment;
+        if (partial && peer.acked_time - me.last_data_time >= 0.5 * gap) return StallCause::DelayedAck;
+        return StallCause::RoundTrip;
+    }
+    return StallCause::SenderIdle;
+}
+
+bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
+    Side &me = side_[dir & 1];
+    Side &peer = side_[(dir & 1) ^ 1];
+    bool stalled = false;
+
+    if (s.flags & kSyn) {
+        me.window_scale = s.window_scale;
+        scale_on_ = me.window_scale >= 0 && peer.window_scale >= 0;
+    }
+    // What this segment tells about the other direction: acknowledgement and window.
+    if (s.flags & kAck) {
+        if (!me.acking || after(s.ack, me.acked)) {
+            me.acked = s.ack;
+            me.acked_time = s.time;
+            me.advances.push_back(Side::Advance{s.ack, s.time});
+            if (me.advances.size() > kAdvancesKept) me.advances.pop_front();
+        }
+        me.acking = true;
+        const bool scaled = scale_on_ && !(s.flags & kSyn);
+        me.window = scaled ? uint32_t(s.window) << me.window_scale : s.window;
+        if (s.window == 0 && !(s.flags & (kSyn | kRst))) peer.peer_zero_window = true;
+    }
+    if ((s.flags & (kFin | kRst)) && !me.close.frame) me.close = TcpClose{s.frame, s.time, (s.flags & kRst) != 0};
+
+    if (s.length > 0) {
+        if (me.sending && me.last_data_frame) {
+            const bool repeat = after(me.next, s.seq);
+            const double gap = s.time - me.last_data_time;
+            if (gap >= threshold_ && (s.mid_message || repeat)) {
+                out = Stall{};
+                out.direction = uint8_t(dir & 1);
+                out.cause = classify(me, peer, s);
+                out.start = me.last_data_time;
+                out.end = s.time;
+                out.start_frame = me.last_data_frame;
+                out.end_frame = s.frame;
+                out.in_flight = me.in_flight_after_last;
+                stalled = true;
+            }
+        }
+        me.largest_segment = std::max(me.largest_segment, s.length);
+        me.last_data_time = s.time;
+        me.last_data_frame = s.frame;
+        me.peer_zero_window = false;
+        me.window_at_last = peer.acking ? peer.window : 0;
+    }
+    const uint32_t end = s.seq + s.length + ((s.flags & kSyn) ? 1 : 0) + ((s.flags & kFin) ? 1 : 0);
+    if (!me.sending || after(end, me.next)) me.next = end;
+    me.sending = true;
+    if (s.length > 0) me.in_flight_after_last = peer.acking && after(me.next, peer.acked) ? me.next - peer.acked : 0;
+    return stalled;
+}
+
+} // namespace dicom

@@ -1,0 +1,254 @@
+/* The association table: one list of columns, each column's value taken from the association
+ * once, rendered as tshark text, CSV and JSON (-z dicom_ul,assoc[,csv|,json]) and as the
+ * GUI's Statistics > DICOM Associations table (assoc_table.cpp). */
+#include "dissect.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include <epan/stat_tap_ui.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+
+#include "dimse.hpp"
+
+const AssocColumn dicom_assoc_columns[] = {
+    {"assoc", "Assoc", AssocColumnKind::Uint},
+    {"client", "Client", AssocColumnKind::Text},
+    {"server", "Server", AssocColumnKind::Text},
+    {"calling_ae", "Calling AE", AssocColumnKind::Text},
+    {"called_ae", "Called AE", AssocColumnKind::Text},
+    {"start_epoch", "Start", AssocColumnKind::Epoch},
+    {"setup_ms", "Set-up (ms)", AssocColumnKind::Milliseconds},
+    {"release_ms", "Release (ms)", AssocColumnKind::Milliseconds},
+    {"duration_s", "Duration (s)", AssocColumnKind::Seconds},
+    {"bytes_to_server", "Bytes to server", AssocColumnKind::Count},
+    {"bytes_to_client", "Bytes to client", AssocColumnKind::Count},
+    {"pdus_to_server", "PDUs to server", AssocColumnKind::Uint},
+    {"pdus_to_client", "PDUs to client", AssocColumnKind::Uint},
+    {"operations", "Operations", AssocColumnKind::Text},
+    {"failures", "Failures", AssocColumnKind::Uint},
+    {"warnings", "Warnings", AssocColumnKind::Uint},
+    {"objects_stored", "Stored", AssocColumnKind::Uint},
+    {"data_set_bytes", "Data set bytes", AssocColumnKind::Count},
+    {"throughput_MBps", "MB/s", AssocColumnKind::Rate},
+    {"response_avg_ms", "Avg response (ms)", AssocColumnKind::Milliseconds},
+    {"response_max_ms", "Max response (ms)", AssocColumnKind::Milliseconds},
+    {"end", "Ended", AssocColumnKind::Text},
+    {"finding", "Most severe finding", AssocColumnKind::Text},
+};
+const size_t dicom_assoc_column_count = G_N_ELEMENTS(dicom_assoc_columns);
+
+std::string dicom_endpoint(const address *a, guint32 port) {
+    char *s = address_to_str(NULL, a);
+    std::string out = std::string(s ? s : "?") + ":" + std::to_string(port);
+    wmem_free(NULL, s);
+    return out;
+}
+
+std::string dicom_json_escape(const std::string &in) {
+    std::string o;
+    for (char ch : in) {
+        if (ch == '"' || ch == '\\') o += '\\';
+        if ((unsigned char)ch < 0x20) {
+            char buf[8];
+            snprintf(buf, sizeof buf, "\\u%04x", ch);
+            o += buf;
+            continue;
+        }
+        o += ch;
+    }
+    return o;
+}
+
+static std::string operations_text(const dicom::Association &a) {
+    std::string s;
+    for (const auto &kv : a.operations) {
+        if (dicom::is_response(kv.first)) continue;
+        const char *n = dicom::code_name(dicom::kCommandFields, kv.first);
+        if (!s.empty()) s += ' ';
+        s += std::string(n ? n : "?") + "x" + std::to_string(kv.second);
+    }
+    return s;
+}
+
+const dicom::DiagnosticSummary *dicom_most_severe(const dicom::Association &a) {
+    const dicom::DiagnosticSummary *worst = nullptr;
+    for (const dicom::DiagnosticSummary &s : a.diagnostics)
+        if (!worst || dicom::diag_severity(s.code) > dicom::diag_severity(worst->code)) worst = &s;
+    return worst;
+}
+
+std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec) {
+    const dicom::Association &a = rec.core;
+    std::vector<AssocCell> row(dicom_assoc_column_count);
+    auto num = [&](size_t i, double v) { row[i].number = v; };
+    auto text = [&](size_t i, std::string v) { row[i].text = std::move(v); };
+    auto none = [&](size_t i) { row[i].null = true; };
+    const double start = a.rq_time ? a.rq_time : a.first_time;
+    size_t i = 0;
+    num(i++, rec.number);
+    text(i++, rec.requestor_known() ? dicom_endpoint(&rec.requestor_addr, rec.requestor_port) : "?");
+    text(i++, rec.requestor_known() ? dicom_endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?");
+    text(i++, a.calling_ae);
+    text(i++, a.called_ae);
+    num(i++, start);
+    if (a.setup_time() >= 0) num(i++, a.setup_time() * 1000);
+    else none(i++);
+    if (a.release_time() >= 0) num(i++, a.release_time() * 1000);
+    else none(i++);
+    num(i++, std::max(0.0, a.end_time() - start));
+    num(i++, (double)a.from_requestor.bytes);
+    num(i++, (double)a.from_acceptor.bytes);
+    num(i++, a.from_requestor.pdus);
+    num(i++, a.from_acceptor.pdus);
+    text(i++, operations_text(a));
+    num(i++, a.failures);
+    num(i++, a.warnings);
+    num(i++, a.stored);
+    num(i++, (double)a.data_set_bytes);
+    /* data set bytes over the P-DATA phase, up to the last byte of the last message */
+    const double pdata = a.last_message_time - a.first_pdata_time;
+    num(i++, a.first_pdata_time && pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0);
+    if (a.responses) {
+        num(i++, a.response_time_sum / a.responses * 1000);
+        num(i++, a.response_time_max * 1000);
+    } else {
+        none(i++);
+        none(i++);
+    }
+    text(i++, a.how_it_ended());
+    const dicom::DiagnosticSummary *worst = dicom_most_severe(a);
+    text(i++, worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "");
+    return row;
+}
+
+std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json) {
+    if (c.null) return for_json ? "null" : "";
+    char b[64];
+    switch (dicom_assoc_columns[column].kind) {
+    case AssocColumnKind::Uint:
+    case AssocColumnKind::Count: snprintf(b, sizeof b, "%.0f", c.number); return b;
+    case AssocColumnKind::Milliseconds:
+    case AssocColumnKind::Rate: snprintf(b, sizeof b, "%.3f", c.number); return b;
+    case AssocColumnKind::Seconds:
+    case AssocColumnKind::Epoch: snprintf(b, sizeof b, "%.6f", c.number); return b;
+    case AssocColumnKind::Text: return for_json ? "\"" + dicom_json_escape(c.text) + "\"" : c.text;
+    }
+    return "";
+}
+
+/* ---- the dicom_ul tap: which associations the packets showed, in order ------------------- */
+
+AssocCollector::~AssocCollector() {}
+
+void AssocCollector::add(AssocRecord *rec) {
+    if (seen.insert(rec).second) records.push_back(rec);
+}
+
+void AssocCollector::sort() {
+    std::sort(records.begin(), records.end(), [](const AssocRecord *a, const AssocRecord *b) { return a->number < b->number; });
+}
+
+static tap_packet_status collect_packet(void *tapdata, packet_info *, epan_dissect_t *, const void *prv, tap_flags_t) {
+    try {
+        static_cast<AssocCollector *>(tapdata)->add(static_cast<const DicomTapInfo *>(prv)->rec);
+    } catch (...) {
+    }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *)) {
+    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, NULL, collect_packet, draw, finish);
+    if (!err) return true;
+    fprintf(stderr, "%s: %s\n", what, err->str);
+    g_string_free(err, TRUE);
+    return false;
+}
+
+/* ---- -z dicom_ul,assoc[,csv|,json] --------------------------------------------------------- */
+
+namespace {
+
+struct AssocTable : AssocCollector {
+    enum Format { Text, Csv, Json } format = Text;
+};
+
+void assoc_draw(void *tapdata) {
+    auto *st = static_cast<AssocTable *>(tapdata);
+    try {
+        st->sort();
+        const size_t n = dicom_assoc_column_count;
+        if (st->format == AssocTable::Csv) {
+            for (size_t i = 0; i < n; ++i) printf("%s%s", i ? "," : "", dicom_assoc_columns[i].key);
+            printf("\n");
+        } else if (st->format == AssocTable::Json) {
+            printf("[\n");
+        } else {
+            printf("\n===================================================================\n");
+            printf("DICOM associations\n");
+        }
+        for (size_t r = 0; r < st->records.size(); ++r) {
+            const std::vector<AssocCell> row = dicom_assoc_row(*st->records[r]);
+            if (st->format == AssocTable::Csv) {
+                for (size_t i = 0; i < n; ++i) {
+                    std::string v = dicom_assoc_cell_text(i, row[i], false);
+                    if (dicom_assoc_columns[i].kind == AssocColumnKind::Text) {
+                        std::string q;
+                        for (char ch : v) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+                        v = "\"" + q + "\"";
+                    }
+                    printf("%s%s", i ? "," : "", v.c_str());
+                }
+                printf("\n");
+            } else if (st->format == AssocTable::Json) {
+                printf("  {");
+                for (size_t i = 0; i < n; ++i)
+                    printf("%s\"%s\": %s", i ? ", " : "", dicom_assoc_columns[i].key,
+                           dicom_assoc_cell_text(i, row[i], true).c_str());
+                printf("}%s\n", r + 1 < st->records.size() ? "," : "");
+            } else {
+                /* the first five columns as a heading, the rest as "Title value" pairs */
+                printf("\nAssociation %s: %s -> %s  %s -> %s\n", dicom_assoc_cell_text(0, row[0], false).c_str(),
+                       row[1].text.c_str(), row[2].text.c_str(), row[3].text.c_str(), row[4].text.c_str());
+                std::string line;
+                for (size_t i = 5; i < n; ++i) {
+                    std::string v = dicom_assoc_cell_text(i, row[i], false);
+                    std::string item = std::string(dicom_assoc_columns[i].title) + " " + (v.empty() ? "-" : v);
+                    if (!line.empty() && line.size() + item.size() > 96) {
+                        printf("  %s\n", line.c_str());
+                        line.clear();
+                    }
+                    line += (line.empty() ? "" : "  ") + item;
+                }
+                if (!line.empty()) printf("  %s\n", line.c_str());
+            }
+        }
+        if (st->format == AssocTable::Json) printf("]\n");
+        else if (st->format == AssocTable::Text)
+            printf("===================================================================\n");
+    } catch (...) {
+    }
+}
+
+void assoc_finish(void *tapdata) { delete static_cast<AssocTable *>(tapdata); }
+
+dicom_tap_init_result assoc_init(const char *opt_arg, void *) {
+    auto *st = new AssocTable();
+    if (opt_arg && g_str_has_suffix(opt_arg, ",csv")) st->format = AssocTable::Csv;
+    if (opt_arg && g_str_has_suffix(opt_arg, ",json")) st->format = AssocTable::Json;
+    if (!dicom_register_collector(st, "dicom_ul,assoc", assoc_draw, assoc_finish)) {
+        delete st;
+        DICOM_TAP_INIT_RETURN(false);
+    }
+    DICOM_TAP_INIT_RETURN(true);
+}
+
+stat_tap_ui assoc_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM associations", "dicom_ul,assoc", assoc_init, 0, NULL};
+
+} // namespace
+
+void dicom_register_assoc_report(void) { register_stat_tap_ui(&assoc_ui, NULL); }
