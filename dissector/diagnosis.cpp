@@ -261,8 +261,10 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
         return who + " paused " + duration(d.value / 1000) + " in the middle of " + (d.message ? msg : "a PDU") +
                " (its application did not write; TCP was not holding it back)";
     case DiagCode::RoundTripStall:
-        return a.party_label(d.aux ? Party::Requestor : Party::Acceptor) + " waited " + duration(d.value / 1000) +
-               " for acknowledgements with the receive window open" + in_msg + " (the round trip limits the transfer)";
+        return "the network: the data of " + a.party_label(d.aux ? Party::Requestor : Party::Acceptor) + " paused " +
+               duration(d.value / 1000) + in_msg +
+               " while acknowledgements made the round trip or segments waited on the way (the link's delay limits "
+               "the transfer)";
     case DiagCode::Retransmissions: return "the network: " + fmt("%.0f", d.value) + " DICOM bytes were retransmitted";
     case DiagCode::OutOfOrder: return "the network: " + fmt("%.0f", d.value) + " DICOM bytes arrived out of order";
     case DiagCode::CaptureGap:
@@ -336,8 +338,9 @@ std::string summary_text(const Association &a, const DiagnosticSummary &s) {
         return who + " paused " + duration(s.total / 1000) + " in all (" + times + ", up to " + duration(s.worst / 1000) +
                ") in the middle of messages (its application did not write)";
     case DiagCode::RoundTripStall:
-        return "the peers waited " + duration(s.total / 1000) + " in all (" + times +
-               ") for acknowledgements with the receive window open (the round trip limits the transfer)";
+        return "the network: transfers paused " + duration(s.total / 1000) + " in all (" + times +
+               ") while acknowledgements made the round trip or segments waited on the way (the link's delay limits "
+               "the transfer)";
     case DiagCode::SlowResponse:
         return who + " was slow to answer " + times + " (up to " + duration(s.worst / 1000) + ", frame " +
                std::to_string(s.worst_frame) + "); first: " + diagnostic_text(a, first);
@@ -493,7 +496,7 @@ void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message 
         if (s.seconds() > 0 && (!m->stall_cause || s.seconds() > m->stall_seconds)) m->stall_cause = uint8_t(s.cause);
         m->stall_seconds += s.seconds();
     }
-    const Party sender = party_of(from_requestor, false);
+    const Party sender = party_of(from_requestor, m && is_response(m->command.field));
     const double ms = s.seconds() * 1000;
     Diagnostic d{DiagCode::Count, sender, s.end_frame, s.end, ms, 0, m};
     switch (s.cause) {

@@ -8,6 +8,7 @@ namespace {
 
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
 constexpr size_t kAdvancesKept = 512;
+constexpr size_t kSentKept = 64;
 
 } // namespace
 
@@ -28,7 +29,7 @@ const char *stall_cause_text(StallCause c) {
     case StallCause::DelayedAck: return "waiting for the receiver's delayed ACK after a partial write (Nagle)";
     case StallCause::WindowFull: return "the receiver's window was full: it was not reading";
     case StallCause::Retransmission: return "a segment was lost and sent again after a timeout";
-    case StallCause::RoundTrip: return "waiting for acknowledgements (round trip) with the receiver's window open";
+    case StallCause::RoundTrip: return "the network's round trip: waiting for acknowledgements, or segments delayed on the way";
     case StallCause::SenderIdle: return "the sending application did not write (nothing held TCP back)";
     case StallCause::None: break;
     }
@@ -48,20 +49,47 @@ double TcpTimeline::acknowledged_at(int dir, uint32_t seq, double not_before) co
     return -1;
 }
 
+// A segment of `sender` that `ack` covers exactly: the time from its capture to the ACK's is a
+// round trip between the capture point and the acknowledging side (plus its ACK delay: the
+// shortest sample is kept).
+void TcpTimeline::measure_rtt(Side &acker, const Side &sender, uint32_t ack, double time) {
+    for (auto it = sender.sent.rbegin(); it != sender.sent.rend(); ++it)
+        if (it->end == ack) {
+            const double sample = time - it->time;
+            if (sample >= 0 && (acker.rtt < 0 || sample < acker.rtt)) acker.rtt = sample;
+            return;
+        }
+}
+
 StallCause TcpTimeline::classify(const Side &me, const Side &peer, const TcpFacts &s) const {
     if (after(me.next, s.seq)) return StallCause::Retransmission; // repeats bytes it had sent
     const double gap = s.time - me.last_data_time;
     const uint32_t in_flight = me.in_flight_after_last;
     if (me.peer_zero_window) return StallCause::WindowFull;
     if (scale_on_ && in_flight > 0 && me.window_at_last > 0 && in_flight >= me.window_at_last) return StallCause::WindowFull;
+    if (in_flight == 0) return StallCause::SenderIdle; // nothing unacknowledged held it back
+    const bool partial = in_flight < me.largest_segment;
     const bool acked_in_gap = peer.acking && peer.acked_time > me.last_data_time && peer.acked_time <= s.time;
-    if (acked_in_gap && in_flight > 0 && s.time - peer.acked_time <= std::max(0.002, 0.5 * gap)) {
-        // The sender went on as soon as that acknowledgement came: it was waiting for it.
-        const bool partial = in_flight < me.largest_segment;
-        if (partial && peer.acked_time - me.last_data_time >= 0.5 * gap) return StallCause::DelayedAck;
-        return StallCause::RoundTrip;
+    if (!acked_in_gap) {
+        // A partial segment unacknowledged: Nagle held the rest until a timer (Linux's tail
+        // loss probe, about 200 ms) sent it without the acknowledgement.
+        if (partial) return StallCause::DelayedAck;
+        // Seen from far away (the capture is at the receiver), a pause shorter than the round
+        // trip to the sender is the network's (queues, pacing), not the sender's.
+        return gap <= 2 * std::max(me.rtt, 0.0) ? StallCause::RoundTrip : StallCause::SenderIdle;
     }
-    return StallCause::SenderIdle;
+    // Nagle: a partial segment, all that was unacknowledged, whose acknowledgement came late (the
+    // receiver delayed it; the acknowledgement's own travel, the round trip between the capture
+    // point and the receiver, does not count) and the rest only after it. The rest may follow
+    // the acknowledgement (as captured) by more than a round trip: on a queued link the
+    // acknowledgement waits behind data.
+    const bool covered = !after(me.last_data_end, peer.acked); // everything it had sent
+    const double ack_delay = peer.acked_time - me.last_data_time - std::max(peer.rtt, 0.0);
+    if (partial && covered && ack_delay >= 0.02) return StallCause::DelayedAck;
+    // Waiting for acknowledgements (the congestion window): the data followed an
+    // acknowledgement within the round trip between the capture point and the sender.
+    const double react = std::max({0.002, 2 * std::max(me.rtt, 0.0), 0.25 * gap});
+    return s.time - peer.acked_time <= react ? StallCause::RoundTrip : StallCause::SenderIdle;
 }
 
 bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
@@ -76,6 +104,7 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
     // What this segment tells about the other direction: acknowledgement and window.
     if (s.flags & kAck) {
         if (!me.acking || after(s.ack, me.acked)) {
+            measure_rtt(me, peer, s.ack, s.time);
             me.acked = s.ack;
             me.acked_time = s.time;
             me.advances.push_back(Side::Advance{s.ack, s.time});
@@ -87,12 +116,15 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
         if (s.window == 0 && !(s.flags & (kSyn | kRst))) peer.peer_zero_window = true;
     }
     if ((s.flags & (kFin | kRst)) && !me.close.frame) me.close = TcpClose{s.frame, s.time, (s.flags & kRst) != 0};
+    // A segment (even without data) past what the side was seen sending: the capture missed
+    // bytes in between, so the time until its next data cannot be judged.
+    if (me.sending && after(s.seq, me.next) && !(s.flags & kSyn)) me.unseen = true;
 
     if (s.length > 0) {
         if (me.sending && me.last_data_frame) {
             const bool repeat = after(me.next, s.seq);
             const double gap = s.time - me.last_data_time;
-            if (gap >= threshold_ && (s.mid_message || repeat)) {
+            if (gap >= threshold_ && (s.mid_message || repeat) && !me.unseen) {
                 out = Stall{};
                 out.direction = uint8_t(dir & 1);
                 out.cause = classify(me, peer, s);
@@ -104,8 +136,12 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
                 stalled = true;
             }
         }
+        me.unseen = false;
         me.largest_segment = std::max(me.largest_segment, s.length);
         me.last_data_time = s.time;
+        me.last_data_end = s.seq + s.length;
+        me.sent.push_back(Side::Sent{s.seq + s.length, s.time});
+        if (me.sent.size() > kSentKept) me.sent.pop_front();
         me.last_data_frame = s.frame;
         me.peer_zero_window = false;
         me.window_at_last = peer.acking ? peer.window : 0;

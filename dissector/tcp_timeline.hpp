@@ -76,6 +76,8 @@ private:
         uint32_t next = 0;             // highest seq + length sent
         uint32_t largest_segment = 0;  // payload bytes of its largest segment: its MSS, roughly
         double last_data_time = 0;
+        uint32_t last_data_end = 0;    // seq + length of the last data segment
+        bool unseen = false;           // bytes it sent since then are not in the capture
         uint32_t last_data_frame = 0;
         uint32_t in_flight_after_last = 0;
         uint32_t window_at_last = 0;   // the peer's window when this side last sent data
@@ -91,8 +93,17 @@ private:
             double time;
         };
         std::deque<Advance> advances;  // recent acknowledgement advances, for acknowledged_at
+        // Round trip between the capture point and this side: the shortest time from the
+        // other side's data to this side's acknowledgement of it (-1: not measured yet).
+        double rtt = -1;
+        struct Sent {
+            uint32_t end;
+            double time;
+        };
+        std::deque<Sent> sent;         // this side's recent data segments, for the other side's rtt
     };
     static bool after(uint32_t a, uint32_t b) { return int32_t(a - b) > 0; }
+    void measure_rtt(Side &acker, const Side &sender, uint32_t ack, double time);
     StallCause classify(const Side &me, const Side &peer, const TcpFacts &s) const;
 
     double threshold_;

@@ -101,6 +101,7 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
                           : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
     }
     col_prepend_fstr(pinfo->cinfo, COL_INFO, "[TLS on a plain DICOM port] ");
+    if (cs->assoc) dicom_tap_pdu(pinfo, cs->assoc, NULL); /* the association tables and the diagnosis list it */
     return consumed;
 }
 
