@@ -36,6 +36,16 @@ const char *stall_cause_text(StallCause c) {
     return "no stall";
 }
 
+void TcpTimeline::know_window_scales(int scale_dir0, int scale_dir1) {
+    const int scales[2] = {scale_dir0, scale_dir1};
+    for (int d = 0; d < 2; ++d) {
+        side_[d].window_scale = int8_t(scales[d] >= 0 ? std::min(scales[d], 14) : -1);
+        side_[d].syn_seen = true;
+    }
+    scale_on_ = side_[0].window_scale >= 0 && side_[1].window_scale >= 0;
+    windows_known_ = true;
+}
+
 bool TcpTimeline::sent_end(int dir, uint32_t &seq) const {
     const Side &s = side_[dir & 1];
     if (!s.sending) return false;
@@ -62,11 +72,16 @@ void TcpTimeline::measure_rtt(Side &acker, const Side &sender, uint32_t ack, dou
 }
 
 StallCause TcpTimeline::classify(const Side &me, const Side &peer, const TcpFacts &s) const {
-    if (after(me.next, s.seq)) return StallCause::Retransmission; // repeats bytes it had sent
     const double gap = s.time - me.last_data_time;
     const uint32_t in_flight = me.in_flight_after_last;
+    // The receiver's window first: a segment sent again into a full window is a window probe,
+    // not a loss. With both SYNs known the windows can be read: the bytes in flight filled the
+    // one the receiver offered, or it offered less than a segment (the sender then waits).
     if (me.peer_zero_window) return StallCause::WindowFull;
-    if (scale_on_ && in_flight > 0 && me.window_at_last > 0 && in_flight >= me.window_at_last) return StallCause::WindowFull;
+    if (windows_known_ && in_flight > 0 && me.window_at_last > 0 && in_flight >= me.window_at_last)
+        return StallCause::WindowFull;
+    if (windows_known_ && me.peer_min_window < me.largest_segment) return StallCause::WindowFull;
+    if (after(me.next, s.seq)) return StallCause::Retransmission; // repeats bytes it had sent
     if (in_flight == 0) return StallCause::SenderIdle; // nothing unacknowledged held it back
     const bool partial = in_flight < me.largest_segment;
     const bool acked_in_gap = peer.acking && peer.acked_time > me.last_data_time && peer.acked_time <= s.time;
@@ -99,7 +114,9 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
 
     if (s.flags & kSyn) {
         me.window_scale = s.window_scale;
+        me.syn_seen = true;
         scale_on_ = me.window_scale >= 0 && peer.window_scale >= 0;
+        windows_known_ = me.syn_seen && peer.syn_seen;
     }
     // What this segment tells about the other direction: acknowledgement and window.
     if (s.flags & kAck) {
@@ -114,6 +131,7 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
         const bool scaled = scale_on_ && !(s.flags & kSyn);
         me.window = scaled ? uint32_t(s.window) << me.window_scale : s.window;
         if (s.window == 0 && !(s.flags & (kSyn | kRst))) peer.peer_zero_window = true;
+        if (!(s.flags & (kSyn | kRst))) peer.peer_min_window = std::min(peer.peer_min_window, me.window);
     }
     if ((s.flags & (kFin | kRst)) && !me.close.frame) me.close = TcpClose{s.frame, s.time, (s.flags & kRst) != 0};
     // A segment (even without data) past what the side was seen sending: the capture missed
@@ -144,6 +162,7 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
         if (me.sent.size() > kSentKept) me.sent.pop_front();
         me.last_data_frame = s.frame;
         me.peer_zero_window = false;
+        me.peer_min_window = UINT32_MAX;
         me.window_at_last = peer.acking ? peer.window : 0;
     }
     const uint32_t end = s.seq + s.length + ((s.flags & kSyn) ? 1 : 0) + ((s.flags & kFin) ? 1 : 0);

@@ -59,6 +59,10 @@ public:
     // A gap of at least `stall_seconds` between two data segments of a direction that had a
     // message under way is a stall.
     explicit TcpTimeline(double stall_seconds = 0.02) : threshold_(stall_seconds) {}
+    // What the connection's SYNs offered, when they were seen before this timeline was made
+    // (TCP's own analysis knows): the window scale of each direction, -1 when its SYN offered
+    // none. Windows are read only when both are known.
+    void know_window_scales(int scale_dir0, int scale_dir1);
     // One segment of direction `dir` (0 or 1), in capture order. Returns true and fills `out`
     // when this segment ends a stall of its direction.
     bool on_segment(int dir, const TcpFacts &s, Stall &out);
@@ -82,6 +86,8 @@ private:
         uint32_t in_flight_after_last = 0;
         uint32_t window_at_last = 0;   // the peer's window when this side last sent data
         bool peer_zero_window = false; // the peer advertised a zero window since then
+        uint32_t peer_min_window = UINT32_MAX; // the smallest window the peer advertised since then (scaled)
+        bool syn_seen = false;
         int8_t window_scale = -1;      // what this side's SYN offered (applies to its windows)
         bool acking = false;           // has acknowledged something (fields below valid)
         uint32_t acked = 0;            // highest acknowledgement this side sent
@@ -109,6 +115,7 @@ private:
     double threshold_;
     Side side_[2];
     bool scale_on_ = false; // both SYNs offered window scaling
+    bool windows_known_ = false; // both SYNs were captured: advertised windows can be read
 };
 
 } // namespace dicom

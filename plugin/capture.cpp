@@ -148,7 +148,15 @@ Connection *dicom_connection(packet_info *pinfo) {
     } catch (...) {
         return nullptr;
     }
-    if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) conn->tcp_stream = tcpd->stream;
+    if (struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo)) {
+        conn->tcp_stream = tcpd->stream;
+        /* the SYNs came before any payload: TCP's analysis has their window scales (-1: no
+         * SYN seen, -2: no scaling); `fwd` is the flow of this packet's sender */
+        const int here = dicom_direction(pinfo);
+        const int fwd = tcpd->fwd ? tcpd->fwd->win_scale : -1, rev = tcpd->rev ? tcpd->rev->win_scale : -1;
+        if (fwd != -1 && rev != -1)
+            conn->timeline.know_window_scales(here == 0 ? fwd : rev, here == 0 ? rev : fwd);
+    }
     conversation_add_proto_data(conv, proto_dicom_ul, conn);
     remember_recent(pinfo, conn);
     return conn;
