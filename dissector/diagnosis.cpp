@@ -102,15 +102,27 @@ const char *command_name(uint16_t field) {
     return n ? n : "DIMSE message";
 }
 
+// ", with C-STORE-RQ id=2 (frame 9) unanswered" when requests were waiting for a response.
+std::string left_unanswered(const Association &a) {
+    const std::vector<Message *> open = a.unanswered();
+    if (open.empty()) return "";
+    std::string s = ", with " + message_label(*open.front());
+    if (open.size() > 1) s += " and " + std::to_string(open.size() - 1) + " more";
+    return s + " unanswered";
+}
+
 // The end of the association's P-DATA phase, for the checks that need it done once.
-void end_checks(Association &a, uint32_t frame, double time, const MessageAssembler &messages,
+// `ender`: the party that aborted or closed the connection (Network: a release).
+void end_checks(Association &a, uint32_t frame, double time, const MessageAssembler &messages, Party ender,
                 std::vector<Diagnostic> &out) {
     if (a.end_checked) return;
     a.end_checked = true;
     for (Message *m : a.unanswered()) {
         if (m->command.field == kCCancelRq) continue;
-        // the side that should have answered: the acceptor, unless the acceptor sent the request
+        // the side that should have answered: the acceptor, unless the acceptor sent the request;
+        // when that side ended the association itself, its abort or close says it all
         const Party responder = m->from_requestor == 0 ? Party::Requestor : Party::Acceptor;
+        if (responder == ender) continue;
         a.raise(Diagnostic{DiagCode::UnansweredRequest, responder, frame, time, 1, m->index, m}, out);
     }
     for (Message *m : messages.awaiting_data())
@@ -210,9 +222,11 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
         std::string s = who + " aborted the association";
         if (d.aux == 2) {
             const char *r = code_name(kAbortReasons, uint32_t(d.value));
-            return s + " (its Upper Layer provider: " + (r ? r : "unknown reason") + ")";
+            s += std::string(" (its Upper Layer provider: ") + (r ? r : "unknown reason") + ")";
+        } else {
+            s += " (service-user abort)";
         }
-        return s + " (service-user abort)";
+        return s + left_unanswered(a);
     }
     case DiagCode::ContextRejected: {
         const NegotiatedContext *c = a.context(uint8_t(d.aux));
@@ -223,7 +237,8 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     case DiagCode::NoContextAccepted:
         return who + " accepted none of the " + fmt("%.0f", d.value) + " presentation contexts " + peer + " proposed";
     case DiagCode::ClosedWithoutRelease:
-        return who + " closed the TCP connection (" + (d.value > 0 ? "RST" : "FIN") + ") without A-RELEASE or A-ABORT";
+        return who + " closed the TCP connection (" + (d.value > 0 ? "RST" : "FIN") + ") without A-RELEASE or A-ABORT" +
+               left_unanswered(a);
     case DiagCode::UnansweredRequest:
         return who + " sent no final response to " + msg + " before the association ended";
     case DiagCode::FailureStatus:
@@ -381,7 +396,7 @@ void diagnose_pdu(Association &a, const PduFacts &p, const MessageAssembler &mes
                     out);
         break;
     case kReleaseRq:
-        if (a.release_rq_frame == p.frame) end_checks(a, p.frame, p.time, messages, out);
+        if (a.release_rq_frame == p.frame) end_checks(a, p.frame, p.time, messages, Party::Network, out);
         break;
     case kReleaseRp:
         if (a.release_rp_frame == p.frame && a.release_time() > cfg.slow_seconds)
@@ -389,18 +404,23 @@ void diagnose_pdu(Association &a, const PduFacts &p, const MessageAssembler &mes
         break;
     case kAbort:
         if (a.abort_frame == p.frame) {
+            // A requestor that aborts while waiting for responses gave up on them (its timeout):
+            // the unanswered requests come first, they are why.
+            if (sender == Party::Requestor) end_checks(a, p.frame, p.time, messages, sender, out);
             a.raise(Diagnostic{DiagCode::AssociationAborted, sender, p.frame, p.time, double(a.abort_reason), a.abort_source},
                     out);
-            end_checks(a, p.frame, p.time, messages, out);
+            end_checks(a, p.frame, p.time, messages, sender, out);
         }
         break;
     case kPData: {
         const uint32_t max = p.from_requestor == 1 ? a.max_pdu_acceptor : p.from_requestor == 0 ? a.max_pdu_requestor : 0;
         if (max && a.ac_frame && p.pdu_length > max)
             a.raise(Diagnostic{DiagCode::MaxPduExceeded, sender, p.frame, p.time, double(p.pdu_length), max}, out);
-        // P-DATA-TF only while established (PS3.8 9.2: state Sta6, or Sta7 while a release is under way)
-        const bool before_ac = a.rq_frame && !a.ac_frame;
-        const bool after_end = a.release_rp_frame || a.abort_frame || a.rj_frame;
+        // P-DATA-TF only while established (PS3.8 9.2): not before the A-ASSOCIATE-AC, not after a
+        // rejection, and not from a side after its own A-ABORT. (A side that the other one
+        // aborted may still send what it wrote before it read the A-ABORT.)
+        const bool before_ac = a.rq_frame && !a.ac_frame && !a.rj_frame;
+        const bool after_end = a.rj_frame || (a.abort_frame && p.from_requestor >= 0 && a.abort_by_requestor == p.from_requestor);
         if ((before_ac || after_end) && !a.protocol_state_reported) {
             a.protocol_state_reported = true;
             a.raise(Diagnostic{DiagCode::ProtocolViolation, sender, p.frame, p.time, double(kPData),
@@ -458,7 +478,8 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
                 a.raise(Diagnostic{DiagCode::SopInstanceMismatch, sender, frame, time, 0, 1, &m}, out);
         }
     }
-    if (m.has_data && !m.syntax_inferred) {
+    const NegotiatedContext *nc = a.context(m.context_id);
+    if (m.has_data && !m.syntax_inferred && nc && nc->accepted()) { /* a rejected context has no syntax */
         const Element *px = m.data_set.find(0x7FE00010);
         if (px && px->depth == 0) {
             const bool encapsulated = px->kind == ElementKind::Sequence;
@@ -526,7 +547,7 @@ void diagnose_close(Association &a, int from_requestor, const TcpClose &c, const
     a.raise(Diagnostic{DiagCode::ClosedWithoutRelease, party_of(from_requestor, false), c.frame, c.time,
                        c.reset ? 1.0 : 0.0},
             out);
-    end_checks(a, c.frame, c.time, messages, out);
+    end_checks(a, c.frame, c.time, messages, party_of(from_requestor, false), out);
 }
 
 void diagnose_stream_trouble(Association &a, DiagCode code, uint64_t bytes, uint32_t frame, double time) {

@@ -132,6 +132,7 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
         if (!last) return out;
         PdvOutcome done = finish_command(p, v);
         done.closed = out.closed;
+        done.interrupted = out.interrupted;
         return done;
     }
     if (v.first || !p.message || !p.command_done) {

@@ -10,28 +10,7 @@ files=/usr/lib/python3/dist-packages/pydicom/data/test_files
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 chmod 777 "$work"
 
-# run_capture NAME PORT SERVER_CMD CLIENT_CMD: everything runs inside one fresh namespace.
-run_capture() {
-  local name=$1 port=$2 server=$3 client=$4
-  echo "== $name"
-  unshare -n bash -s "$out/$name.pcap" "$port" "$server" "$client" "$work" <<'INNER'
-set -u
-pcap=$1 port=$2 server=$3 client=$4 work=$5
-ip link set lo up; ip link set lo mtu 1500
-ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
-mkdir -p "$work/rx"; cd "$work"
-tcpdump -Z root -U -s 0 -i lo -w "$pcap" "tcp port $port" 2>/dev/null & tcpd=$!
-sleep 1
-eval "$server" >"$work/server.log" 2>&1 & srv=$!
-sleep 1
-eval "$client" >"$work/client.log" 2>&1 || echo "   (client exit $?)"
-sleep 1
-kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
-sleep 0.5
-kill "$tcpd"; wait "$tcpd" 2>/dev/null
-rm -rf "$work/rx"
-INNER
-}
+. "$here/tools/captures/run_capture.sh"
 
 scp="storescp -aet PACS -od rx"
 # A throw-away key pair for the TLS captures; the tests hand the key to tshark. dcmtk's retired

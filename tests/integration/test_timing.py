@@ -95,10 +95,15 @@ class Matching(unittest.TestCase):
         self.assertEqual(frames("store-multi.pcap", "dicom.expert.too_many_outstanding"), [])
 
     def test_unanswered_request_at_abort(self):
-        rows = fields("malformed-dataset.pcap", "dicom.expert.unanswered", "dicom.pdu.type", "_ws.expert.message")
+        # storescp aborts instead of answering the malformed C-STORE-RQ: the abort names it
+        rows = fields("malformed-dataset.pcap", "dicom.expert.aborted", "dicom.pdu.type", "_ws.expert.message")
         self.assertEqual(len(rows), 1)
         self.assertEqual(rows[0][0], "0x07")
-        self.assertIn("C-STORE-RQ id=2", rows[0][1])
+        self.assertIn("PACS (acceptor, OFFIS_DCMTK_367) aborted the association (service-user abort), "
+                      "with C-STORE-RQ id=2 (frame ", rows[0][1])
+        self.assertTrue(rows[0][1].endswith(") unanswered"), rows[0][1])
+        # no separate unanswered_request: the side that should answer ended it itself
+        self.assertEqual(frames("malformed-dataset.pcap", "dicom.expert.unanswered"), [])
 
 
 class Experts(unittest.TestCase):

@@ -124,6 +124,20 @@ TEST(Message, NewCommandBeforeTheDataSetEndsInterruptsTheMessage) {
     EXPECT_EQ(first.complete_frame, 0u); // never completed
     EXPECT_EQ(o.closed, nullptr);        // not a capture gap: the peer's doing
     EXPECT_EQ(o.message, &m.messages()[1]);
+    EXPECT_EQ(o.interrupted, nullptr);   // its data set had begun: not a missing data set
+}
+
+TEST(Message, NewCommandWhereADataSetWasAnnouncedSaysItNeverCame) {
+    std::vector<PdvValue> store = first_store();
+    MessageAssembler m;
+    add(m, store[0], 1);                // the command: a data set follows
+    PdvOutcome o = add(m, store[0], 2); // and the next command instead of it
+    ASSERT_EQ(m.messages().size(), 2u);
+    EXPECT_EQ(o.interrupted, &m.messages()[0]);
+    EXPECT_TRUE(o.command_done);
+    ASSERT_EQ(m.awaiting_data().size(), 1u); // the second one waits for its data set now
+    EXPECT_EQ(m.awaiting_data()[0], &m.messages()[1]);
+    EXPECT_EQ(m.in_progress(0), &m.messages()[1]);
 }
 
 TEST(Message, DataWithoutCommand) {

@@ -1,0 +1,31 @@
+# Shared by the capture scripts (sourced): run_capture NAME PORT SERVER_CMD CLIENT_CMD records
+# NAME.pcap in $out from a server and a client inside one fresh network namespace (loopback,
+# MTU 1500, offloads off, so segments look like a real Ethernet link). $work is a scratch
+# folder; the commands run there, with rx/ for what a server stores. With KEEP_LOGS=1 what the
+# peers printed is kept next to the capture as NAME.peers.log (evidence for the tests).
+run_capture() {
+  local name=$1 port=$2 server=$3 client=$4
+  echo "== $name"
+  unshare -n bash -s "$out/$name.pcap" "$port" "$server" "$client" "$work" <<'INNER'
+set -u
+pcap=$1 port=$2 server=$3 client=$4 work=$5
+ip link set lo up; ip link set lo mtu 1500
+ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+mkdir -p "$work/rx"; cd "$work"
+tcpdump -Z root -U -s 0 -i lo -w "$pcap" "tcp port $port" 2>/dev/null & tcpd=$!
+sleep 1
+eval "$server" >"$work/server.log" 2>&1 & srv=$!
+sleep 1
+eval "$client" >"$work/client.log" 2>&1 || echo "   (client exit $?)"
+sleep 1
+kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+sleep 0.5
+kill "$tcpd"; wait "$tcpd" 2>/dev/null
+rm -rf "$work/rx"
+INNER
+  if [ "${KEEP_LOGS:-0}" = 1 ]; then
+    { echo "# client: $client"; cat "$work/client.log"; echo "# server: $server"; cat "$work/server.log"; } \
+      > "$out/$name.peers.log"
+  fi
+}
+
