@@ -39,6 +39,7 @@ public:
     double first_time = 0, last_time = 0, rq_time = 0, ac_time = 0, rj_time = 0;
     double release_rq_time = 0, release_rp_time = 0, abort_time = 0;
     double first_pdata_time = 0, last_pdata_time = 0;
+    double pdata_header_time[2] = {0, 0}; // the last P-DATA-TF header walked, per direction of the connection
     DirectionStats from_requestor, from_acceptor;
     uint64_t data_set_bytes = 0;        // DIMSE data sets, as sent
     std::map<uint16_t, uint32_t> operations; // completed messages by command field

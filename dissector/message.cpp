@@ -22,7 +22,7 @@ Message &MessageAssembler::start(Pending &p, const PdvPiece &piece) {
     m.context_id = p.context_id;
     m.stream = p.stream;
     m.from_requestor = piece.from_requestor;
-    m.first_time = piece.time;
+    m.first_time = piece.pdu_time > 0 && piece.pdu_time <= piece.time ? piece.pdu_time : piece.time;
     p.message = &m;
     p.command_done = false;
     p.parse_at_end = false;

@@ -56,8 +56,8 @@ struct Message {
         return *kept_data;
     }
 
-    // Timing (seconds since the epoch, from the capture): first fragment, command complete,
-    // message complete.
+    // Timing (seconds since the epoch, from the capture): the first byte (the P-DATA-TF header
+    // of its first fragment), command complete, message complete.
     double first_time = 0, command_time = 0, complete_time = 0;
     // Request/response matching (PS3.7 9.1.1.1: by message ID within the association).
     Message *request = nullptr;         // for a response or a C-CANCEL: the request it answers
@@ -96,6 +96,7 @@ struct PdvPiece {
     uint32_t frame = 0;            // the frame whose bytes these are
     uint32_t walk_frame = 0;       // the frame at which the receiver had them (later when held)
     double time = 0;               // of walk_frame
+    double pdu_time = 0;           // when the receiver had the header of the P-DATA-TF they are in (0: `time`)
 };
 
 class MessageAssembler {

@@ -50,6 +50,7 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
     switch (e.kind) {
     case StreamEventKind::Pdu: apply_pdu(a, messages, e, c, out); break;
     case StreamEventKind::PdataHeader:
+        a.pdata_header_time[c.stream & 1] = c.time;
         a.on_pdu(c.from_requestor, kPData, kPduHeaderLen + uint64_t(e.pdu_length), c.time);
         diagnose_pdu(a, PduFacts{kPData, c.from_requestor, e.pdu_length, c.walk_frame, c.time}, messages, out.diagnostics);
         break;
@@ -75,6 +76,7 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         piece.frame = c.frame;
         piece.walk_frame = c.walk_frame;
         piece.time = c.time;
+        piece.pdu_time = e.kind == StreamEventKind::Value ? a.pdata_header_time[c.stream & 1] : 0;
         out.pdv = messages.add(piece, nc ? std::string_view(nc->transfer_syntax) : std::string_view(), c.keep_data);
         if (out.pdv.closed) out.closed.push_back(out.pdv.closed);
         if (out.pdv.interrupted) diagnose_interrupted(a, *out.pdv.interrupted, c.walk_frame, c.time, out.diagnostics);

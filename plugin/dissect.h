@@ -185,6 +185,7 @@ struct DicomTapInfo {
 };
 
 /* Timing, matching and statistics (timing.cpp). */
+void dicom_seconds_to_nstime(double seconds, nstime_t *ns); /* rounded to the nanosecond */
 void dicom_register_timing(void);
 void dicom_message_completed(AssocRecord *rec, dicom::Message &m); /* first pass: indexes, inference */
 void dicom_command_completed(AssocRecord *rec, dicom::Message &m); /* first pass, data set to follow */

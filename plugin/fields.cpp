@@ -48,6 +48,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
 int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
+int hf_dimse_operation = -1;
 int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_stall_time = -1,
     hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
@@ -298,6 +299,9 @@ void dicom_register_fields(void) {
               "Number of PDVs that carried the command and data set"),
         FIELD(hf_dimse_command, "Command Field", "dicom.dimse.command", FT_UINT16, BASE_HEX, VALS(commands), 0,
               "(0000,0100) DIMSE operation, e.g. 0x0001 C-STORE-RQ"),
+        FIELD(hf_dimse_operation, "Operation", "dicom.dimse.operation", FT_UINT16, BASE_HEX, VALS(commands), 0,
+              "The request's Command Field on a request and on its responses alike (0x0001 C-STORE: the C-STORE-RQ "
+              "and its C-STORE-RSP); hidden"),
         FIELD(hf_dimse_message_id, "Message ID", "dicom.dimse.message_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0110)"),
         FIELD(hf_dimse_message_id_rsp, "Message ID Being Responded To", "dicom.dimse.message_id_rsp", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0120)"),
         FIELD(hf_dimse_affected_sop_class, "Affected SOP Class UID", "dicom.dimse.affected_sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,0002)"),
@@ -340,7 +344,8 @@ void dicom_register_fields(void) {
         FIELD(hf_response_time, "Response Time", "dicom.response_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
               "From the frame completing the request to the frame completing this response: the time spent waiting for the peer"),
         FIELD(hf_send_time, "Request Send Time", "dicom.dimse.send_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
-              "From the request's first fragment to its last: the time spent sending the data"),
+              "From the request's first byte (the P-DATA-TF header of its first fragment) to its last: the time spent "
+              "sending it"),
         FIELD(hf_processing_time, "Processing Time", "dicom.processing_time", FT_RELATIVE_TIME, BASE_NONE, NULL, 0,
               "On a final response: from the moment the request's last byte was acknowledged (or arrived) to the "
               "response's first byte: the responder's own work"),

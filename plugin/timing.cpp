@@ -68,15 +68,19 @@ static guint32 move_request_frame(const dicom::Message &m) {
 
 /* ---- tree ------------------------------------------------------------------------------- */
 
+void dicom_seconds_to_nstime(double seconds, nstime_t *ns) {
+    nstime_set_zero(ns);
+    ns->secs = (time_t)seconds;
+    ns->nsecs = (int)((seconds - (double)ns->secs) * 1e9 + 0.5);
+    if (ns->nsecs >= 1000000000) {
+        ns->secs += 1;
+        ns->nsecs -= 1000000000;
+    }
+}
+
 static void add_time(proto_tree *t, int hf, tvbuff_t *tvb, double seconds) {
     nstime_t ns;
-    nstime_set_zero(&ns);
-    ns.secs = (time_t)seconds;
-    ns.nsecs = (int)((seconds - (double)ns.secs) * 1e9 + 0.5);
-    if (ns.nsecs >= 1000000000) {
-        ns.secs += 1;
-        ns.nsecs -= 1000000000;
-    }
+    dicom_seconds_to_nstime(seconds, &ns);
     proto_item_set_generated(proto_tree_add_time(t, hf, tvb, 0, 0, &ns));
 }
 
@@ -158,28 +162,47 @@ void tree_message_timing(const PduContext &c, proto_tree *t, const dicom::Messag
 
 /* ---- service response time: -z dicom_ul,srt ---------------------------------------------- */
 
+/* Two tables: by command, each row indexed by the request's Command Field, and by association,
+ * each row indexed by its number. Wireshark's SRT dialog filters a row as "<filter>==<index>",
+ * so a right click on a row finds its request and response frames (dicom.dimse.operation is on
+ * both) or every frame of its association. */
 static const guint16 kSrtCommands[] = {dicom::kCEchoRq, dicom::kCStoreRq, dicom::kCFindRq, dicom::kCGetRq,
                                        dicom::kCMoveRq, dicom::kNEventReportRq, dicom::kNGetRq, dicom::kNSetRq,
                                        dicom::kNActionRq, dicom::kNCreateRq, dicom::kNDeleteRq};
 
 static void srt_init(struct register_srt *, GArray *srt_array) {
-    srt_stat_table *t = init_srt_table("DICOM", NULL, srt_array, G_N_ELEMENTS(kSrtCommands), "Command",
-                                       NULL, NULL);
-    for (guint i = 0; i < G_N_ELEMENTS(kSrtCommands); ++i)
-        init_srt_table_row(t, (int)i, dicom::code_name(dicom::kCommandFields, kSrtCommands[i]));
+    srt_stat_table *t = init_srt_table("DICOM commands", NULL, srt_array, dicom::kNDeleteRq + 1, "Command",
+                                       "dicom.dimse.operation", NULL);
+    for (guint16 field : kSrtCommands) init_srt_table_row(t, field, dicom::code_name(dicom::kCommandFields, field));
+    init_srt_table("DICOM associations", NULL, srt_array, 1, "Association", "dicom.assoc.id", NULL);
+}
+
+/* "MODALITY -> PACS (delayed_ack_stall)" */
+static char *association_row_name(const AssocRecord &rec) {
+    const dicom::DiagnosticSummary *worst = dicom_most_severe(rec.core);
+    return g_strdup_printf("%s -> %s%s%s%s", rec.core.calling_ae.c_str(), rec.core.called_ae.c_str(),
+                           worst ? " (" : "", worst ? dicom::diag_code_name(worst->code) : "", worst ? ")" : "");
 }
 
 static tap_packet_status srt_packet(void *pss, packet_info *pinfo, epan_dissect_t *, const void *prv, tap_flags_t) {
     auto *info = (const DicomTapInfo *)prv;
     if (!info->is_response) return TAP_PACKET_DONT_REDRAW;
     srt_data_t *data = (srt_data_t *)pss;
-    srt_stat_table *t = g_array_index(data->srt_array, srt_stat_table *, 0);
-    for (guint i = 0; i < G_N_ELEMENTS(kSrtCommands); ++i)
-        if (kSrtCommands[i] == info->command) {
-            add_srt_table_data(t, (int)i, &info->request_time, pinfo);
-            return TAP_PACKET_REDRAW;
-        }
-    return TAP_PACKET_DONT_REDRAW;
+    srt_stat_table *by_command = g_array_index(data->srt_array, srt_stat_table *, 0);
+    srt_stat_table *by_assoc = g_array_index(data->srt_array, srt_stat_table *, 1);
+    bool known = false;
+    for (guint16 field : kSrtCommands) known |= field == info->command;
+    if (!known) return TAP_PACKET_DONT_REDRAW;
+    add_srt_table_data(by_command, info->command, &info->request_time, pinfo);
+    const int row = (int)info->rec->number;
+    if (row >= by_assoc->num_procs || !by_assoc->procedures[row].procedure) {
+        init_srt_table_row(by_assoc, row, "");
+    }
+    /* the name says the association's most severe finding so far */
+    g_free(by_assoc->procedures[row].procedure);
+    by_assoc->procedures[row].procedure = association_row_name(*info->rec);
+    add_srt_table_data(by_assoc, row, &info->request_time, pinfo);
+    return TAP_PACKET_REDRAW;
 }
 
 /* ---- conversation filter ------------------------------------------------------------------ */
@@ -190,7 +213,7 @@ static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER
 
 static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
     AssocRecord *rec = dicom_frame_association(pinfo);
-    return rec ? g_strdup_printf("tcp.stream eq %u", rec->tcp_stream) : NULL;
+    return rec ? g_strdup_printf("dicom.assoc.id == %u", rec->number) : NULL;
 }
 
 void dicom_register_assoc_table(void);
@@ -198,7 +221,7 @@ void dicom_register_assoc_table(void);
 void dicom_register_timing(void) {
     dicom_register_assoc_table();
     dicom_tap = register_tap("dicom_ul");
-    register_srt_table(proto_dicom_ul, NULL, 1, srt_packet, srt_init, NULL);
+    register_srt_table(proto_dicom_ul, NULL, 2, srt_packet, srt_init, NULL);
     dicom_register_assoc_report();
     dicom_register_diagnose();
     register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);

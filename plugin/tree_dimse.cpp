@@ -465,6 +465,8 @@ void tree_dimse_message(const PduContext &c, const dicom::Message &m) {
     proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
                                                    (unsigned)m.command_set.elements.size());
     add_dataset(c, ct, m.command_set, true, &m.command);
+    if (m.command.valid) /* the operation a request and its responses share: filters and the SRT rows */
+        proto_item_set_hidden(proto_tree_add_uint(t, hf_dimse_operation, c.tvb, 0, 0, m.command.field & 0x7FFF));
     tree_message_timing(c, t, m);
     if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
         add_status(c, t, m.command);

@@ -444,8 +444,7 @@ void build_note_finding(Build &b, const UnitRecord &u) {
     const int stall = (int)d.code - (int)dicom::DiagCode::DelayedAckStall;
     if (stall >= 0 && stall < (int)G_N_ELEMENTS(stall_of)) { /* the stall this frame ended */
         nstime_t ns;
-        ns.secs = (time_t)(d.value / 1000);
-        ns.nsecs = (int)((d.value / 1000 - (double)ns.secs) * 1e9);
+        dicom_seconds_to_nstime(d.value / 1000, &ns);
         proto_item_set_generated(proto_tree_add_time(ft, hf_stall_time, b.tvb, 0, 0, &ns));
         proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
     }
