@@ -24,7 +24,7 @@ struct CodeInfo {
 const CodeInfo kCodes[] = {
     {"association_rejected", Severity::Error, "Association rejected"},
     {"association_aborted", Severity::Error, "Association aborted"},
-    {"context_rejected", Severity::Warning, "Presentation context the requestor needed was rejected"},
+    {"context_rejected", Severity::Error, "Every presentation context for a SOP class the requestor needed was rejected"},
     {"no_context_accepted", Severity::Error, "No presentation context accepted"},
     {"closed_without_release", Severity::Error, "TCP connection closed without A-RELEASE or A-ABORT"},
     {"unanswered_request", Severity::Error, "Request without a final response"},
@@ -129,12 +129,20 @@ void end_checks(Association &a, uint32_t frame, double time, const MessageAssemb
         a.raise(Diagnostic{DiagCode::DataSetMissing, party_of(m->from_requestor, is_response(m->command.field)), frame,
                            time, 0, m->index, m},
                 out);
-    // A SOP class whose every proposed context was rejected, and no request at all: the
-    // requestor needed that class and had nothing else to do (it gave up).
+    // A SOP class whose every proposed context was rejected and that the requestor needed, as
+    // far as the wire tells: it sent no request at all (it had nothing else to do), or it
+    // aborted while it had proposed only a few SOP classes (a requestor that proposes a
+    // handful proposes what it has to send, and gives up on what it cannot; one that proposes
+    // dozens proposes what it might send, and a rejection there says nothing).
     if (!a.ac_frame || a.accepted_count() == 0) return; // none accepted: no_context_accepted says it
     uint32_t requests = 0;
     for (const auto &kv : a.operations) requests += is_response(kv.first) ? 0 : kv.second;
-    if (requests) return;
+    std::vector<std::string> proposed;
+    for (const NegotiatedContext &c : a.contexts())
+        if (!c.abstract_syntax.empty() && std::find(proposed.begin(), proposed.end(), c.abstract_syntax) == proposed.end())
+            proposed.push_back(c.abstract_syntax);
+    const bool needed = requests == 0 || (ender == Party::Requestor && proposed.size() <= 8);
+    if (!needed) return;
     std::vector<std::string> reported;
     for (const NegotiatedContext &c : a.contexts()) {
         if (!c.answered || c.accepted() || c.abstract_syntax.empty()) continue;
@@ -231,8 +239,7 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     case DiagCode::ContextRejected: {
         const NegotiatedContext *c = a.context(uint8_t(d.aux));
         const std::string sop = c ? uid_label(c->abstract_syntax) : "an abstract syntax";
-        return who + " rejected every presentation context for " + sop + " that " + peer +
-               " proposed, and no request followed";
+        return who + " rejected every presentation context for " + sop + " that " + peer + " proposed";
     }
     case DiagCode::NoContextAccepted:
         return who + " accepted none of the " + fmt("%.0f", d.value) + " presentation contexts " + peer + " proposed";

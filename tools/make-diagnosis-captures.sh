@@ -65,7 +65,7 @@ client.on('closed', () => console.log('association closed'));
 client.send(host, Number(port), calling, called);
 EOF
 
-all=(rejected-calling-ae abort-after requestor-timeout window-full scp-killed faulty-mismatch faulty-encapsulated faulty-no-dataset
+all=(rejected-calling-ae context-rejected abort-after requestor-timeout window-full scp-killed faulty-mismatch faulty-encapsulated faulty-no-dataset
      faulty-rejected-context orthanc-scp orthanc-scu ctn-store odil-store gdcm-store pixelmed-store dcmjs-store)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
@@ -73,6 +73,10 @@ for s in "${all[@]}"; do
     rejected-calling-ae) # Orthanc knows no modality MODALITY: "calling AE title not recognized"
       run_capture "$s" 11112 "Orthanc $(orthanc_config '' 11112 reject)" \
         "sleep 2; storescu -v -aet MODALITY -aec PACS 127.0.0.1 11112 $ct" ;;
+    context-rejected) # an archive that takes CT only; the modality, which proposes only the SOP
+      # classes of its images (-R), also has an MR image to send, and gives up (A-ABORT)
+      run_capture "$s" 11112 "$scp -xf $here/tools/captures/ct-only-storescp.cfg CTOnly 11112" \
+        "storescu -v -R -aet MODALITY -aec PACS 127.0.0.1 11112 $ct $mr" ;;
     abort-after) # storescp aborts the association once the C-STORE-RQ is in
       run_capture "$s" 11112 "$scp --abort-after 11112" "storescu -v -aet MODALITY -aec PACS 127.0.0.1 11112 $ct" ;;
     requestor-timeout) # the archive takes 3 s, the modality waits 1 s for a response, then aborts

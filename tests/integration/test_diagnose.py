@@ -22,6 +22,8 @@ EXPECTED = {
     "refused.pcap": [[("association_rejected", "acceptor", "PACS")]],
     "rejected-calling-ae.pcap": [[("association_rejected", "acceptor", "PACS")]],
     "abort.pcap": [[("association_aborted", "acceptor", "PACS")]],
+    "context-rejected.pcap": [[("context_rejected", "acceptor", "PACS"), ("association_aborted", "requestor", "MODALITY"),
+                               DCMTK_NAGLE]],
     "abort-after.pcap": [[("association_aborted", "acceptor", "PACS")]],
     "requestor-timeout.pcap": [[("unanswered_request", "acceptor", "PACS"), ("association_aborted", "requestor", "MODALITY"),
                                 ("slow_response", "acceptor", "PACS")]],
