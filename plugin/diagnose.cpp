@@ -48,15 +48,17 @@ Party party(const AssocRecord &rec, bool requestor) {
     return p;
 }
 
-/* Findings, the most severe first; among equals, those that cost the most time, then in order
- * of first occurrence. */
+/* Findings, the most severe first; among equals, what went wrong (a status, a rejection) before
+ * what was slow, the slow ones by the time they cost; then in order of first occurrence. */
 std::vector<const dicom::DiagnosticSummary *> ordered(const dicom::Association &a) {
     std::vector<const dicom::DiagnosticSummary *> v;
     for (const dicom::DiagnosticSummary &s : a.diagnostics) v.push_back(&s);
-    auto cost = [](const dicom::DiagnosticSummary *s) { return dicom::diag_value_is_ms(s->code) ? s->total : 0.0; };
+    auto cost = [](const dicom::DiagnosticSummary *s) { return dicom::diag_value_is_ms(s->code) ? s->total : -1.0; };
     std::stable_sort(v.begin(), v.end(), [&](const dicom::DiagnosticSummary *x, const dicom::DiagnosticSummary *y) {
         if (dicom::diag_severity(x->code) != dicom::diag_severity(y->code))
             return dicom::diag_severity(x->code) > dicom::diag_severity(y->code);
+        const bool fx = cost(x) < 0, fy = cost(y) < 0; /* not a matter of time */
+        if (fx != fy) return fx;
         return cost(x) > cost(y);
     });
     return v;

@@ -50,6 +50,20 @@ EOF
   echo "$work/orthanc-$3.json"
 }
 
+# A study of a CT and an MR image (MR_small moved into CT_small's study), for the C-MOVE whose
+# destination takes CT only.
+/usr/bin/python3 - "$ct" "$mr" "$work/study" <<'PY'
+import os, sys
+from pydicom import dcmread
+ct, mr, out = dcmread(sys.argv[1]), dcmread(sys.argv[2]), sys.argv[3]
+os.makedirs(out, exist_ok=True)
+mr.StudyInstanceUID = ct.StudyInstanceUID
+mr.PatientID, mr.PatientName = ct.PatientID, ct.PatientName
+ct.save_as(os.path.join(out, "ct.dcm"))
+mr.save_as(os.path.join(out, "mr.dcm"))
+PY
+study_uid=$(/usr/bin/python3 -c "import sys; from pydicom import dcmread; print(dcmread(sys.argv[1]).StudyInstanceUID)" "$ct")
+
 cat > "$work/dcmjs-store.js" <<'EOF'
 // dcmjs-dimse as a storage SCU: every file on the command line, one association.
 const dimse = require(process.env.DCMJS + '/node_modules/dcmjs-dimse');
@@ -65,8 +79,8 @@ client.on('closed', () => console.log('association closed'));
 client.send(host, Number(port), calling, called);
 EOF
 
-all=(rejected-calling-ae context-rejected abort-after requestor-timeout window-full scp-killed faulty-mismatch faulty-encapsulated faulty-no-dataset
-     faulty-rejected-context orthanc-scp orthanc-scu ctn-store odil-store gdcm-store pixelmed-store dcmjs-store)
+all=(rejected-calling-ae context-rejected slow-setup-dns move-partial abort-after requestor-timeout window-full scp-killed faulty-mismatch faulty-encapsulated faulty-no-dataset
+     faulty-rejected-context faulty-native-on-jpeg faulty-pause orthanc-scp orthanc-scu ctn-store odil-store gdcm-store pixelmed-store dcmjs-store)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -77,6 +91,26 @@ for s in "${all[@]}"; do
       # classes of its images (-R), also has an MR image to send, and gives up (A-ABORT)
       run_capture "$s" 11112 "$scp -xf $here/tools/captures/ct-only-storescp.cfg CTOnly 11112" \
         "storescu -v -R -aet MODALITY -aec PACS 127.0.0.1 11112 $ct $mr" ;;
+    slow-setup-dns) # the archive looks up the requestor's name (dcmtk does by default) with a DNS
+      # server that does not answer: 2 s per query, so the A-ASSOCIATE-AC comes seconds late
+      printf 'nameserver 10.9.9.53\noptions timeout:2 attempts:1\n' > "$work/resolv.conf"
+      run_capture "$s" 11112 "ip addr add 10.9.9.9/32 dev lo; ip addr add 10.9.9.53/32 dev lo;
+        iptables-legacy -A INPUT -p udp --dport 53 -j DROP;
+        exec unshare -m sh -c 'mount --bind $work/resolv.conf /etc/resolv.conf && exec $scp 11112'" \
+        "storescu -v -aet MODALITY -aec PACS 10.9.9.9 11112 $ct" ;;
+    move-partial) # C-MOVE of a CT and an MR image to a destination that takes CT only: the
+      # sub-operation for the MR fails, the final C-MOVE-RSP is a warning (0xB000)
+      mkdir -p "$work/qr/archive"
+      printf '%s\n' "NetworkTCPPort = 11112" "MaxPDUSize = 16384" "MaxAssociations = 16" "UserName = nobody" \
+        "GroupName = nogroup" "HostTable BEGIN" "STORESCP = (STORESCP, 127.0.0.1, 11113)" "HostTable END" \
+        "VendorTable BEGIN" "VendorTable END" "AETable BEGIN" "ARCHIVE $work/qr/archive RW (200, 1024mb) ANY" \
+        "AETable END" > "$work/qr.cfg"
+      cp "$work/study/"*.dcm "$work/qr/archive/" && dcmqridx "$work/qr/archive" "$work/qr/archive/"*.dcm
+      chmod -R 777 "$work/qr"
+      run_capture "$s" "11112 11113" \
+        "storescp -aet STORESCP -od rx -xf $here/tools/captures/ct-only-storescp.cfg CTOnly 11113 & exec dcmqrscp -c $work/qr.cfg" \
+        "movescu -v -aet MODALITY -aec ARCHIVE -aem STORESCP -S -k QueryRetrieveLevel=STUDY -k StudyInstanceUID=$study_uid 127.0.0.1 11112;
+         pkill -x storescp" ;;
     abort-after) # storescp aborts the association once the C-STORE-RQ is in
       run_capture "$s" 11112 "$scp --abort-after 11112" "storescu -v -aet MODALITY -aec PACS 127.0.0.1 11112 $ct" ;;
     requestor-timeout) # the archive takes 3 s, the modality waits 1 s for a response, then aborts
@@ -87,7 +121,9 @@ for s in "${all[@]}"; do
       run_capture "$s" 11112 "$scp --sleep-during 1 11112" \
         "storescu -v -aet MODALITY -aec PACS 127.0.0.1 11112 $large & c=\$!; sleep 1.5; pkill -KILL -x storescp; wait \$c" ;;
     faulty-*) # a requestor's mistakes (tools/captures/faulty_scu.py), a real storescp's answer
-      run_capture "$s" 11112 "$scp 11112" "/usr/bin/python3 $here/tools/captures/faulty_scu.py 127.0.0.1 11112 ${s#faulty-}" ;;
+      # (told to accept JPEG for native-on-jpeg)
+      accept=""; [ "$s" = faulty-native-on-jpeg ] && accept=+xa
+      run_capture "$s" 11112 "$scp $accept 11112" "/usr/bin/python3 $here/tools/captures/faulty_scu.py 127.0.0.1 11112 ${s#faulty-}" ;;
     orthanc-scp) # storescu to Orthanc, which knows MODALITY
       run_capture "$s" 11112 "Orthanc $(orthanc_config '"modality": ["MODALITY", "127.0.0.1", 11114]' 11112 scp)" \
         "sleep 2; storescu -v -aet MODALITY -aec PACS 127.0.0.1 11112 $ct $mr" ;;

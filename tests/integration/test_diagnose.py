@@ -45,6 +45,13 @@ EXPECTED = {
                                     ("closed_without_release", "acceptor", "PACS")]],
     "tls-client-plain-port.pcap": [[("tls_on_plain_port", "requestor", None)]],
     "gap-in-dataset.pcap": [[DCMTK_NAGLE, ("capture_gap", "capture", None)]],
+    "slow-setup-dns.pcap": [[("slow_setup", "acceptor", "PACS"), DCMTK_NAGLE]],
+    "move-partial.pcap": [[("warning_status", "acceptor", "ARCHIVE"), ("delayed_ack_stall", "acceptor", "ARCHIVE"),
+                           ("delayed_ack_stall", "requestor", "MODALITY")],
+                          [("delayed_ack_stall", "acceptor", "STORESCP")]],
+    "faulty-native-on-jpeg.pcap": [[("native_on_encapsulated_syntax", "requestor", "FAULTY_SCU"),
+                                    ("association_aborted", "acceptor", "PACS")]],
+    "faulty-pause.pcap": [[("sender_stall", "requestor", "FAULTY_SCU"), DCMTK_NAGLE]],
 }
 # Healthy transfers: nothing but the SCP's Nagle stalls (and notes).
 HEALTHY = {

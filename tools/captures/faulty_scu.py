@@ -12,10 +12,15 @@ Usage: faulty_scu.py HOST PORT MISTAKE
                  requestor sends a C-ECHO-RQ on the same context without it
   rejected-context  the C-STORE-RQ goes on a presentation context the acceptor rejected
                  (JPEG Baseline only, which storescp does not accept by default)
+  native-on-jpeg native (uncompressed) Pixel Data on an accepted JPEG Baseline context (the
+                 acceptor must be told to accept JPEG: storescp +xa)
+  pause          a correct C-STORE whose sender stops for 1.5 s in the middle of its data set
+                 (a modality reading the image from a slow disk)
 Then it releases the association (or reports the acceptor's A-ABORT)."""
 import socket
 import struct
 import sys
+import time
 
 CT = "1.2.840.10008.5.1.4.1.1.2"
 VERIFICATION = "1.2.840.10008.1.1"
@@ -145,7 +150,19 @@ def main():
     host, port, mistake = sys.argv[1], int(sys.argv[2]), sys.argv[3]
     with socket.create_connection((host, port)) as s:
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        if mistake == "rejected-context":
+        if mistake == "native-on-jpeg":
+            results = associate(s, [(1, CT, [JPEG_BASELINE]), (3, VERIFICATION, ["1.2.840.10008.1.2"])])
+            print("context results", results)
+            s.sendall(pdata(1, 0x03, store_command(1, "2.25.900006")))
+            s.sendall(pdata(1, 0x02, ct_data_set("2.25.900006")))
+        elif mistake == "pause":
+            associate(s, [(1, CT, [EXPLICIT_LE]), (3, VERIFICATION, ["1.2.840.10008.1.2"])])
+            data = ct_data_set("2.25.900007")
+            s.sendall(pdata(1, 0x03, store_command(1, "2.25.900007")))
+            s.sendall(pdata(1, 0x00, data[:200]))
+            time.sleep(1.5)
+            s.sendall(pdata(1, 0x02, data[200:]))
+        elif mistake == "rejected-context":
             results = associate(s, [(1, CT, [JPEG_BASELINE]), (3, VERIFICATION, ["1.2.840.10008.1.2"])])
             print("context results", results)
             instance = "2.25.900001"

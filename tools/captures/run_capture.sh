@@ -1,7 +1,8 @@
-# Shared by the capture scripts (sourced): run_capture NAME PORT SERVER_CMD CLIENT_CMD records
+# Shared by the capture scripts (sourced): run_capture NAME PORTS SERVER_CMD CLIENT_CMD records
 # NAME.pcap in $out from a server and a client inside one fresh network namespace (loopback,
 # MTU 1500, offloads off, so segments look like a real Ethernet link). $work is a scratch
-# folder; the commands run there, with rx/ for what a server stores. With KEEP_LOGS=1 what the
+# folder; the commands run there, with rx/ for what a server stores. PORTS: the TCP ports to
+# capture, separated by spaces. With KEEP_LOGS=1 what the
 # peers printed is kept next to the capture as NAME.peers.log (evidence for the tests).
 run_capture() {
   local name=$1 port=$2 server=$3 client=$4
@@ -12,7 +13,8 @@ pcap=$1 port=$2 server=$3 client=$4 work=$5
 ip link set lo up; ip link set lo mtu 1500
 ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
 mkdir -p "$work/rx"; cd "$work"
-tcpdump -Z root -U -s 0 -i lo -w "$pcap" "tcp port $port" 2>/dev/null & tcpd=$!
+filter=$(for p in $port; do printf 'tcp port %s or ' "$p"; done); filter=${filter% or }
+tcpdump -Z root -U -s 0 -i lo -w "$pcap" "$filter" 2>/dev/null & tcpd=$!
 sleep 1
 eval "$server" >"$work/server.log" 2>&1 & srv=$!
 sleep 1
