@@ -215,14 +215,14 @@ double Association::release_time() const {
     return release_rq_time && release_rp_time ? release_rp_time - release_rq_time : -1;
 }
 
-std::string Association::party_label(Party p) const {
+std::string Association::party_label(Party p, bool with_software) const {
     if (p == Party::Network) return "the network";
     if (p == Party::Capture) return "the capture";
     const bool rq = p == Party::Requestor;
     const std::string &ae = rq ? calling_ae : called_ae;
     const std::string &version = rq ? requestor_version : acceptor_version;
     const std::string &uid = rq ? requestor_class_uid : acceptor_class_uid;
-    const std::string software = !version.empty() ? version : uid;
+    const std::string software = !with_software ? std::string() : !version.empty() ? version : uid;
     const char *role = rq ? "requestor" : "acceptor";
     if (ae.empty()) return std::string("the ") + role + (software.empty() ? "" : " (" + software + ")");
     return ae + " (" + role + (software.empty() ? "" : ", " + software) + ")";

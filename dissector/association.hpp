@@ -77,10 +77,12 @@ public:
     double release_time() const; // A-RELEASE-RQ to RP; -1 when not seen
 
     std::string calling_ae, called_ae;
+    uint32_t number = 0; // in the capture, 1, 2, ... (the glue's numbering)
     // The peers' software (PS3.7 D.3.3.2, D.3.3.3): implementation class UID and version name.
     std::string requestor_class_uid, requestor_version, acceptor_class_uid, acceptor_version;
-    // "PACS (acceptor, OFFIS_DCMTK_367)", "the requestor", "the network" ...
-    std::string party_label(Party p) const;
+    // "PACS (acceptor, OFFIS_DCMTK_367)", "the requestor", "the network" ...; without the
+    // software: "PACS (acceptor)".
+    std::string party_label(Party p, bool software = true) const;
 
     // Diagnosis: findings merged by code and party, in order of first occurrence; stalls.
     DiagnosisSettings diagnosis_settings;

@@ -215,7 +215,7 @@ std::string message_label(const Message &m) {
 
 std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     const std::string who = a.party_label(d.party);
-    const std::string peer = a.party_label(other(d.party));
+    const std::string peer = a.party_label(other(d.party), false); // named once with its software is enough
     const std::string msg = d.message ? message_label(*d.message) : std::string();
     const std::string in_msg = d.message ? " in " + msg : std::string();
     switch (d.code) {
@@ -242,7 +242,7 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
         return who + " rejected every presentation context for " + sop + " that " + peer + " proposed";
     }
     case DiagCode::NoContextAccepted:
-        return who + " accepted none of the " + fmt("%.0f", d.value) + " presentation contexts " + peer + " proposed";
+        return who + " accepted none of the presentation contexts " + peer + " proposed (" + fmt("%.0f", d.value) + ")";
     case DiagCode::ClosedWithoutRelease:
         return who + " closed the TCP connection (" + (d.value > 0 ? "RST" : "FIN") + ") without A-RELEASE or A-ABORT" +
                left_unanswered(a);
@@ -272,7 +272,7 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     case DiagCode::DelayedAckStall:
         return who + " waited " + duration(d.value / 1000) + " for " + peer +
                "'s delayed ACK after writing part of a PDU" + in_msg +
-               " (Nagle's algorithm: the sender should set TCP_NODELAY)";
+               " (Nagle: the sender should set TCP_NODELAY)";
     case DiagCode::ReceiverWindowFull:
         return who + " was not reading: " + peer + " waited " + duration(d.value / 1000) +
                " with the receive window full" + in_msg;
@@ -292,8 +292,8 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     case DiagCode::CaptureGap:
         return "the capture misses " + fmt("%.0f", d.value) + " bytes the peers exchanged (not the peers' doing)";
     case DiagCode::OneAssociationPerObject:
-        return who + " opens one association per object (associations " + std::to_string(d.aux) +
-               " and the next each carried one C-STORE)";
+        return who + " opens one association per object (associations " + std::to_string(d.aux) + " and " +
+               std::to_string(a.number) + " each carried one C-STORE, and each paid for a set-up and a release)";
     case DiagCode::SmallMaxPdu:
         return who + " receives P-DATA-TF PDUs of at most " + fmt("%.0f", d.value) +
                " bytes, which multiplies PDUs and round trips";
@@ -343,7 +343,7 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
 std::string summary_text(const Association &a, const DiagnosticSummary &s) {
     Diagnostic first{s.code, s.party, s.first_frame, 0, s.first_value, s.first_aux, s.first_message};
     if (s.count <= 1) return diagnostic_text(a, first);
-    const std::string who = a.party_label(s.party), peer = a.party_label(other(s.party));
+    const std::string who = a.party_label(s.party), peer = a.party_label(other(s.party), false);
     const std::string times = std::to_string(s.count) + " times";
     switch (s.code) {
     case DiagCode::DelayedAckStall:

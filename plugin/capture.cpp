@@ -167,6 +167,7 @@ AssocRecord *dicom_new_association(Connection *conn) {
     c.associations.emplace_back(new AssocRecord());
     AssocRecord *r = c.associations.back().get();
     r->number = (guint32)c.associations.size();
+    r->core.number = r->number;
     r->core.outstanding_cap = dicom_prefs.max_outstanding;
     r->core.diagnosis_settings.slow_seconds = dicom_prefs.slow_response_ms / 1000.0;
     r->core.diagnosis_settings.small_pdu = dicom_prefs.small_pdu;

@@ -1,11 +1,14 @@
-"""docs/fields.md must list exactly what the plugin registers."""
+"""docs/fields.md must list exactly what the plugin registers; docs/diagnosis.md must quote
+what the plugin says."""
+import json
 import os
+import re
 import subprocess
 import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(__file__))
-from tshark_run import tshark  # noqa: E402
+from tshark_run import fields, pcap, tshark  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -23,6 +26,58 @@ class FieldReference(unittest.TestCase):
         self.assertGreater(len(registered), 50)
         for abbrev in registered:
             self.assertIn("`%s`" % abbrev, doc)
+
+
+class DiagnosisGuide(unittest.TestCase):
+    def doc(self):
+        return open(os.path.join(ROOT, "docs", "diagnosis.md")).read()
+
+    def test_every_code_is_explained(self):
+        doc = self.doc()
+        codes = set(re.findall(r'"code": "([a-z_]+)"', tshark("-r", pcap("store-multi.pcap"), "-q", "-z",
+                                                               "dicom_ul,diagnose,json")))
+        self.assertTrue(codes)
+        # every code the plugin knows has its section (the expert info list names them all)
+        names = [line.split("\t")[1] for line in tshark("-G", "fields").splitlines()
+                 if line.startswith("F\t") and line.split("\t")[2] == "dicom.finding"]
+        self.assertEqual(len(names), 1)
+        sections = re.findall(r"^### (.+)$", doc, re.M)
+        documented = {c.strip() for line in sections for c in line.split("(")[0].split(",")}
+        for code in ("association_rejected", "association_aborted", "context_rejected", "no_context_accepted",
+                     "closed_without_release", "unanswered_request", "failure_status", "warning_status",
+                     "slow_response", "slow_setup", "slow_release", "delayed_ack_stall", "receiver_window_full",
+                     "retransmission_timeout", "sender_stall", "round_trip_stall", "retransmissions", "out_of_order",
+                     "capture_gap", "one_association_per_object", "small_max_pdu", "max_pdu_exceeded",
+                     "sop_instance_mismatch", "encapsulated_on_native_syntax", "native_on_encapsulated_syntax",
+                     "data_set_missing", "protocol_violation", "tls_on_plain_port", "plain_on_tls_port"):
+            self.assertIn(code, documented)
+
+    def test_quoted_examples_are_what_the_plugin_says(self):
+        # each "> sentence" under a code's section comes from one of the captures named there
+        section, captures, checked = None, [], 0
+        for line in self.doc().splitlines():
+            if line.startswith("### "):
+                section, captures = line, []
+            elif line.startswith("> ") and section:
+                said = set()
+                for name in captures:
+                    for a in json.loads(tshark("-r", pcap(name), "-q", "-z", "dicom_ul,diagnose,json"))["associations"]:
+                        said.update(f["text"] for f in a["findings"])
+                    for row in fields(name, "dicom.finding", "_ws.expert.message"):
+                        said.update(row[0].split(","))
+                self.assertIn(line[2:], said, section)
+                checked += 1
+            elif section:
+                captures += re.findall(r"`([a-z0-9-]+\.pcap)`", line)
+        self.assertGreater(checked, 25)
+
+    def test_the_first_example_is_current(self):
+        doc = self.doc()
+        block = doc.split("```")[1].strip().splitlines()
+        self.assertTrue(block[0].startswith("$ tshark -r slow-receiver.pcap -q -z dicom_ul,diagnose"))
+        out = [line for line in tshark("-r", pcap("slow-receiver.pcap"), "-q", "-z", "dicom_ul,diagnose").splitlines()
+               if line.strip() and not line.startswith("=") and not line.startswith("DICOM diagnosis")]
+        self.assertEqual(block[1:], out)
 
 
 if __name__ == "__main__":

@@ -188,7 +188,7 @@ class Pdvs(unittest.TestCase):
         self.assertEqual(len(rows), 1)
         self.assertEqual(rows[0][1], "20082")
         self.assertEqual(rows[0][2], "SCRIPTED_SCU (requestor, DICOMUL_TEST) sent a P-DATA-TF of 20082 bytes, "
-                                     "more than the 16384 bytes PACS (acceptor, OFFIS_DCMTK_367) can receive")
+                                     "more than the 16384 bytes PACS (acceptor) can receive")
         # storescp's answer: it aborts the association.
         self.assertEqual([r[0] for r in fields("oversized-pdu.pcap", "dicom.pdu.type == 7", "tcp.srcport")],
                          ["11112", "11112"])
