@@ -15,30 +15,32 @@
 
 #include "dimse.hpp"
 
+/* Who, how it ended and the worst finding first: the GUI dialog opens narrower than its
+ * columns, so what matters most comes before the numbers. */
 const AssocColumn dicom_assoc_columns[] = {
-    {"assoc", "Assoc", AssocColumnKind::Uint},
-    {"client", "Client", AssocColumnKind::Text},
-    {"server", "Server", AssocColumnKind::Text},
-    {"calling_ae", "Calling AE", AssocColumnKind::Text},
-    {"called_ae", "Called AE", AssocColumnKind::Text},
-    {"start_epoch", "Start", AssocColumnKind::Epoch},
-    {"setup_ms", "Set-up (ms)", AssocColumnKind::Milliseconds},
-    {"release_ms", "Release (ms)", AssocColumnKind::Milliseconds},
-    {"duration_s", "Duration (s)", AssocColumnKind::Seconds},
-    {"bytes_to_server", "Bytes to server", AssocColumnKind::Count},
-    {"bytes_to_client", "Bytes to client", AssocColumnKind::Count},
-    {"pdus_to_server", "PDUs to server", AssocColumnKind::Uint},
-    {"pdus_to_client", "PDUs to client", AssocColumnKind::Uint},
-    {"operations", "Operations", AssocColumnKind::Text},
-    {"failures", "Failures", AssocColumnKind::Uint},
-    {"warnings", "Warnings", AssocColumnKind::Uint},
-    {"objects_stored", "Stored", AssocColumnKind::Uint},
-    {"data_set_bytes", "Data set bytes", AssocColumnKind::Count},
-    {"throughput_MBps", "MB/s", AssocColumnKind::Rate},
-    {"response_avg_ms", "Avg response (ms)", AssocColumnKind::Milliseconds},
-    {"response_max_ms", "Max response (ms)", AssocColumnKind::Milliseconds},
-    {"end", "Ended", AssocColumnKind::Text},
-    {"finding", "Most severe finding", AssocColumnKind::Text},
+    {"assoc", "Assoc", AssocColumnKind::Uint, true},
+    {"client", "Client", AssocColumnKind::Text, true},
+    {"server", "Server", AssocColumnKind::Text, true},
+    {"calling_ae", "Calling AE", AssocColumnKind::Text, true},
+    {"called_ae", "Called AE", AssocColumnKind::Text, true},
+    {"end", "Ended", AssocColumnKind::Text, true},
+    {"finding", "Most severe finding", AssocColumnKind::Text, true},
+    {"start_epoch", "Start", AssocColumnKind::Epoch, false},
+    {"setup_ms", "Set-up (ms)", AssocColumnKind::Milliseconds, true},
+    {"release_ms", "Release (ms)", AssocColumnKind::Milliseconds, true},
+    {"duration_s", "Duration (s)", AssocColumnKind::Seconds, true},
+    {"operations", "Operations", AssocColumnKind::Text, true},
+    {"failures", "Failures", AssocColumnKind::Uint, true},
+    {"warnings", "Warnings", AssocColumnKind::Uint, true},
+    {"objects_stored", "Stored", AssocColumnKind::Uint, true},
+    {"response_avg_ms", "Avg response (ms)", AssocColumnKind::Milliseconds, true},
+    {"response_max_ms", "Max response (ms)", AssocColumnKind::Milliseconds, true},
+    {"throughput_MBps", "MB/s", AssocColumnKind::Rate, true},
+    {"data_set_bytes", "Data set bytes", AssocColumnKind::Count, true},
+    {"bytes_to_server", "Bytes to server", AssocColumnKind::Count, true},
+    {"bytes_to_client", "Bytes to client", AssocColumnKind::Count, true},
+    {"pdus_to_server", "PDUs to server", AssocColumnKind::Uint, false},
+    {"pdus_to_client", "PDUs to client", AssocColumnKind::Uint, false},
 };
 const size_t dicom_assoc_column_count = G_N_ELEMENTS(dicom_assoc_columns);
 
@@ -75,11 +77,23 @@ static std::string operations_text(const dicom::Association &a) {
     return s;
 }
 
+std::vector<const dicom::DiagnosticSummary *> dicom_ordered_findings(const dicom::Association &a) {
+    std::vector<const dicom::DiagnosticSummary *> v;
+    for (const dicom::DiagnosticSummary &s : a.diagnostics) v.push_back(&s);
+    auto cost = [](const dicom::DiagnosticSummary *s) { return dicom::diag_value_is_ms(s->code) ? s->total : -1.0; };
+    std::stable_sort(v.begin(), v.end(), [&](const dicom::DiagnosticSummary *x, const dicom::DiagnosticSummary *y) {
+        if (dicom::diag_severity(x->code) != dicom::diag_severity(y->code))
+            return dicom::diag_severity(x->code) > dicom::diag_severity(y->code);
+        const bool fx = cost(x) < 0, fy = cost(y) < 0; /* not a matter of time */
+        if (fx != fy) return fx;
+        return cost(x) > cost(y);
+    });
+    return v;
+}
+
 const dicom::DiagnosticSummary *dicom_most_severe(const dicom::Association &a) {
-    const dicom::DiagnosticSummary *worst = nullptr;
-    for (const dicom::DiagnosticSummary &s : a.diagnostics)
-        if (!worst || dicom::diag_severity(s.code) > dicom::diag_severity(worst->code)) worst = &s;
-    return worst;
+    const std::vector<const dicom::DiagnosticSummary *> v = dicom_ordered_findings(a);
+    return v.empty() ? nullptr : v.front();
 }
 
 std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec) {
@@ -89,30 +103,25 @@ std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec) {
     auto text = [&](size_t i, std::string v) { row[i].text = std::move(v); };
     auto none = [&](size_t i) { row[i].null = true; };
     const double start = a.rq_time ? a.rq_time : a.first_time;
+    const dicom::DiagnosticSummary *worst = dicom_most_severe(a);
     size_t i = 0;
     num(i++, rec.number);
     text(i++, rec.requestor_known() ? dicom_endpoint(&rec.requestor_addr, rec.requestor_port) : "?");
     text(i++, rec.requestor_known() ? dicom_endpoint(&rec.acceptor_addr, rec.acceptor_port) : "?");
     text(i++, a.calling_ae);
     text(i++, a.called_ae);
+    text(i++, a.how_it_ended());
+    text(i++, worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "");
     num(i++, start);
     if (a.setup_time() >= 0) num(i++, a.setup_time() * 1000);
     else none(i++);
     if (a.release_time() >= 0) num(i++, a.release_time() * 1000);
     else none(i++);
     num(i++, std::max(0.0, a.end_time() - start));
-    num(i++, (double)a.from_requestor.bytes);
-    num(i++, (double)a.from_acceptor.bytes);
-    num(i++, a.from_requestor.pdus);
-    num(i++, a.from_acceptor.pdus);
     text(i++, operations_text(a));
     num(i++, a.failures);
     num(i++, a.warnings);
     num(i++, a.stored);
-    num(i++, (double)a.data_set_bytes);
-    /* data set bytes over the P-DATA phase, up to the last byte of the last message */
-    const double pdata = a.last_message_time - a.first_pdata_time;
-    num(i++, a.first_pdata_time && pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0);
     if (a.responses) {
         num(i++, a.response_time_sum / a.responses * 1000);
         num(i++, a.response_time_max * 1000);
@@ -120,9 +129,14 @@ std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec) {
         none(i++);
         none(i++);
     }
-    text(i++, a.how_it_ended());
-    const dicom::DiagnosticSummary *worst = dicom_most_severe(a);
-    text(i++, worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "");
+    /* data set bytes over the P-DATA phase, up to the last byte of the last message */
+    const double pdata = a.last_message_time - a.first_pdata_time;
+    num(i++, a.first_pdata_time && pdata > 0 ? (double)a.data_set_bytes / 1e6 / pdata : 0);
+    num(i++, (double)a.data_set_bytes);
+    num(i++, (double)a.from_requestor.bytes);
+    num(i++, (double)a.from_acceptor.bytes);
+    num(i++, a.from_requestor.pdus);
+    num(i++, a.from_acceptor.pdus);
     return row;
 }
 

@@ -9,14 +9,16 @@
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>
 
-/* The GUI's columns, made from the shared list (assoc_report.cpp) at registration: the UI
- * keeps a pointer to them. Byte counts can pass 4 GiB, so they are floats shown without decimals. */
+/* The GUI's columns, made from the shared list (assoc_report.cpp) at registration (the UI keeps
+ * a pointer to them): those marked for the GUI, with the shared column each one shows. The
+ * dialog prints every float with six decimals, so counts are unsigned (clamped). */
 static stat_tap_table_item *assoc_columns;
+static std::vector<size_t> *gui_source; /* shared column of each GUI column */
 
 static stat_tap_table_item column_item(const AssocColumn &c) {
     switch (c.kind) {
     case AssocColumnKind::Uint: return {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, c.title, "%u"};
-    case AssocColumnKind::Count: return {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, c.title, "%.0f"};
+    case AssocColumnKind::Count: return {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, c.title, "%u"};
     case AssocColumnKind::Milliseconds:
     case AssocColumnKind::Rate:
     case AssocColumnKind::Seconds: return {TABLE_ITEM_FLOAT, TAP_ALIGN_RIGHT, c.title, "%.3f"};
@@ -35,7 +37,7 @@ static void table_init(stat_tap_table_ui *ui) {
         if (ui->stat_tap_reset_table_cb) ui->stat_tap_reset_table_cb(table);
         return;
     }
-    table = stat_tap_init_table(kTableName, (int)dicom_assoc_column_count, 0, NULL);
+    table = stat_tap_init_table(kTableName, (int)gui_source->size(), 0, NULL);
     stat_tap_add_table(ui, table);
 }
 
@@ -49,7 +51,7 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
     auto *stat = (stat_data_t *)tapdata;
     stat_tap_table *t = g_array_index(stat->stat_tap_data->tables, stat_tap_table *, 0);
     const AssocRecord *rec = ((const DicomTapInfo *)data)->rec;
-    const guint n = (guint)dicom_assoc_column_count;
+    const guint n = (guint)gui_source->size();
     try {
         if (!g_rows) g_rows = new std::unordered_map<const AssocRecord *, guint>();
         auto it = g_rows->find(rec);
@@ -69,10 +71,11 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
         const std::vector<AssocCell> cells = dicom_assoc_row(*rec);
         for (guint i = 0; i < n; ++i) {
             stat_tap_table_item_type *f = stat_tap_get_field_data(t, row, i);
+            const AssocCell &c = cells[(*gui_source)[i]];
             switch (assoc_columns[i].type) {
-            case TABLE_ITEM_UINT: f->value.uint_value = (guint)cells[i].number; break;
-            case TABLE_ITEM_FLOAT: f->value.float_value = cells[i].null ? -1 : cells[i].number; break;
-            default: set_string(t, row, i, cells[i].text); break;
+            case TABLE_ITEM_UINT: f->value.uint_value = c.number < 4294967295.0 ? (guint)c.number : G_MAXUINT; break;
+            case TABLE_ITEM_FLOAT: f->value.float_value = c.null ? -1 : c.number; break;
+            default: set_string(t, row, i, c.text); break;
             }
         }
     } catch (...) {
@@ -95,9 +98,12 @@ static stat_tap_table_ui assoc_table_ui = {
     table_packet, table_reset, table_free_item, NULL, 0, NULL, 0, NULL, NULL, 0};
 
 void dicom_register_assoc_table(void) {
-    assoc_columns = g_new0(stat_tap_table_item, dicom_assoc_column_count);
-    for (size_t i = 0; i < dicom_assoc_column_count; ++i) assoc_columns[i] = column_item(dicom_assoc_columns[i]);
-    assoc_table_ui.nfields = dicom_assoc_column_count;
+    gui_source = new std::vector<size_t>(); /* for the program's life, like the UI it describes */
+    for (size_t i = 0; i < dicom_assoc_column_count; ++i)
+        if (dicom_assoc_columns[i].in_gui) gui_source->push_back(i);
+    assoc_columns = g_new0(stat_tap_table_item, gui_source->size());
+    for (size_t i = 0; i < gui_source->size(); ++i) assoc_columns[i] = column_item(dicom_assoc_columns[(*gui_source)[i]]);
+    assoc_table_ui.nfields = gui_source->size();
     assoc_table_ui.fields = assoc_columns;
     register_stat_tap_table_ui(&assoc_table_ui);
 }

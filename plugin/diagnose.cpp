@@ -48,22 +48,6 @@ Party party(const AssocRecord &rec, bool requestor) {
     return p;
 }
 
-/* Findings, the most severe first; among equals, what went wrong (a status, a rejection) before
- * what was slow, the slow ones by the time they cost; then in order of first occurrence. */
-std::vector<const dicom::DiagnosticSummary *> ordered(const dicom::Association &a) {
-    std::vector<const dicom::DiagnosticSummary *> v;
-    for (const dicom::DiagnosticSummary &s : a.diagnostics) v.push_back(&s);
-    auto cost = [](const dicom::DiagnosticSummary *s) { return dicom::diag_value_is_ms(s->code) ? s->total : -1.0; };
-    std::stable_sort(v.begin(), v.end(), [&](const dicom::DiagnosticSummary *x, const dicom::DiagnosticSummary *y) {
-        if (dicom::diag_severity(x->code) != dicom::diag_severity(y->code))
-            return dicom::diag_severity(x->code) > dicom::diag_severity(y->code);
-        const bool fx = cost(x) < 0, fy = cost(y) < 0; /* not a matter of time */
-        if (fx != fy) return fx;
-        return cost(x) > cost(y);
-    });
-    return v;
-}
-
 const char *kBudgetKeys[] = {"setup", "release", "waiting_for_acceptor", "waiting_for_requestor", "transfer", "tcp_stalls"};
 
 std::vector<double> budget_parts(const dicom::TimeBudget &b) {
@@ -73,7 +57,7 @@ std::vector<double> budget_parts(const dicom::TimeBudget &b) {
 /* One sentence on how it went, the outcome first. */
 std::string verdict(const AssocRecord &rec, const dicom::TimeBudget &b) {
     const dicom::Association &a = rec.core;
-    const auto findings = ordered(a);
+    const auto findings = dicom_ordered_findings(a);
     std::string s;
     const dicom::DiagnosticSummary *worst = findings.empty() ? nullptr : findings.front();
     if (!worst || dicom::diag_severity(worst->code) == dicom::Severity::Note) {
@@ -127,7 +111,7 @@ void print_text(const AssocRecord &rec) {
         if (b.duration > 0) time += " (" + num("%.0f", 100 * parts[i] / b.duration) + "%)";
     }
     printf("%s\n", time.size() > 7 ? time.c_str() : "  Time: -");
-    const auto findings = ordered(a);
+    const auto findings = dicom_ordered_findings(a);
     if (findings.empty()) {
         printf("  Findings: none\n");
     } else {
@@ -160,7 +144,7 @@ void print_json(const AssocRecord &rec, bool last) {
     for (size_t i = 0; i < parts.size(); ++i)
         o += std::string(i ? ", " : "") + "\"" + kBudgetKeys[i] + "\": " + num("%.3f", parts[i] * 1000);
     o += "},\n     \"findings\": [";
-    const auto findings = ordered(a);
+    const auto findings = dicom_ordered_findings(a);
     for (size_t i = 0; i < findings.size(); ++i) {
         const dicom::DiagnosticSummary &s = *findings[i];
         const bool peer = s.party == dicom::Party::Requestor || s.party == dicom::Party::Acceptor;

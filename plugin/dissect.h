@@ -148,6 +148,7 @@ struct AssocColumn {
     const char *key;   /* CSV and JSON name */
     const char *title; /* text and GUI heading */
     AssocColumnKind kind;
+    bool in_gui;       /* the GUI table leaves a few out, to stay narrow */
 };
 struct AssocCell {
     bool null = false; /* not known (JSON null, empty elsewhere) */
@@ -160,6 +161,10 @@ std::vector<AssocCell> dicom_assoc_row(const AssocRecord &rec); /* may throw std
 std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json);
 std::string dicom_endpoint(const address *a, guint32 port); /* "10.0.0.1:104" */
 std::string dicom_json_escape(const std::string &in);
+/* The association's findings, the most severe first; among equals, what went wrong (a status, a
+ * rejection) before what was slow, the slow ones by the time they cost; then in order of first
+ * occurrence. The first is the verdict's and the tables' "most severe finding". */
+std::vector<const dicom::DiagnosticSummary *> dicom_ordered_findings(const dicom::Association &a);
 const dicom::DiagnosticSummary *dicom_most_severe(const dicom::Association &a); /* NULL: no finding */
 
 /* A tap listener that gathers the associations whose PDUs it saw (the tshark reports). */

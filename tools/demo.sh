@@ -13,6 +13,9 @@ echo
 echo "== One line per association event and DIMSE message: tshark -r $capture -Y '$messages'"
 tshark -r "$capture" -Y "$messages" 2>/dev/null
 echo
+echo "== Who is at fault, where the time went: tshark -r $capture -q -z dicom_ul,diagnose"
+tshark -r "$capture" -q -z dicom_ul,diagnose 2>/dev/null
+echo
 echo "== The associations: tshark -r $capture -q -z dicom_ul,assoc"
 tshark -r "$capture" -q -z dicom_ul,assoc 2>/dev/null
 echo

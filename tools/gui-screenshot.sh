@@ -3,6 +3,7 @@
 # Usage: tools/gui-screenshot.sh CAPTURE FILTER OUT.png [XDOTOOL_STEPS]
 #   XDOTOOL_STEPS: a shell snippet run after the window is up (clicks, keys), e.g.
 #   'xdotool mousemove 300 137; sleep .5; xdotool click 1'
+#   WS_ARGS in the environment: more arguments for wireshark (e.g. -o 'gui.column.format:...').
 # Needs: apt-get install wireshark-qt xvfb xdotool imagemagick. Runs Wireshark as uid 65534
 # (root's Wireshark ignores personal plugins) with a temporary HOME holding only this plugin.
 set -euo pipefail
@@ -20,8 +21,8 @@ sleep 2
 name=$(basename "$capture")
 setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$tmp/home" DISPLAY=$display TZ=UTC \
   WIRESHARK_PLUGIN_DIR="$tmp/empty" STEPS="$steps" NAME="$name" FILTER="$filter" OUT="$tmp/shot.png" \
-  bash -c '
-    wireshark -r "$HOME/$NAME" -Y "$FILTER" >/dev/null 2>&1 & ws=$!
+  WS_ARGS="${WS_ARGS:-}" bash -c '
+    eval "wireshark -r \"\$HOME/\$NAME\" -Y \"\$FILTER\" $WS_ARGS" >/dev/null 2>&1 & ws=$!
     sleep 7
     W=$(xdotool search --sync --onlyvisible --name "$NAME" | head -1)
     xdotool windowmove $W 0 0 windowsize $W 1400 900
