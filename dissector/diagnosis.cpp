@@ -9,6 +9,7 @@
 #include "dimse.hpp"
 #include "message.hpp"
 #include "pdu.hpp"
+#include "problems.hpp"
 #include "uids.hpp"
 
 namespace dicom {
@@ -48,6 +49,7 @@ const CodeInfo kCodes[] = {
     {"encapsulated_on_native_syntax", Severity::Error, "Encapsulated Pixel Data on a native transfer syntax"},
     {"native_on_encapsulated_syntax", Severity::Error, "Native Pixel Data on an encapsulated transfer syntax"},
     {"data_set_missing", Severity::Error, "Announced data set never came"},
+    {"malformed_data_set", Severity::Error, "Command or data set does not follow PS3.5"},
     {"protocol_violation", Severity::Error, "Upper Layer protocol violation"},
     {"tls_on_plain_port", Severity::Error, "TLS on a plain DICOM port"},
     {"plain_on_tls_port", Severity::Error, "Plain DICOM on the DICOM-over-TLS port"},
@@ -319,6 +321,15 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     }
     case DiagCode::DataSetMissing:
         return who + "'s " + msg + " announced a data set (Command Data Set Type) that never came";
+    case DiagCode::MalformedDataSet: {
+        std::string s = who + " sent " + msg + " with a " + (d.aux ? "command set" : "data set") +
+                        " that does not follow PS3.5";
+        const DataSet *ds = d.message ? (d.aux ? &d.message->command_set : &d.message->data_set) : nullptr;
+        if (ds)
+            for (const DataSetFinding &f : ds->findings)
+                if (problem_is_malformed(f.what)) return s + ": " + problem_text(f.what);
+        return s;
+    }
     case DiagCode::ProtocolViolation:
         switch (ViolationKind(d.aux)) {
         case ViolationKind::PdvOnRejectedContext:
@@ -483,6 +494,16 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
                 a.raise(Diagnostic{DiagCode::SopInstanceMismatch, sender, frame, time, 0, 0, &m}, out);
             else if (cls && !c.affected_sop_class.empty() && trimmed(m.data_set.value(*cls)) != trimmed(c.affected_sop_class))
                 a.raise(Diagnostic{DiagCode::SopInstanceMismatch, sender, frame, time, 0, 1, &m}, out);
+        }
+    }
+    // bytes the peer sent that do not follow PS3.5 (not those a capture gap took away)
+    for (int which = 1; which >= 0; --which) {
+        const DataSet &ds = which ? m.command_set : m.data_set;
+        uint32_t bad = 0;
+        for (const DataSetFinding &f : ds.findings) bad += problem_is_malformed(f.what) && !problem_is_capture(f.what);
+        if (bad && !(which == 0 && !m.has_data)) {
+            a.raise(Diagnostic{DiagCode::MalformedDataSet, sender, frame, time, double(bad), uint32_t(which), &m}, out);
+            break;
         }
     }
     const NegotiatedContext *nc = a.context(m.context_id);

@@ -51,6 +51,7 @@ enum class DiagCode : uint8_t {
     EncapsulatedOnNativeSyntax, // encapsulated Pixel Data on a native transfer syntax [message]
     NativeOnEncapsulatedSyntax, // native Pixel Data on an encapsulated transfer syntax [message]
     DataSetMissing,             // the command announced a data set that never came [message]
+    MalformedDataSet,           // a command or data set that does not follow PS3.5 [problems found; message]
     ProtocolViolation,          // [aux: which, see ViolationKind]
     TlsOnPlainPort,             // a TLS handshake on a plain DICOM port
     PlainOnTlsPort,             // plain DICOM on the DICOM-over-TLS port

@@ -479,6 +479,7 @@ void dicom_register_fields(void) {
         {dicom::DiagCode::EncapsulatedOnNativeSyntax, "dicom.expert.encapsulated_on_native_syntax", PI_PROTOCOL},
         {dicom::DiagCode::NativeOnEncapsulatedSyntax, "dicom.expert.native_on_encapsulated_syntax", PI_PROTOCOL},
         {dicom::DiagCode::DataSetMissing, "dicom.expert.data_set_missing", PI_PROTOCOL},
+        {dicom::DiagCode::MalformedDataSet, "dicom.expert.malformed_data_set", PI_MALFORMED},
         {dicom::DiagCode::ProtocolViolation, "dicom.expert.protocol_violation", PI_PROTOCOL},
         {dicom::DiagCode::TlsOnPlainPort, "dicom.expert.tls_on_plain_port", PI_PROTOCOL},
         {dicom::DiagCode::PlainOnTlsPort, "dicom.expert.plain_on_tls_port", PI_PROTOCOL},

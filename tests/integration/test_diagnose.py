@@ -33,6 +33,8 @@ EXPECTED = {
     "window-full.pcap": [[("receiver_window_full", "acceptor", "PACS"), ("slow_response", "acceptor", "PACS"),
                           DCMTK_NAGLE]],
     "slow-receiver.pcap": [[("slow_response", "acceptor", "PACS"), ("slow_release", "acceptor", "PACS"), DCMTK_NAGLE]],
+    "malformed-dataset.pcap": [[("malformed_data_set", "requestor", "SCRIPTED_SCU"), ("association_aborted", "acceptor", "PACS"),
+                                ("delayed_ack_stall", "requestor", "SCRIPTED_SCU"), DCMTK_NAGLE]],
     "oversized-pdu.pcap": [[("max_pdu_exceeded", "requestor", "SCRIPTED_SCU"), ("association_aborted", "acceptor", "PACS")]],
     "faulty-mismatch.pcap": [[("sop_instance_mismatch", "requestor", "FAULTY_SCU"), ("failure_status", "acceptor", "PACS"),
                               DCMTK_NAGLE]],

@@ -49,7 +49,7 @@ class DiagnosisGuide(unittest.TestCase):
                      "retransmission_timeout", "sender_stall", "round_trip_stall", "retransmissions", "out_of_order",
                      "capture_gap", "one_association_per_object", "small_max_pdu", "max_pdu_exceeded",
                      "sop_instance_mismatch", "encapsulated_on_native_syntax", "native_on_encapsulated_syntax",
-                     "data_set_missing", "protocol_violation", "tls_on_plain_port", "plain_on_tls_port"):
+                     "data_set_missing", "malformed_data_set", "protocol_violation", "tls_on_plain_port", "plain_on_tls_port"):
             self.assertIn(code, documented)
 
     def test_quoted_examples_are_what_the_plugin_says(self):
