@@ -69,6 +69,33 @@ int main(int argc, char **argv) {
             }
         }
     }
+    // the timeline target: a store's rhythm (data, ACKs, a 12-byte header and the rest 40 ms
+    // later), a zero window, a retransmission (see fuzz_timeline.cpp for the layout)
+    auto seg = [](std::string &s, int dir, uint8_t flags, uint16_t win, int32_t step, int8_t ack, uint16_t len,
+                  uint16_t dt, bool mid) {
+        const uint32_t st = uint32_t(step + 0x400000);
+        const uint8_t b[16] = {uint8_t(dir | (mid ? 2 : 0) | 0x80), flags, uint8_t(win), uint8_t(win >> 8), uint8_t(st),
+                               uint8_t(st >> 8), uint8_t(st >> 16), uint8_t(ack), uint8_t(len), uint8_t(len >> 8),
+                               0, 0, 0, 0, uint8_t(dt), uint8_t(dt >> 8)};
+        s.append(reinterpret_cast<const char *>(b), 16);
+    };
+    std::string store(1, char(0x71)), window(1, char(0)), loss(1, char(0x71));
+    for (int i = 0; i < 6; ++i) seg(store, 0, 0x10, 512, 1448, 0, 1448, 1, true);
+    seg(store, 1, 0x10, 512, 0, 0, 0, 1, false);
+    seg(store, 1, 0x18, 512, 0, 0, 12, 5, true);
+    seg(store, 0, 0x10, 512, 0, 0, 0, 400, false);
+    seg(store, 1, 0x18, 512, 12, 0, 142, 1, true);
+    seg(window, 0, 0x10, 512, 1448, 0, 1448, 1, true);
+    seg(window, 1, 0x10, 0, 0, 0, 0, 1, false);
+    seg(window, 1, 0x10, 512, 0, 0, 0, 5000, false);
+    seg(window, 0, 0x10, 512, 1448, 0, 1448, 1, true);
+    seg(loss, 0, 0x10, 512, 1448, 0, 1448, 1, true);
+    seg(loss, 0, 0x10, 512, 1448, 0, 1448, 1, true);
+    seg(loss, 0, 0x10, 512, -1448, 0, 1448, 2000, false);
+    seg(loss, 0, 0x11, 512, 2896, 0, 0, 10, false);
+    write(out + "/timeline", "store", reinterpret_cast<const uint8_t *>(store.data()), store.size());
+    write(out + "/timeline", "window", reinterpret_cast<const uint8_t *>(window.data()), window.size());
+    write(out + "/timeline", "loss", reinterpret_cast<const uint8_t *>(loss.data()), loss.size());
     std::printf("%d PDUs\n", n);
     return 0;
 }

@@ -133,9 +133,11 @@ void dicom_register_fields(void) {
         FIELD(hf_protocol_version, "Protocol Version", "dicom.assoc.version", FT_UINT16, BASE_HEX, NULL, 0, 
               "Protocol version bit field of A-ASSOCIATE-RQ/AC (bit 0: version 1)"),
         FIELD(hf_ae_called, "Called AE Title", "dicom.ae_called", FT_STRING, BASE_NONE, NULL, 0,
-              "Called application entity title, trailing spaces removed"),
+              "Called application entity title, trailing spaces removed; in the A-ASSOCIATE-RQ/AC, and generated on every "
+              "other frame of the association"),
         FIELD(hf_ae_calling, "Calling AE Title", "dicom.ae_calling", FT_STRING, BASE_NONE, NULL, 0,
-              "Calling application entity title, trailing spaces removed"),
+              "Calling application entity title, trailing spaces removed; in the A-ASSOCIATE-RQ/AC, and generated on every "
+              "other frame of the association"),
         FIELD(hf_ae_called_compat, "Called AE Title", "dicom.assoc.ae.called", FT_STRING, BASE_NONE, NULL, 0,
               "Same as dicom.ae_called (the built-in dissector's name)"),
         FIELD(hf_ae_calling_compat, "Calling AE Title", "dicom.assoc.ae.calling", FT_STRING, BASE_NONE, NULL, 0,

@@ -35,6 +35,7 @@ struct Build {
     wmem_strbuf_t *pdata_info; /* " ctx 1 CT Image Storage (command, last)" */
     int last_ctx;
     bool info_message;     /* the P-DATA item completed a message: its summary is the Info */
+    bool native_ae;        /* the item being opened is an A-ASSOCIATE-RQ/AC: it has its own AE titles */
 };
 
 PduContext context(Build &b, tvbuff_t *tvb, proto_tree *t, proto_item *ti) {
@@ -47,8 +48,17 @@ proto_tree *open_item(Build &b, tvbuff_t *tvb, guint32 off, guint32 len, const c
     proto_item_append_text(b.item, ", %s", label);
     b.item_tree = proto_item_add_subtree(b.item, ett_dicom);
     proto_item_set_hidden(proto_tree_add_item(b.item_tree, hf_dicom_any, tvb, off, len, ENC_NA));
-    if (b.run->assoc)
-        proto_item_set_generated(proto_tree_add_uint(b.item_tree, hf_assoc_id, tvb, 0, 0, b.run->assoc->number));
+    if (const AssocRecord *a = b.run->assoc) {
+        /* every frame of an association says which one, and who its peers are, so that a filter
+         * or column on them finds every frame (an A-ASSOCIATE-RQ/AC carries the AE titles itself) */
+        proto_item_set_generated(proto_tree_add_uint(b.item_tree, hf_assoc_id, tvb, 0, 0, a->number));
+        if (!b.native_ae && b.item_tree) {
+            if (!a->core.calling_ae.empty())
+                proto_item_set_generated(proto_tree_add_string(b.item_tree, hf_ae_calling, tvb, 0, 0, a->core.calling_ae.c_str()));
+            if (!a->core.called_ae.empty())
+                proto_item_set_generated(proto_tree_add_string(b.item_tree, hf_ae_called, tvb, 0, 0, a->core.called_ae.c_str()));
+        }
+    }
     b.pdata_open = false;
     b.pdata_header = false;
     b.pdv_tree = NULL;
@@ -133,7 +143,9 @@ void build_pdu(Build &b, const UnitRecord &u) {
     tvbuff_t *tvb = tvb_new_subset_length(base, off, (gint)(u.bits & kUnitAssembled ? u.b : u.length));
     const guint len = tvb_captured_length(tvb);
     const char *name = dicom::pdu_type_name(u.type);
+    b.native_ae = u.type == dicom::kAssociateRq || u.type == dicom::kAssociateAc;
     proto_tree *pt = open_item(b, tvb, 0, len, name ? name : "PDU");
+    b.native_ae = false;
     proto_tree_add_item(pt, hf_pdu_type, tvb, 0, 1, ENC_BIG_ENDIAN);
     proto_tree_add_item(pt, hf_pdu_len, tvb, 2, 4, ENC_BIG_ENDIAN);
     PduContext c = context(b, tvb, pt, b.item);

@@ -247,8 +247,6 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
         a->previous_same_aes = dicom_previous_association(a);
     if (!first_message_ && out.pdv.message && origin == current_) first_message_ = out.pdv.message;
-    note_diagnostics(a, out.diagnostics);
-    if (e.kind == StreamEventKind::Pdu) association_ends(a, e.unit);
     /* a request is complete: when its receiver acknowledges its last byte, its processing starts */
     if (out.pdv.message_done && out.pdv.message->command.valid && !dicom::is_response(out.pdv.message->command.field)) {
         guint32 end;
@@ -332,6 +330,9 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
         n->type = e.unit;
         n->a = origin ? origin->frame : 0;
     }
+    /* findings after the unit that raised them: they are shown under its item */
+    note_diagnostics(a, out.diagnostics);
+    if (e.kind == StreamEventKind::Pdu) association_ends(a, e.unit);
     const guint32 frame = origin ? origin->frame : now;
     return (uint64_t)frame << 32 | (out.pdv.message ? out.pdv.message->index : 0);
 }

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# The main job: install dependencies, build, install the plugin where this user's tshark
-# loads it, and dissect a bundled capture with it.
+# The main job: install dependencies, build, install the plugin (and the DICOM profile) where
+# this user's tshark loads it, and dissect a bundled capture with it. Root gets Wireshark's
+# global folders (Wireshark run as root loads no personal plugins), anyone else the personal
+# ones; cmake is told which (DICOM_INSTALL).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+tools/install-deps.sh demo
+scope=user; [ "$(id -u)" = 0 ] && scope=system
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDICOM_INSTALL=$scope >/dev/null
 cmake --build build -j2 --target dicom_ul
 cmake --install build
 capture=${1:-sample-pcaps/store-multi.pcap}

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 secs=${1:-60}; shift || true
-targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pdu associate dimse dataset stream)
+targets=("$@"); [ ${#targets[@]} -eq 0 ] && targets=(pdu associate dimse dataset stream timeline)
 command -v clang++ >/dev/null || { echo "fuzz.sh: clang++ is needed (apt-get install clang libclang-rt-14-dev)" >&2; exit 1; }
 CXX=clang++ CC=clang cmake -S . -B build-fuzz -DDICOM_FUZZ=ON -DDICOM_PLUGIN=OFF -DDICOM_BUILD_TESTS=OFF \
   -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null

@@ -1,10 +1,21 @@
 #!/usr/bin/env bash
-# Installs the Debian 12 packages the build, the tests and the capture script need.
-# Skips apt entirely when everything is already there.
+# Installs the Debian 12 packages a task needs, and no more; skips apt entirely when they are
+# already there. Usage: tools/install-deps.sh [demo|test|fuzz]   (default: test)
+#   demo: build the plugin and run tshark with it
+#   test: the whole test suite (unit tests, tshark integration tests, packaging)
+#   fuzz: the sanitizer build and libFuzzer (clang)
 set -euo pipefail
-pkgs=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev
-      tshark libgtest-dev googletest python3 zlib1g-dev
-      dcmtk tcpdump iproute2 ethtool python3-pydicom clang libclang-rt-14-dev)
+what=${1:-test}
+demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)
+test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dpkg-dev)
+capture=(dcmtk tcpdump iproute2 ethtool)
+case $what in
+  demo) pkgs=("${demo[@]}") ;;
+  test) pkgs=("${test[@]}") ;;
+  fuzz) pkgs=("${test[@]}" clang libclang-rt-14-dev) ;;
+  capture) pkgs=("${test[@]}" "${capture[@]}") ;;
+  *) echo "usage: $0 [demo|test|fuzz|capture]" >&2; exit 2 ;;
+esac
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -5,7 +5,7 @@
 # fuzz target (clang), seeded from the sample captures and the checked-in corpus. Part of CI.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-tools/install-deps.sh
+tools/install-deps.sh fuzz
 cmake -S . -B build-asan -DDICOM_SANITIZE=ON -DDICOM_PLUGIN=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null
 cmake --build build-asan -j2
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j2)
