@@ -61,7 +61,7 @@ echo "== in the fresh root: $(chroot "$fresh" tshark --version | head -1)"
 plugins=$(chroot "$fresh" tshark -G plugins)
 echo "$plugins" | grep dicom-ul
 version=$(sed -n 's/^project(dicom_ul_plugin VERSION \([0-9.]*\).*/\1/p' "$here/CMakeLists.txt")
-echo "$plugins" | grep -q "^dicom-ul.so	$version	dissector	/usr/lib/.*/wireshark/plugins/[0-9.]*/epan/dicom-ul.so" || {
+echo "$plugins" | grep -Eq "^dicom-ul.so[[:space:]]+$version[[:space:]]+dissector[[:space:]]+/usr/lib/.*/wireshark/plugins/[0-9.]+/epan/dicom-ul.so" || {
   echo "test-package: the plugin (version $version) is not loaded from the global folder" >&2; exit 1; }
 report=$(chroot "$fresh" tshark -r /tmp/store-multi.pcap -q -z dicom_ul,diagnose)
 echo "$report" | grep -E 'Association 1|Outcome'
