@@ -300,4 +300,12 @@ bool parse_associate(ByteView pdu, Associate &out) {
     return true;
 }
 
+bool read_associate_titles(ByteView head, std::string &called, std::string &calling) {
+    constexpr uint32_t kTitlesEnd = 42; // header 6, version 2, reserved 2, called 16, calling 16
+    if (head.size < kTitlesEnd || head.u8(0) != kAssociateRq) return false;
+    called.assign(trim_padding(head.chars(10, 16)));
+    calling.assign(trim_padding(head.chars(26, 16)));
+    return true;
+}
+
 } // namespace dicom

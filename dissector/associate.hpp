@@ -113,4 +113,9 @@ struct Associate {
 // Returns false only when not even the header and fixed part are present.
 bool parse_associate(ByteView pdu, Associate &out);
 
+// The AE titles of an A-ASSOCIATE-RQ of which only the first bytes have arrived (its other
+// segments come later): known from the first 42 bytes, so every segment can name its peers.
+// False while fewer bytes are there, or when `head` is not an A-ASSOCIATE-RQ.
+bool read_associate_titles(ByteView head, std::string &called, std::string &calling);
+
 } // namespace dicom

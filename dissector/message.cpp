@@ -35,6 +35,15 @@ Message &MessageAssembler::start(Pending &p, const PdvPiece &piece) {
     return m;
 }
 
+// Where the data set will end, as far as its elements so far tell: the end of a top-level Pixel
+// Data of defined length, which comes last in nearly every image (0: not known).
+static uint64_t expected_size(const DataSet &ds) {
+    if (ds.elements.empty()) return 0;
+    const Element &e = ds.elements.back();
+    if (e.tag != 0x7FE00010 || e.depth != 0 || e.kind != ElementKind::Value || e.length == kUndefinedLength) return 0;
+    return e.value_offset() + e.length;
+}
+
 static void add_frame(Message &m, uint32_t frame) {
     if (frame == 0) return; // bytes no frame carried (lost in a capture gap)
     if (m.frames.empty() || m.frames.back() < frame) m.frames.push_back(frame);
@@ -66,6 +75,7 @@ void MessageAssembler::feed_data(Pending &p, bool keep_data) {
         p.parser.reset(new DataSetParser(p.data, syntax, m.data_set));
     }
     p.parser->feed();
+    if (!m.expected_data_size) m.expected_data_size = expected_size(m.data_set);
     if (!keep_data) p.data.discard_before(p.parser->consumed());
 }
 

@@ -41,6 +41,7 @@ struct Message {
     std::string transfer_syntax; // of the data set, as negotiated (or inferred)
     bool syntax_inferred = false; // the negotiation was not captured: guessed from the data
     uint64_t data_size = 0;      // data set bytes as sent (before inflating)
+    uint64_t expected_data_size = 0; // where the data set will end, once its Pixel Data header tells (0: not known)
     DataSet data_set;
     std::unique_ptr<ChunkedBytes> kept_data; // the data set as sent, kept only for Export Objects
     std::vector<Problem> problems;

@@ -297,6 +297,7 @@ void PduStream::announce_piece(uint8_t unit, StreamSink &sink) {
     f.bytes = ByteView(pending_.data() + (pending_.size() - p.length), p.length);
     f.origin = p.origin;
     f.unit = unit;
+    f.unit_so_far = ByteView(pending_.data(), pending_.size());
     sink.on_event(f);
 }
 

@@ -94,6 +94,7 @@ struct StreamEvent {
     Origin repeat_origin;   // Duplicate: where the repeated bytes came from, when they are part of
                             // a unit still being assembled (no cookie yet)
     Origin completed_by;    // Fragment: where the unit's last piece is (none when a gap damaged it)
+    ByteView unit_so_far;   // Fragment, as the piece comes: the unit's bytes up to here, from its first
 };
 
 // Receives the events of a walk. Called synchronously; `bytes` are valid during the call only.

@@ -54,6 +54,11 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         a.on_pdu(c.from_requestor, kPData, kPduHeaderLen + uint64_t(e.pdu_length), c.time);
         diagnose_pdu(a, PduFacts{kPData, c.from_requestor, e.pdu_length, c.walk_frame, c.time}, messages, out.diagnostics);
         break;
+    case StreamEventKind::Fragment:
+        // a large A-ASSOCIATE-RQ spans segments: its peers are known from the first one
+        if (e.unit == kAssociateRq && !e.completed_by.source && !a.rq_frame && a.calling_ae.empty())
+            read_associate_titles(e.unit_so_far, a.called_ae, a.calling_ae);
+        break;
     case StreamEventKind::Skip:
         if (e.skip != SkipReason::AfterGap) diagnose_pdv_length(a, c.from_requestor, c.walk_frame, c.time, out.diagnostics);
         break;

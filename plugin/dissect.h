@@ -179,6 +179,7 @@ struct AssocCollector {
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *));
 void dicom_register_assoc_report(void);
 void dicom_register_diagnose(void);
+void dicom_register_endpoints(void); /* endpoints.cpp: -z dicom_ul,endpoints and the GUI's DICOM Nodes */
 
 /* What the "dicom_ul" tap carries: every PDU (for the association tables) and, on final
  * responses, the request's time (for the service response time table). */

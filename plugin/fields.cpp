@@ -48,7 +48,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
 int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
-int hf_dimse_operation = -1;
+int hf_dimse_operation = -1, hf_message_command = -1, hf_message_id = -1;
 int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_stall_time = -1,
     hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
@@ -304,6 +304,12 @@ void dicom_register_fields(void) {
         FIELD(hf_dimse_operation, "Operation", "dicom.dimse.operation", FT_UINT16, BASE_HEX, VALS(commands), 0,
               "The request's Command Field on a request and on its responses alike (0x0001 C-STORE: the C-STORE-RQ "
               "and its C-STORE-RSP); hidden"),
+        FIELD(hf_message_command, "Message Command", "dicom.message.command", FT_UINT16, BASE_HEX, VALS(commands), 0,
+              "On every frame that carries a piece of a DIMSE message (once its command is complete): the message's "
+              "Command Field"),
+        FIELD(hf_message_id, "Message ID", "dicom.message.id", FT_UINT16, BASE_DEC, NULL, 0,
+              "On every frame that carries a piece of a DIMSE message: its Message ID, or for a response the Message ID "
+              "Being Responded To, so that dicom.message.id == 5 finds a request's frames and its responses'"),
         FIELD(hf_dimse_message_id, "Message ID", "dicom.dimse.message_id", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0110)"),
         FIELD(hf_dimse_message_id_rsp, "Message ID Being Responded To", "dicom.dimse.message_id_rsp", FT_UINT16, BASE_DEC, NULL, 0, "(0000,0120)"),
         FIELD(hf_dimse_affected_sop_class, "Affected SOP Class UID", "dicom.dimse.affected_sop_class_uid", FT_STRING, BASE_NONE, NULL, 0, "(0000,0002)"),
@@ -424,7 +430,7 @@ void dicom_register_fields(void) {
     static ei_register_info ei[] = {
         {&ei_not_pdu, {"dicom.expert.not_pdu", PI_MALFORMED, PI_ERROR,
                        "Not a DICOM PDU: no plausible PDU header here", EXPFILL}},
-        {&ei_context_rejected, {"dicom.expert.pctx_rejected", PI_RESPONSE_CODE, PI_WARN,
+        {&ei_context_rejected, {"dicom.expert.pctx_rejected", PI_RESPONSE_CODE, PI_NOTE,
                                 "Presentation context rejected", EXPFILL}},
         {&ei_pdv_context_unknown, {"dicom.expert.pdv_ctx_unknown", PI_PROTOCOL, PI_WARN,
                                    "PDV on a presentation context that was not negotiated in this capture", EXPFILL}},

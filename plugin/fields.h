@@ -48,7 +48,7 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
 /* data set elements */
 extern int hf_tag, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
-extern int hf_dimse_operation;
+extern int hf_dimse_operation, hf_message_command, hf_message_id;
 extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_stall_time, hf_stall_cause,
     hf_processing_time, hf_transport_time;
 extern int hf_assoc_id, hf_assoc_setup_time, hf_assoc_release_time, hf_assoc_duration, hf_response_to,

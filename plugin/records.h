@@ -48,7 +48,8 @@ struct UnitRecord {
     guint8 type;           /* Pdu, PdataHeader, Fragment, NoteDelivered: PDU type. PDV units: context ID */
     guint8 pdv_flags;      /* PDV units (and Lost in a value): message control header */
     guint16 pdv_index;
-    guint16 reason;        /* Skip: dicom::SkipReason. Resync: ResyncReason. Lost: LostKind */
+    guint16 reason;        /* Skip: dicom::SkipReason. Resync: ResyncReason. Lost: LostKind.
+                            * Value of a data set: how far the data set has got, percent + 1 (0: unknown) */
     guint32 offset;        /* in the payload */
     guint32 length;        /* bytes of the payload (Lost: bytes missing) */
     guint32 a;             /* PDV units: the value's length. Pdu, PdataHeader: PDU length field.

@@ -224,5 +224,6 @@ void dicom_register_timing(void) {
     register_srt_table(proto_dicom_ul, NULL, 2, srt_packet, srt_init, NULL);
     dicom_register_assoc_report();
     dicom_register_diagnose();
+    dicom_register_endpoints();
     register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
 }

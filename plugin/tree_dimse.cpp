@@ -418,6 +418,15 @@ static const char *summary_text(const PduContext &c, const dicom::Message &m, bo
 void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
                            guint32 walked_in) {
     proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_message, c.tvb, 0, 0, m.index));
+    /* which DIMSE message, on every frame that carries a piece of it once its command is known
+     * (the same on every pass): a filter on the message finds all of its frames */
+    if (m.command.valid && m.command_frame && m.command_frame <= walked_in) {
+        proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_message_command, c.tvb, 0, 0, m.command.field));
+        const bool rsp = dicom::is_response(m.command.field);
+        if (rsp ? m.command.has_message_id_rsp : m.command.has_message_id)
+            proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_message_id, c.tvb, 0, 0,
+                                                         rsp ? m.command.message_id_rsp : m.command.message_id));
+    }
     const bool here = walked_in == c.pinfo->num;
     if ((bits & kUnitCommandDone) && !(bits & kUnitMessageDone) && here) /* the whole message is shown where it completes */
         proto_tree_add_subtree_format(pdv_tree, c.tvb, 0, 0, ett_dimse, NULL, "[Command complete: %s; data set follows]",

@@ -36,6 +36,7 @@ struct Build {
     int last_ctx;
     bool info_message;     /* the P-DATA item completed a message: its summary is the Info */
     bool native_ae;        /* the item being opened is an A-ASSOCIATE-RQ/AC: it has its own AE titles */
+    const char *pdata_continues; /* the item's only PDV continues a known message: its progress is the Info */
 };
 
 PduContext context(Build &b, tvbuff_t *tvb, proto_tree *t, proto_item *ti) {
@@ -72,7 +73,9 @@ void close_item(Build &b) {
         proto_item_set_generated(proto_tree_add_uint(b.item_tree, hf_pdv_count, b.tvb, 0, 0, b.pdv_count));
         proto_item_append_text(b.item, ", %u PDV%s", b.pdv_count, b.pdv_count == 1 ? "" : "s");
     }
-    if (b.pdata_open && b.pdata_info && !b.info_message) {
+    if (b.pdata_open && b.pdata_info && !b.info_message && b.pdv_count == 1 && b.pdata_continues) {
+        set_info(b.pinfo, b.fs, b.pdata_continues, kContinued);
+    } else if (b.pdata_open && b.pdata_info && !b.info_message) {
         if (b.last_ctx >= 0) wmem_strbuf_append(b.pdata_info, ")");
         set_info(b.pinfo, b.fs,
                  b.pdv_count == 1 || !b.pdata_header
@@ -86,6 +89,7 @@ void close_item(Build &b) {
     b.pdata_info = NULL;
     b.last_ctx = -1;
     b.info_message = false;
+    b.pdata_continues = NULL;
 }
 
 /* The tvb holding a unit's bytes: a part of the payload, or the copy of an assembled one. */
@@ -268,6 +272,26 @@ void show_completion(Build &b, tvbuff_t *tvb, dicom::Message &m, guint8 bits) {
     b.info_message = true;
 }
 
+/* The Info of a frame that only continues a message: which message, and how far it has got,
+ * e.g. "C-STORE-RQ id=5 CT Image Storage, data 40%" (the command is known by then). */
+const char *continued_info(Build &b, const UnitRecord &u) {
+    auto *m = (const dicom::Message *)u.ptr;
+    if (!m || !m->command.valid || !m->command_frame || m->command_frame > b.run->walked_in) return kContinued;
+    const char *name = dicom::code_name(dicom::kCommandFields, m->command.field);
+    const bool rsp = dicom::is_response(m->command.field);
+    const dicom::NegotiatedContext *nc = b.run->assoc ? b.run->assoc->core.context(m->context_id) : NULL;
+    const char *sop = nc && !nc->abstract_syntax.empty() ? uid_label(b.pinfo, nc->abstract_syntax) : "";
+    char progress[48];
+    if (u.pdv_flags & dicom::kPdvCommand)
+        g_snprintf(progress, sizeof progress, "command");
+    else if (u.reason)
+        g_snprintf(progress, sizeof progress, "data %u%%", u.reason - 1u);
+    else
+        g_snprintf(progress, sizeof progress, "data %" G_GUINT64_FORMAT " kB", (u.data_offset + u.length) / 1024);
+    return wmem_strdup_printf(b.pinfo->pool, "%s id=%u%s%s, %s (continued)", name ? name : "DIMSE",
+                              rsp ? m->command.message_id_rsp : m->command.message_id, *sop ? " " : "", sop, progress);
+}
+
 void build_value(Build &b, const UnitRecord &u) {
     const bool own_pdv = b.pdv_tree && b.pdv_index == u.pdv_index;
     continue_pdata(b);
@@ -276,9 +300,15 @@ void build_value(Build &b, const UnitRecord &u) {
     if (own_pdv) {
         t = b.pdv_tree;
         if (u.length) proto_tree_add_item(t, hf_pdv_value, b.tvb, (gint)u.offset, (gint)u.length, ENC_NA);
+        /* a P-DATA-TF whose one PDV is the middle of a message says how far the message has got,
+         * like the frames that only continue it */
+        if (b.pdv_count == 1 && !(u.bits & (kUnitMessageDone | kUnitCommandDone))) {
+            const char *text = continued_info(b, u);
+            if (text != kContinued) b.pdata_continues = text;
+        }
     } else {
         t = tree_pdv_piece(c, (int)u.offset, u.pdv_index, u.type, u.pdv_flags, u.b, u.length, u.a);
-        if (!b.pdata_info) set_info(b.pinfo, b.fs, kContinued, kContinued);
+        if (!b.pdata_info) set_info(b.pinfo, b.fs, continued_info(b, u), kContinued);
     }
     extend_item(b, b.tvb, u.offset + u.length);
     auto *m = (dicom::Message *)u.ptr;

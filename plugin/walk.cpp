@@ -4,6 +4,8 @@
  * throwing epan function: the walk runs inside update_noexcept, the tree comes afterwards. */
 #include "dissect_internal.h"
 
+#include <algorithm>
+
 
 #include <epan/dissectors/packet-tcp.h>
 
@@ -284,6 +286,10 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
         if (out.pdv.message) {
             u->ptr = out.pdv.message;
             u->data_offset = out.pdv.data_offset;
+            /* how far the data set has got, as the receiver knew it then: percent + 1 (0: unknown) */
+            const uint64_t expected = out.pdv.message->expected_data_size;
+            if (e.kind == StreamEventKind::Value && !(e.pdv.flags & dicom::kPdvCommand) && expected)
+                u->reason = (guint16)(1 + std::min<uint64_t>(100, (out.pdv.data_offset + e.length) * 100 / expected));
             if (out.pdv.command_done) u->bits |= kUnitCommandDone;
             if (out.pdv.message_done) u->bits |= kUnitMessageDone;
         }

@@ -7,7 +7,7 @@
 set -euo pipefail
 what=${1:-test}
 demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)
-test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dpkg-dev)
+test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dpkg-dev file)
 capture=(dcmtk tcpdump iproute2 ethtool)
 case $what in
   demo) pkgs=("${demo[@]}") ;;

@@ -25,8 +25,9 @@ case $suite in
     [ -x "$build_root/usr/bin/cmake" ] || { echo "no build root $build_root: run tools/test-ws4x.sh first" >&2; exit 1; }
     mount -t proc proc "$build_root/proc" 2>/dev/null || true
     trap 'umount -l "$build_root/proc" 2>/dev/null || true' EXIT
-    chroot "$build_root" dpkg -s dpkg-dev >/dev/null 2>&1 ||
-      chroot "$build_root" env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y -qq dpkg-dev >/dev/null
+    # dpkg-shlibdeps and file(1), which CPack's Debian generator runs
+    chroot "$build_root" dpkg -s dpkg-dev file >/dev/null 2>&1 ||
+      chroot "$build_root" env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y -qq dpkg-dev file >/dev/null
     rm -rf "$build_root/src"; mkdir -p "$build_root/src"
     tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./dist -cf - . |
       tar -C "$build_root/src" -xf -

@@ -96,6 +96,26 @@ TEST(Associate, StorescuProposesManyContextsOverSeveralSegments) {
     EXPECT_TRUE(last->accepted());
 }
 
+TEST(Associate, TitlesAreReadFromTheFirstSegmentOfALargeRequest) {
+    Parsed rq;
+    first_pdu("heuristic-port.pcap", 0, rq);
+    std::string called, calling;
+    // the capture's first segment holds the first 1448 bytes of the RQ
+    EXPECT_TRUE(read_associate_titles(ByteView(rq.bytes.data(), 1448), called, calling));
+    EXPECT_EQ(calling, std::string(rq.a.calling_ae.value));
+    EXPECT_EQ(called, std::string(rq.a.called_ae.value));
+    EXPECT_FALSE(calling.empty());
+    // every shorter head: false until both titles are complete, never a read past the end
+    for (size_t n = 0; n < 42; ++n) {
+        std::vector<uint8_t> head(rq.bytes.begin(), rq.bytes.begin() + long(n));
+        std::string x, y;
+        EXPECT_FALSE(read_associate_titles(ByteView(head.data(), head.size()), x, y)) << n;
+    }
+    std::vector<uint8_t> ac(rq.bytes.begin(), rq.bytes.begin() + 42);
+    ac[0] = kAssociateAc;
+    EXPECT_FALSE(read_associate_titles(ByteView(ac.data(), ac.size()), called, calling));
+}
+
 TEST(Associate, UserIdentityUsernameAndPasscode) {
     Parsed p;
     first_pdu("user-identity.pcap", 0, p);
