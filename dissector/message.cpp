@@ -53,10 +53,10 @@ static void add_frame(Message &m, uint32_t frame) {
     }
 }
 
-void MessageAssembler::feed_data(Pending &p, bool keep_data) {
+void MessageAssembler::feed_data(Pending &p, uint8_t keep) {
     Message &m = *p.message;
     if (p.unparseable) { // counted, not walked: nothing will read these bytes again
-        if (!keep_data) p.data.discard_before(p.data.size());
+        if (!(keep & kKeepForExport)) p.data.discard_before(p.data.size());
         return;
     }
     if (!p.parser) {
@@ -76,10 +76,11 @@ void MessageAssembler::feed_data(Pending &p, bool keep_data) {
     }
     p.parser->feed();
     if (!m.expected_data_size) m.expected_data_size = expected_size(m.data_set);
-    if (!keep_data) p.data.discard_before(p.parser->consumed());
+    const bool shown = (keep & kKeepToShow) && p.data.size() <= kShownDataSetLimit;
+    if (!(keep & kKeepForExport) && !shown) p.data.discard_before(p.parser->consumed());
 }
 
-void MessageAssembler::finish_data(Pending &p, bool keep_data) {
+void MessageAssembler::finish_data(Pending &p, uint8_t keep) {
     Message &m = *p.message;
     m.data_size = p.data.size();
     if (p.unparseable) {
@@ -99,15 +100,21 @@ void MessageAssembler::finish_data(Pending &p, bool keep_data) {
             const bool ok = inflate_raw(p.data, inflated, uint64_t(4) << 30);
             if (!ok && p.data.complete()) m.problems.push_back(Problem::InflateFailed);
             if (ok || p.data.complete()) parse_dataset(inflated, syntax, m.data_set);
+            if ((keep & kKeepToShow) && ok && inflated.size() <= kShownDataSetLimit)
+                inflated.read_into(0, size_t(inflated.size()), m.data_set_bytes);
         } else {
             parse_dataset(p.data, syntax, m.data_set);
         }
     }
-    if (keep_data && p.data.low() == 0) m.kept() = std::move(p.data);
+    const bool walked_as_sent = !syntax_for(m.transfer_syntax).deflated && !p.unparseable;
+    if ((keep & kKeepToShow) && walked_as_sent && p.data.size() <= kShownDataSetLimit && p.data.low() == 0 &&
+        p.data.complete())
+        p.data.read_into(0, size_t(p.data.size()), m.data_set_bytes);
+    if ((keep & kKeepForExport) && p.data.low() == 0) m.kept() = std::move(p.data);
     p.data.clear();
 }
 
-PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_syntax, bool keep_data) {
+PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_syntax, uint8_t keep) {
     Pending &p = pending(v.stream, v.context_id);
     PdvOutcome out;
     const bool last = (v.flags & kPdvLast) && v.last;
@@ -119,7 +126,7 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
             if (p.message && (p.command_done || (v.first && after_gap))) {
                 // still waiting for the previous data set (or its command, before a gap)
                 if (p.message->incomplete() || after_gap) {
-                    out.closed = close(p, v.walk_frame, v.time, keep_data);
+                    out.closed = close(p, v.walk_frame, v.time, keep);
                 } else {
                     p.message->problems.push_back(Problem::MessageInterrupted);
                     if (p.command_done && p.message->command.has_data_set() && !p.message->data_fragments)
@@ -140,7 +147,7 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
         }
         out.message = &m;
         if (!last) return out;
-        PdvOutcome done = finish_command(p, v);
+        PdvOutcome done = finish_command(p, v, keep);
         done.closed = out.closed;
         done.interrupted = out.interrupted;
         return done;
@@ -177,10 +184,10 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
     }
     out.message = &m;
     if (!last) {
-        feed_data(p, keep_data);
+        feed_data(p, keep);
         return out;
     }
-    finish_data(p, keep_data);
+    finish_data(p, keep);
     return complete(p, v.walk_frame, v.time, out);
 }
 
@@ -221,23 +228,23 @@ void MessageAssembler::mark_gap(uint64_t stream_bytes) {
     }
 }
 
-Message *MessageAssembler::close(Pending &p, uint32_t frame, double time, bool keep_data) {
+Message *MessageAssembler::close(Pending &p, uint32_t frame, double time, uint8_t keep) {
     Message &m = *p.message;
     m.damaged().closed = true;
     m.problems.push_back(Problem::BytesMissing);
-    if (!p.command_done) finish_command_bytes(p);
-    else if (m.has_data) finish_data(p, keep_data);
+    if (!p.command_done) finish_command_bytes(p, keep);
+    else if (m.has_data) finish_data(p, keep);
     m.complete_frame = frame;
     m.complete_time = time;
     p.message = nullptr;
     return &m;
 }
 
-std::vector<Message *> MessageAssembler::close_damaged(uint32_t frame, double time, bool keep_data) {
+std::vector<Message *> MessageAssembler::close_damaged(uint32_t frame, double time, uint8_t keep) {
     std::vector<Message *> out;
     for (Pending &p : pending_)
         if (p.message && (p.message->incomplete() || p.clean_epoch < gap_epoch_))
-            out.push_back(close(p, frame, time, keep_data));
+            out.push_back(close(p, frame, time, keep));
     return out;
 }
 
@@ -252,7 +259,7 @@ PdvOutcome MessageAssembler::complete(Pending &p, uint32_t frame, double time, P
 }
 
 // Parses the command set held so far (only the bytes before a gap of unknown extent).
-void MessageAssembler::finish_command_bytes(Pending &p) {
+void MessageAssembler::finish_command_bytes(Pending &p, uint8_t keep) {
     Message &m = *p.message;
     if (p.command_sound < p.command.size()) {
         ChunkedBytes sound;
@@ -263,6 +270,8 @@ void MessageAssembler::finish_command_bytes(Pending &p) {
         m.command_set.findings.push_back({Problem::DataSetBytesMissing, kNoElement});
     } else {
         parse_dataset(p.command, Syntax{}, m.command_set);
+        if ((keep & kKeepToShow) && p.command.complete() && p.command.size() <= kShownDataSetLimit)
+            p.command.read_into(0, size_t(p.command.size()), m.command_bytes);
     }
     m.command_set.elements.shrink_to_fit(); // kept for every message: no slack
     extract_command(m.command_set, m.command);
@@ -271,11 +280,11 @@ void MessageAssembler::finish_command_bytes(Pending &p) {
     p.command_done = true;
 }
 
-PdvOutcome MessageAssembler::finish_command(Pending &p, const PdvPiece &v) {
+PdvOutcome MessageAssembler::finish_command(Pending &p, const PdvPiece &v, uint8_t keep) {
     Message &m = *p.message;
     PdvOutcome out;
     out.message = &m;
-    finish_command_bytes(p);
+    finish_command_bytes(p, keep);
     m.command_frame = v.walk_frame;
     m.command_time = v.time;
     out.command_done = true;

@@ -44,6 +44,9 @@ struct Message {
     uint64_t expected_data_size = 0; // where the data set will end, once its Pixel Data header tells (0: not known)
     DataSet data_set;
     std::unique_ptr<ChunkedBytes> kept_data; // the data set as sent, kept only for Export Objects
+    // The command set and a small data set (inflated if it was deflated) as walked, kept
+    // (kKeepToShow) so that each element can be shown with its bytes; empty otherwise.
+    std::string command_bytes, data_set_bytes;
     std::vector<Problem> problems;
     std::unique_ptr<CaptureDamage> damage; // bytes sent but not in the capture (not the peers' doing)
     CaptureDamage &damaged() {
@@ -100,17 +103,24 @@ struct PdvPiece {
     double pdu_time = 0;           // when the receiver had the header of the P-DATA-TF they are in (0: `time`)
 };
 
+// What the assembler keeps of the bytes it walks, as flags.
+enum KeepBytes : uint8_t {
+    kKeepForExport = 1, // every data set, as sent (Message::kept_data)
+    kKeepToShow = 2,    // the command set, and data sets up to kShownDataSetLimit, as walked
+};
+constexpr uint64_t kShownDataSetLimit = 64 * 1024; // query identifiers, worklist items, reports: not images
+
 class MessageAssembler {
 public:
-    // `transfer_syntax` is the context's negotiated one; `keep_data` keeps the data set bytes
-    // in the message (for Export Objects).
-    PdvOutcome add(const PdvPiece &piece, std::string_view transfer_syntax, bool keep_data);
+    // `transfer_syntax` is the context's negotiated one; `keep` says which bytes the messages
+    // keep (KeepBytes flags).
+    PdvOutcome add(const PdvPiece &piece, std::string_view transfer_syntax, uint8_t keep);
     // Bytes of PDVs that cannot be told apart were lost (a PDU header or PDV items in a
     // capture gap): every message in progress may lack some.
     void mark_gap(uint64_t stream_bytes);
     // The association ends (release, abort): messages still in progress can no longer
     // complete. Those that lost bytes in a gap are closed as incomplete and returned.
-    std::vector<Message *> close_damaged(uint32_t frame, double time, bool keep_data);
+    std::vector<Message *> close_damaged(uint32_t frame, double time, uint8_t keep);
     // Bytes held for messages in progress (data set bytes not yet walked, command sets).
     uint64_t held_bytes() const;
     // The message that direction `stream` has under way (started, not complete), if any.
@@ -134,12 +144,12 @@ private:
     };
     Pending &pending(uint8_t stream, uint8_t context_id);
     Message &start(Pending &p, const PdvPiece &piece);
-    void finish_data(Pending &p, bool keep_data);
-    void feed_data(Pending &p, bool keep_data);
-    PdvOutcome finish_command(Pending &p, const PdvPiece &piece);
-    void finish_command_bytes(Pending &p);
+    void finish_data(Pending &p, uint8_t keep);
+    void feed_data(Pending &p, uint8_t keep);
+    PdvOutcome finish_command(Pending &p, const PdvPiece &piece, uint8_t keep);
+    void finish_command_bytes(Pending &p, uint8_t keep);
     PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done
-    Message *close(Pending &p, uint32_t frame, double time, bool keep_data); // ends an incomplete message
+    Message *close(Pending &p, uint32_t frame, double time, uint8_t keep); // ends an incomplete message
 
     std::deque<Pending> pending_; // one per direction and context in use; a handful (stable addresses)
     std::deque<Message> messages_; // stable addresses

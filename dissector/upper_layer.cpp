@@ -39,7 +39,7 @@ void apply_pdu(Association &a, MessageAssembler &messages, const StreamEvent &e,
     parse_control_pdu(e.bytes, pdu);
     a.apply_control(pdu, c.walk_frame);
     // The association ends: what a gap left unfinished will not finish.
-    if (type == kReleaseRq || type == kAbort) out.closed = messages.close_damaged(c.walk_frame, c.time, c.keep_data);
+    if (type == kReleaseRq || type == kAbort) out.closed = messages.close_damaged(c.walk_frame, c.time, c.keep);
     diagnose_pdu(a, facts, messages, out.diagnostics);
 }
 
@@ -82,7 +82,7 @@ EventOutcome apply_event(Association &a, MessageAssembler &messages, const Strea
         piece.walk_frame = c.walk_frame;
         piece.time = c.time;
         piece.pdu_time = e.kind == StreamEventKind::Value ? a.pdata_header_time[c.stream & 1] : 0;
-        out.pdv = messages.add(piece, nc ? std::string_view(nc->transfer_syntax) : std::string_view(), c.keep_data);
+        out.pdv = messages.add(piece, nc ? std::string_view(nc->transfer_syntax) : std::string_view(), c.keep);
         if (out.pdv.closed) out.closed.push_back(out.pdv.closed);
         if (out.pdv.interrupted) diagnose_interrupted(a, *out.pdv.interrupted, c.walk_frame, c.time, out.diagnostics);
         // the first piece of a message on a context the acceptor did not accept

@@ -25,7 +25,7 @@ struct EventContext {
     uint32_t frame = 0;       // the frame that carried the event's (last) bytes
     uint32_t walk_frame = 0;  // the frame at which the walk reached them
     double time = 0;          // of walk_frame
-    bool keep_data = false;   // keep data set bytes for Export Objects
+    uint8_t keep = 0;         // KeepBytes: which bytes messages keep (for Export Objects, to show)
 };
 
 // Applies one event of a PduStream to the association it belongs to. Messages it completes

@@ -6,17 +6,13 @@
 
 namespace dicom {
 
-Charset charset_from(std::string_view v) {
-    auto first_end = v.find('\\');
-    bool multi = first_end != std::string_view::npos;
-    std::string_view first = v.substr(0, first_end);
-    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
-    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
-    if (multi) return Charset::Other; // code extensions (ISO 2022) are not decoded
-    if (first.empty() || first == "ISO_IR 6") return Charset::Default;
-    if (first == "ISO_IR 100") return Charset::Latin1;
-    if (first == "ISO_IR 192") return Charset::Utf8;
-    return Charset::Other;
+std::string_view trim_value(uint16_t vr, std::string_view s) {
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.remove_suffix(1);
+    const bool lead_insignificant = vr != vr_code('L', 'T') && vr != vr_code('S', 'T') &&
+                                    vr != vr_code('U', 'T') && vr != vr_code('U', 'C');
+    if (lead_insignificant)
+        while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
+    return s;
 }
 
 std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw) {
@@ -24,14 +20,7 @@ std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw) {
     if (vr == vr_code('U', 'I')) {
         while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
     }
-    auto trim = [&](std::string_view s) {
-        while (!s.empty() && (s.back() == ' ' || s.back() == '\0')) s.remove_suffix(1);
-        bool lead_insignificant = vr != vr_code('L', 'T') && vr != vr_code('S', 'T') &&
-                                  vr != vr_code('U', 'T') && vr != vr_code('U', 'C');
-        if (lead_insignificant)
-            while (!s.empty() && s.front() == ' ') s.remove_prefix(1);
-        return s;
-    };
+    auto trim = [&](std::string_view s) { return trim_value(vr, s); };
     if (vr_is_single_text(vr)) {
         out.push_back(trim(raw));
         return out;
@@ -43,95 +32,6 @@ std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw) {
         if (bs == std::string_view::npos) break;
         start = bs + 1;
     }
-    return out;
-}
-
-namespace {
-
-void append_utf8(std::string &out, uint32_t cp) {
-    if (cp < 0x80) {
-        out += char(cp);
-    } else if (cp < 0x800) {
-        out += char(0xC0 | cp >> 6);
-        out += char(0x80 | (cp & 0x3F));
-    } else {
-        out += char(0xE0 | cp >> 12);
-        out += char(0x80 | (cp >> 6 & 0x3F));
-        out += char(0x80 | (cp & 0x3F));
-    }
-}
-
-// Length of the valid UTF-8 sequence at s[i], or 0.
-size_t utf8_sequence(std::string_view s, size_t i) {
-    auto b = [&](size_t k) { return uint8_t(s[k]); };
-    uint8_t c = b(i);
-    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return 0;
-    for (size_t k = 1; k < n; ++k)
-        if ((b(i + k) & 0xC0) != 0x80) return 0;
-    if (n == 2 && c < 0xC2) return 0; // overlong
-    if (n == 3) {
-        uint32_t cp = (c & 0x0F) << 12 | (b(i + 1) & 0x3F) << 6 | (b(i + 2) & 0x3F);
-        if (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    }
-    if (n == 4) {
-        uint32_t cp = (c & 0x07) << 18 | (b(i + 1) & 0x3F) << 12 | (b(i + 2) & 0x3F) << 6 | (b(i + 3) & 0x3F);
-        if (cp < 0x10000 || cp > 0x10FFFF) return 0;
-    }
-    return n;
-}
-
-} // namespace
-
-std::string to_utf8(std::string_view text, Charset cs, bool *raw_shown) {
-    std::string out;
-    out.reserve(text.size());
-    bool raw = false;
-    for (size_t i = 0; i < text.size();) {
-        uint8_t c = uint8_t(text[i]);
-        static const char hex[] = "0123456789ABCDEF";
-        if (c < 0x80) {
-            if (c < 0x20 && c != '\t' && c != '\n' && c != '\r' && c != '\f') {
-                // Control characters (ISO 2022 escapes among them) are shown, not obeyed.
-                out += "\\x";
-                out += hex[c >> 4];
-                out += hex[c & 15];
-                raw = true;
-            } else {
-                out += char(c);
-            }
-            ++i;
-            continue;
-        }
-        switch (cs) {
-        case Charset::Latin1:
-            append_utf8(out, c);
-            ++i;
-            break;
-        case Charset::Utf8:
-            if (size_t n = utf8_sequence(text, i)) {
-                out.append(text.substr(i, n));
-                i += n;
-            } else {
-                append_utf8(out, 0xFFFD);
-                ++i;
-            }
-            break;
-        case Charset::Other: {
-            out += "\\x";
-            out += hex[c >> 4];
-            out += hex[c & 15];
-            raw = true;
-            ++i;
-            break;
-        }
-        case Charset::Default:
-            append_utf8(out, 0xFFFD);
-            ++i;
-            break;
-        }
-    }
-    if (raw_shown) *raw_shown = raw;
     return out;
 }
 

@@ -1,5 +1,5 @@
-// Element values for display: text split into values and converted to UTF-8 under the
-// data set's Specific Character Set (PS3.5 6.1), binary numbers decoded by VR.
+// Element values for display: text split into values (charset.hpp decodes them), binary
+// numbers decoded by VR.
 #pragma once
 #include <cstdint>
 #include <string>
@@ -8,24 +8,14 @@
 
 namespace dicom {
 
-enum class Charset : uint8_t {
-    Default,   // ISO IR 6 (ASCII)
-    Latin1,    // ISO_IR 100
-    Utf8,      // ISO_IR 192
-    Other,     // anything else (ISO 2022 code extensions, other single-byte sets): shown raw
-};
-// From the value of (0008,0005); empty means the default repertoire.
-Charset charset_from(std::string_view specific_character_set);
-
 // Splits a text value at backslashes (not for LT/ST/UT/UR) and removes the padding each VR
 // allows (trailing spaces; leading spaces where PS3.5 says they are insignificant; the
 // trailing NUL of UI).
 std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw);
 
-// Text as valid UTF-8. Bytes the character set cannot explain become U+FFFD; with
-// Charset::Other every byte above 0x7F, and in any set every control character (ISO 2022
-// escape sequences among them), is shown as \xNN and `raw_shown` is set.
-std::string to_utf8(std::string_view text, Charset cs, bool *raw_shown = nullptr);
+// A value without the padding its VR allows: trailing spaces (and NULs), and leading spaces
+// where PS3.5 says they are insignificant (all but LT, ST, UT and UC).
+std::string_view trim_value(uint16_t vr, std::string_view s);
 
 struct Number {
     enum Kind : uint8_t { Unsigned, Signed, Float, Tag } kind;

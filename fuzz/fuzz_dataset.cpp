@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "charset.hpp"
 #include "dataset.hpp"
 #include "values.hpp"
 
@@ -16,7 +17,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     bytes.append(data + 1 + half, size - 1 - half);
     dicom::DataSet ds;
     dicom::parse_dataset(bytes, dicom::syntax_for(syntaxes[data[0] & 3]), ds);
-    dicom::Charset cs = dicom::charset_from((data[0] & 4) ? "ISO_IR 192" : "ISO_IR 100");
     // The same bytes arriving in pieces (sizes from the first byte), discarded once walked:
     // without a cut the walk must agree with the one over the whole.
     {
@@ -33,10 +33,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         bool complete = ds.parsed_to == ds.size && ds.findings.empty();
         if (complete && (inc.elements.size() != ds.elements.size() || inc.pool != ds.pool)) __builtin_trap();
     }
+    // Text in the character set each element's data set or item declares
+    dicom::CharsetScope scope;
     for (const dicom::Element &e : ds.elements) {
         std::string_view v = ds.value(e);
-        for (std::string_view part : dicom::split_values(e.vr, v)) dicom::to_utf8(part, cs);
+        const dicom::SpecificCharacterSet &cs = scope.apply(ds, e);
+        if (dicom::vr_is_text(e.vr)) dicom::decode_values(e.vr, v, cs);
         dicom::decode_numbers(e.vr, v, ds.syntax.big_endian);
     }
+    dicom::first_undecodable_text(ds);
+    // The input itself as a value in each character set, code extensions included
+    static const char *sets[] = {"", "ISO_IR 100", "ISO_IR 192", "GB18030", "GBK", "ISO_IR 13", "ISO_IR 166",
+                                 "\\ISO 2022 IR 87\\ISO 2022 IR 159", "ISO 2022 IR 13\\ISO 2022 IR 87",
+                                 "\\ISO 2022 IR 149", "\\ISO 2022 IR 58", "ISO 2022 IR 100\\ISO 2022 IR 144"};
+    const std::string_view text(reinterpret_cast<const char *>(data + 1), size - 1);
+    const dicom::SpecificCharacterSet cs = dicom::parse_specific_character_set(sets[data[0] % 12]);
+    dicom::decode_values(dicom::vr_code('P', 'N'), text, cs);
+    dicom::decode_values(dicom::vr_code('L', 'T'), text, cs);
     return 0;
 }

@@ -27,6 +27,8 @@ struct Capture {
     std::unordered_map<const dicom::Message *, std::vector<guint32>> move_subs;
     /* each frame's payload records (records.h), by frame number */
     std::vector<PayloadRecord *> frame_records;
+    /* bytes messages keep to show their elements' bytes (dicom::kKeepToShow), capture-wide */
+    guint64 shown_bytes = 0;
     /* the connections of the last few packets: most packets of a DICOM capture belong to a few */
     struct Recent {
         address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
@@ -111,6 +113,16 @@ Connection *dicom_known_connection(packet_info *pinfo) {
     auto *conn = conv ? (Connection *)conversation_get_proto_data(conv, proto_dicom_ul) : NULL;
     if (conn) remember_recent(pinfo, conn);
     return conn;
+}
+
+/* Command sets and small data sets are kept so that their elements show their bytes; a
+ * capture of millions of queries stops keeping them here (the tree then shows no bytes). */
+static const guint64 kShownBytesBudget = G_GUINT64_CONSTANT(256) << 20;
+
+bool dicom_may_keep_shown_bytes(void) { return !g_capture || g_capture->shown_bytes < kShownBytesBudget; }
+
+void dicom_count_shown_bytes(const dicom::Message &m) {
+    capture().shown_bytes += m.command_bytes.size() + m.data_set_bytes.size();
 }
 
 PayloadRecord *dicom_frame_records(guint32 frame) {

@@ -111,6 +111,10 @@ void dicom_index_move(AssocRecord *rec, dicom::Message &m);       /* a C-MOVE-RQ
 void dicom_index_move_store(AssocRecord *rec, dicom::Message &m); /* a C-STORE-RQ: a sub-operation? */
 const dicom::Message *dicom_move_request(const dicom::Message &store);
 const std::vector<guint32> *dicom_move_sub_associations(const dicom::Message *move);
+/* Whether messages may keep their command set and small data set (dicom::kKeepToShow), within a
+ * capture-wide budget; each completed message's kept bytes are counted against it. */
+bool dicom_may_keep_shown_bytes(void);
+void dicom_count_shown_bytes(const dicom::Message &m);
 
 struct PduContext {
     tvbuff_t *tvb;

@@ -46,7 +46,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_failed = -1, hf_dimse_warning = -1, hf_dimse_status = -1, hf_dimse_status_category = -1,
     hf_dimse_error_comment = -1, hf_dimse_offending_element = -1, hf_dimse_error_id = -1,
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
-int hf_tag = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
+int hf_tag = -1, hf_element = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
 int hf_dimse_operation = -1, hf_message_command = -1, hf_message_id = -1;
 int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_stall_time = -1,
@@ -379,6 +379,9 @@ void dicom_register_fields(void) {
               "On a C-STORE-RQ of a C-MOVE sub-association: the C-MOVE-RQ it serves (move originator AE and message ID)"),
         FIELD(hf_tag, "Tag", "dicom.tag", FT_UINT32, BASE_HEX, NULL, 0,
               "Tag of a command or data set element, group << 16 | element, e.g. 0x00100010"),
+        FIELD(hf_element, "Element", "dicom.element", FT_STRING, BASE_NONE, NULL, 0,
+              "Every command and data set element as Keyword=value (e.g. Manufacturer=SIEMENS; (0009,1010)=... for "
+              "private and unknown ones); the element's own item where it has no named field (dicom.modality, ...)"),
         FIELD(hf_tag_vr, "VR", "dicom.tag.vr", FT_STRING, BASE_NONE, NULL, 0, "Value representation of an element"),
         FIELD(hf_tag_vl, "Value Length", "dicom.tag.vl", FT_UINT32, BASE_DEC, NULL, 0,
               "Value length as encoded (0xffffffff: undefined)"),
@@ -451,7 +454,7 @@ void dicom_register_fields(void) {
         {&ei_not_exported, {"dicom.expert.not_exported", PI_SEQUENCE, PI_NOTE,
                             "Incomplete data set not offered by Export Objects (preference export_incomplete)", EXPFILL}},
         {&ei_charset_raw, {"dicom.expert.charset_not_decoded", PI_UNDECODED, PI_NOTE,
-                           "Text in a character set the plugin does not decode, shown as \\xNN bytes", EXPFILL}},
+                           "Text its Specific Character Set (0008,0005) does not explain, shown as \\xNN bytes", EXPFILL}},
     };
 
     /* One expert info per diagnosis finding code; the abbreviations that existed before the

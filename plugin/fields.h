@@ -46,7 +46,7 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
     hf_dimse_status, hf_dimse_status_category, hf_dimse_error_comment, hf_dimse_offending_element,
     hf_dimse_error_id, hf_dimse_event_type, hf_dimse_action_type, hf_dimse_data_set_size;
 /* data set elements */
-extern int hf_tag, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
+extern int hf_tag, hf_element, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
 extern int hf_dimse_operation, hf_message_command, hf_message_id;
 extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_stall_time, hf_stall_cause,

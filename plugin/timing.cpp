@@ -38,6 +38,7 @@ static void infer_context(AssocRecord *rec, const dicom::Message &m) {
 void dicom_command_completed(AssocRecord *rec, dicom::Message &m) { infer_context(rec, m); }
 
 void dicom_message_completed(AssocRecord *rec, dicom::Message &m) {
+    dicom_count_shown_bytes(m);
     /* runs inside update_noexcept: C++ exceptions are caught by the caller */
     const dicom::Command &cmd = m.command;
     if (!cmd.valid) return;

@@ -244,7 +244,7 @@ uint64_t WalkSink::on_event(const StreamEvent &e) {
     ctx.frame = lost || !origin ? 0 : origin->frame;
     ctx.walk_frame = now;
     ctx.time = time_;
-    ctx.keep_data = keep_;
+    ctx.keep = (keep_ ? dicom::kKeepForExport : 0) | (dicom_may_keep_shown_bytes() ? dicom::kKeepToShow : 0);
     dicom::EventOutcome out = dicom::apply_event(a->core, a->messages, e, ctx);
     if (e.kind == StreamEventKind::Pdu && e.unit == dicom::kAssociateRq && a->core.rq_frame == now)
         a->previous_same_aes = dicom_previous_association(a);

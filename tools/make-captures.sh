@@ -64,7 +64,7 @@ kill $qr $scp 2>/dev/null; wait 2>/dev/null
 rm -rf $db $work/rx
 INNER
 }
-all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets malformed-dataset slow-receiver one-per-object midstream rewrites tls tls-client-plain-port plain-client-tls-port)
+all=(echo store-multi refused abort heuristic-port max-pdu-4096 find-rejected user-identity negotiation extended-negotiation oversized-pdu transfer-syntaxes query-retrieve charsets charsets-all malformed-dataset slow-receiver one-per-object midstream rewrites tls tls-client-plain-port plain-client-tls-port)
 [ $# -gt 0 ] && all=("$@")
 for s in "${all[@]}"; do
   case $s in
@@ -103,6 +103,10 @@ for s in "${all[@]}"; do
       dcmodify -nb -i "(0008,0005)=\\ISO 2022 IR 87" -m "(0010,0010)=$(printf 'Yamada^Tarou=\x1b$B;3ED\x1b(B^\x1b$BB@O:\x1b(B')" $work/iso2022.dcm
       run_capture charsets 11112 "$scp 11112" \
       "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $work/utf8.dcm $work/latin1.dcm $work/iso2022.dcm" ;;
+    charsets-all) # every character set of PS3.5 6.1: pydicom's test files and objects for the rest
+      /usr/bin/python3 "$here/tools/captures/charset_objects.py" $work/charsets
+      run_capture charsets-all 11112 "$scp 11112" \
+      "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $work/charsets/*.dcm" ;;
     query-retrieve) query_retrieve query-retrieve ;;
     slow-receiver) run_capture slow-receiver 11112 "$scp --sleep-after 2 11112" \
       "storescu -aet MODALITY -aec PACS 127.0.0.1 11112 $files/CT_small.dcm $files/MR_small.dcm $files/rtplan.dcm" ;;

@@ -62,7 +62,7 @@ uint64_t Recorder::on_event(const StreamEvent &e) {
     if (assoc_ && e.kind != StreamEventKind::Pdu) {
         EventContext c;
         c.frame = c.walk_frame = frame;
-        c.keep_data = false;
+        c.keep = 0;
         apply_event(*assoc_, messages, e, c);
     }
     return (uint64_t(frame) << 32) | 1;
