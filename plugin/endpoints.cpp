@@ -59,6 +59,16 @@ struct Endpoints : AssocCollector {
     bool json = false;
 };
 
+/* A storage SCU proposes a hundred SOP classes: their names are only worth reading when few. */
+template <class Uids> void print_classes(const char *what, const Uids &uids) {
+    const size_t kNamedClasses = 8;
+    if (uids.empty()) return;
+    if (uids.size() <= kNamedClasses)
+        printf("  %s %zu SOP class%s: %s\n", what, uids.size(), uids.size() == 1 ? "" : "es", names(uids).c_str());
+    else
+        printf("  %s %zu SOP classes (listed by -z dicom_ul,endpoints,json)\n", what, uids.size());
+}
+
 void endpoints_draw(void *tapdata) {
     auto *e = static_cast<Endpoints *>(tapdata);
     try {
@@ -91,10 +101,8 @@ void endpoints_draw(void *tapdata) {
             printf("\n%s at %s (%s%s%s)\n", n->ae.empty() ? "?" : n->ae.c_str(), where(*n).c_str(), roles(*n).c_str(),
                    sw.empty() ? "" : "; ", sw.c_str());
             printf("  Associations %u (%u failed)  Maximum PDU %u\n", n->associations, n->failed, n->max_pdu);
-            if (!n->proposed.empty())
-                printf("  Proposed %zu SOP classes: %s\n", n->proposed.size(), names(n->proposed).c_str());
-            if (!n->accepted.empty())
-                printf("  Accepted %zu SOP classes: %s\n", n->accepted.size(), names(n->accepted).c_str());
+            print_classes("Proposed", n->proposed);
+            print_classes("Accepted", n->accepted);
         }
         printf("===================================================================\n");
     } catch (...) {

@@ -3,7 +3,8 @@
 # Usage: tools/gui-screenshot.sh CAPTURE FILTER OUT.png [XDOTOOL_STEPS]
 #   XDOTOOL_STEPS: a shell snippet run after the window is up (clicks, keys), e.g.
 #   'xdotool mousemove 300 137; sleep .5; xdotool click 1'
-#   WS_ARGS in the environment: more arguments for wireshark (e.g. -o 'gui.column.format:...').
+#   WS_ARGS in the environment: more arguments for wireshark (e.g. -o 'gui.column.format:...', or
+#   -C DICOM for the profile in profile/DICOM).
 # Needs: apt-get install wireshark-qt xvfb xdotool imagemagick. Runs Wireshark as uid 65534
 # (root's Wireshark ignores personal plugins) with a temporary HOME holding only this plugin.
 set -euo pipefail
@@ -13,6 +14,8 @@ ver=$(tshark --version | sed -n 's/.*(Wireshark) \([0-9]*\.[0-9]*\).*/\1/p' | he
 tmp=$(mktemp -d); trap 'kill $xvfb 2>/dev/null; rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/home/.local/lib/wireshark/plugins/$ver/epan" "$tmp/empty"
 cp "$here/build/dicom-ul.so" "$tmp/home/.local/lib/wireshark/plugins/$ver/epan/"
+# the DICOM profile, for WS_ARGS='-C DICOM'
+mkdir -p "$tmp/home/.config/wireshark/profiles" && cp -r "$here/profile/DICOM" "$tmp/home/.config/wireshark/profiles/"
 cp "$capture" "$tmp/home/"
 chmod -R a+rwX "$tmp"
 display=:$((90 + RANDOM % 9))

@@ -51,6 +51,40 @@ class EveryFrame(unittest.TestCase):
         self.assertEqual(rsp, frames("store-multi.pcap", "dicom.dimse.command == 0x8001 && dicom.dimse.message_id_rsp == 2"))
 
 
+class ElementFields(unittest.TestCase):
+    def pdml_fields(self, name, display_filter, field):
+        out = tshark("-r", pcap(name), "-Y", display_filter, "-T", "pdml")
+        return re.findall(r'<field name="%s" showname="([^"]*)" size="(\d+)" pos="(\d+)" show="([^"]*)"(?: value="([^"]*)")?'
+                          % re.escape(field), out)
+
+    def test_named_fields_are_the_elements_own_items_with_their_bytes(self):
+        # Apply as Filter on the Modality line gives dicom.modality == "CT"; clicking it shows its
+        # 10 bytes (tag, VR, length, value) in the "Data Set" tab of the bytes pane
+        mod = self.pdml_fields("store-multi.pcap", "dicom.dimse.command == 1", "dicom.modality")
+        self.assertEqual([(m[0], m[1], m[3], m[4]) for m in mod][:2],
+                         [("(0008,0060) Modality CS [2]: CT", "10", "CT", "08006000435302004354"),
+                          ("(0008,0060) Modality CS [2]: MR", "10", "MR", "08006000435302004d52")])
+        self.assertEqual(frames("store-multi.pcap", 'dicom.modality == "CT"'),
+                         frames("store-multi.pcap", "dicom.dimse.command == 1 && dicom.sop_class_uid == \"1.2.840.10008.5.1.4.1.1.2\""))
+        # elements without a named field: dicom.element, Keyword=value
+        man = self.pdml_fields("store-multi.pcap", "dicom.dimse.command == 1", "dicom.element")
+        self.assertIn(("(0008,0070) Manufacturer LO [18]: GE MEDICAL SYSTEMS", "26", "Manufacturer=GE MEDICAL SYSTEMS"),
+                      [(m[0], m[1], m[3]) for m in man])
+        # command elements are their command fields, over the command set's bytes
+        cmd = self.pdml_fields("store-multi.pcap", "dicom.dimse.command == 1", "dicom.dimse.command")
+        self.assertEqual(cmd[0][1:], ("10", "112", "0x0001", "00000001020000000100"))
+        # the data sources themselves
+        out = tshark("-r", pcap("query-retrieve.pcap"), "-Y", "dicom.dimse.command == 0x0020", "-V", "-x", "-c", "12")
+        self.assertIn("Command Set (88 bytes):", out)
+        self.assertIn("Data Set (38 bytes):", out)
+
+    def test_large_data_sets_are_not_kept(self):
+        # a 512 kB image: its elements have fields, but no bytes to point at
+        mod = self.pdml_fields("impaired-loss-sender.pcap", "dicom.dimse.command == 1", "dicom.modality")
+        self.assertTrue(mod)
+        self.assertTrue(all(m[1] == "0" for m in mod))
+
+
 class InfoColumn(unittest.TestCase):
     def test_a_transfer_says_where_it_has_got(self):
         # impaired-loss-sender.pcap: CT images, each spread over about seventy segments
@@ -100,7 +134,7 @@ class Profile(unittest.TestCase):
     def test_cmake_installs_the_profile_for_the_user(self):
         tmp, files = self.install_profile()
         try:
-            self.assertEqual(files, ["colorfilters", "dfilter_buttons", "dfilter_macros", "dmacros", "preferences"])
+            self.assertEqual(files, ["colorfilters", "dfilter_buttons", "dfilter_macros", "dmacros", "preferences", "recent"])
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
@@ -172,6 +206,10 @@ class Nodes(unittest.TestCase):
         self.assertIn("CTN at 127.0.0.1 (requestor; MIRCTN11MAR2003, 1.2.840.113654.2.3.1995.3.0.6)", out)
         self.assertIn("Associations 2 (0 failed)", out)
         self.assertIn("PACS at 127.0.0.1:11112 (acceptor; OFFIS_DCMTK_367", out)
+        self.assertIn("  Proposed 2 SOP classes: CT Image Storage; MR Image Storage", out)
+        # a hundred SOP classes are counted, not listed
+        out = tshark("-r", pcap("query-retrieve.pcap"), "-q", "-z", "dicom_ul,endpoints")
+        self.assertIn("  Proposed 123 SOP classes (listed by -z dicom_ul,endpoints,json)", out)
 
 
 if __name__ == "__main__":
