@@ -4,6 +4,7 @@
 
 #include "charset.hpp"
 #include "dataset.hpp"
+#include "dictionary.hpp"
 #include "values.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

@@ -7,7 +7,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 suite=$1 root=$2 label=$3
 pkgs="libwireshark-dev wireshark-dev libwiretap-dev tshark cmake make g++ pkg-config libglib2.0-dev
-      libgtest-dev googletest python3 zlib1g-dev dcmtk python3-pydicom util-linux"
+      libgtest-dev googletest python3 zlib1g-dev dcmtk python3-pydicom util-linux dpkg-dev file"
 # sid's index on the mirror can be past its validity date; apt then refuses it without this
 apt_opts="-o Acquire::Check-Valid-Until=false"
 
@@ -34,7 +34,7 @@ mount -t proc proc "$root/proc"
 mount --bind /dev "$root/dev"
 cp /etc/resolv.conf "$root/etc/resolv.conf" 2>/dev/null || true
 
-if [ ! -x "$root/usr/bin/tshark" ] || ! chroot "$root" dpkg -s dcmtk libgtest-dev >/dev/null 2>&1; then
+if [ ! -x "$root/usr/bin/tshark" ] || ! chroot "$root" dpkg -s $pkgs >/dev/null 2>&1; then
   echo "== installing Wireshark and the test dependencies in the root"
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts update -qq
   chroot "$root" env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y -qq --no-install-recommends $pkgs >/dev/null
@@ -43,4 +43,4 @@ echo "== $(chroot "$root" tshark --version 2>/dev/null | head -1)"
 
 rm -rf "$root/src"; mkdir -p "$root/src"
 tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src" -xf -
-chroot "$root" bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest --output-on-failure"
+chroot "$root" bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest -j2 --output-on-failure"

@@ -4,9 +4,10 @@
 # afterwards), where root's tshark must load the plugin from the global folder, dissect a
 # sample capture with it, and find the DICOM profile in the global profiles folder.
 # Usage (root): tools/test-package.sh SUITE
-#   bookworm: Wireshark 4.0, built on this machine (Debian 12) in build-package/
-#   trixie:   Wireshark 4.4, built in the root of tools/test-ws44.sh
-#   sid:      Wireshark 4.6, built in the root of tools/test-ws46.sh
+#   bookworm: Wireshark 4.0, built on this machine (Debian 12): in build/ (tools/test.sh's)
+#             when there is one, else in build-package/
+#   trixie:   Wireshark 4.4, built in the root of tools/test-ws44.sh (reusing its build)
+#   sid:      Wireshark 4.6, built in the root of tools/test-ws46.sh (reusing its build)
 # The package is left in dist/.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -16,10 +17,12 @@ mkdir -p "$here/dist"
 case $suite in
   bookworm)
     "$here/tools/install-deps.sh" test
-    cmake -S "$here" -B "$here/build-package" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DDICOM_BUILD_TESTS=OFF \
-      -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null
-    cmake --build "$here/build-package" -j2 --target package >/dev/null
-    cp "$here"/build-package/wireshark-dicom-ul_*.deb "$here/dist/" ;;
+    # the build tools/test.sh made (in CI the same commit: nothing to compile), else its own
+    dir="$here/build" only=""
+    [ -f "$dir/CMakeCache.txt" ] || dir="$here/build-package" only="-DDICOM_BUILD_TESTS=OFF"
+    cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $only -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null
+    cmake --build "$dir" -j2 --target package >/dev/null
+    cp "$dir"/wireshark-dicom-ul_*.deb "$here/dist/" ;;
   trixie|sid)
     build_root=/var/tmp/dicom-ul-$suite
     [ -x "$build_root/usr/bin/cmake" ] || { echo "no build root $build_root: run tools/test-ws4x.sh first" >&2; exit 1; }
@@ -28,13 +31,17 @@ case $suite in
     # dpkg-shlibdeps and file(1), which CPack's Debian generator runs
     chroot "$build_root" dpkg -s dpkg-dev file >/dev/null 2>&1 ||
       chroot "$build_root" env DEBIAN_FRONTEND=noninteractive apt-get $apt_opts install -y -qq dpkg-dev file >/dev/null
-    rm -rf "$build_root/src"; mkdir -p "$build_root/src"
+    # the source copied over the one tools/test-ws4x.sh built (tar keeps the files' times, so
+    # its build is reused and nothing is compiled when the source is the same), else a build
+    # of its own
+    mkdir -p "$build_root/src"
     tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git --exclude=./dist -cf - . |
       tar -C "$build_root/src" -xf -
-    chroot "$build_root" bash -c "cd /src && cmake -S . -B build-package -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-      -DDICOM_BUILD_TESTS=OFF -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null &&
-      cmake --build build-package -j2 --target package >/dev/null"
-    cp "$build_root"/src/build-package/wireshark-dicom-ul_*.deb "$here/dist/" ;;
+    dir=build-$suite only=""
+    chroot "$build_root" test -f "/src/$dir/CMakeCache.txt" || dir=build-package only="-DDICOM_BUILD_TESTS=OFF"
+    chroot "$build_root" bash -c "cd /src && cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo $only \
+      -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build $dir -j2 --target package >/dev/null"
+    cp "$build_root/src/$dir"/wireshark-dicom-ul_*.deb "$here/dist/" ;;
   *) echo "usage: $0 bookworm|trixie|sid" >&2; exit 2 ;;
 esac
 deb=$(ls -t "$here"/dist/wireshark-dicom-ul_*.deb | head -1)

@@ -6,4 +6,4 @@ tools/install-deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null
 cmake --build build -j2
 cd build
-ctest --output-on-failure
+ctest -j2 --output-on-failure

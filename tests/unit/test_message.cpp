@@ -41,7 +41,7 @@ std::vector<PdvValue> pdvs(const char *capture, size_t stream) {
 const char kExplicitLe[] = "1.2.840.10008.1.2.1";
 
 PdvOutcome add(MessageAssembler &m, const PdvValue &v, uint32_t frame, std::string_view ts = kExplicitLe,
-               size_t from = 0, size_t n = ~size_t(0), bool missing = false) {
+               size_t from = 0, size_t n = ~size_t(0), bool missing = false, uint8_t keep = 0) {
     PdvPiece p;
     p.context_id = v.context_id;
     p.flags = v.flags;
@@ -52,7 +52,7 @@ PdvOutcome add(MessageAssembler &m, const PdvValue &v, uint32_t frame, std::stri
     p.last = from + n == v.value.size();
     p.frame = p.walk_frame = frame;
     p.time = frame;
-    return m.add(p, ts, false);
+    return m.add(p, ts, keep);
 }
 
 bool has(const std::vector<Problem> &v, Problem p) { return std::find(v.begin(), v.end(), p) != v.end(); }
@@ -276,4 +276,53 @@ TEST(Message, HeldBytesKeepTheFrameListInOrder) {
     add(m, store[1], 9);
     add(m, store[2], 7); // bytes of an earlier frame, walked after a gap filled
     EXPECT_EQ(m.messages()[0].frames, (std::vector<uint32_t>{5, 7, 9}));
+}
+
+TEST(Message, SmallSetsAreKeptToShowTheirBytes) {
+    // C-FIND identifiers and small objects keep their command and data set bytes, exactly as sent
+    std::vector<PdvValue> store = first_store(); // CT_small: 39 kB, sent in 16 kB PDVs
+    MessageAssembler m;
+    uint64_t data_size = 0;
+    std::string data;
+    for (size_t i = 0; i < store.size(); ++i) {
+        add(m, store[i], uint32_t(i + 1), kExplicitLe, 0, ~size_t(0), false, kKeepToShow);
+        if (i) data.append(store[i].value.begin(), store[i].value.end()), data_size += store[i].value.size();
+    }
+    const Message &msg = m.messages().at(0);
+    ASSERT_TRUE(msg.complete_frame);
+    EXPECT_EQ(msg.command_bytes, std::string(store[0].value.begin(), store[0].value.end()));
+    ASSERT_LE(data_size, kShownDataSetLimit);
+    EXPECT_EQ(msg.data_set_bytes, data);
+    EXPECT_FALSE(msg.kept_data); // not for Export Objects
+    // each element's offset points at its tag in the kept bytes
+    for (const Element &e : msg.data_set.elements) {
+        ASSERT_LE(e.offset + 4, msg.data_set_bytes.size());
+        EXPECT_EQ(uint8_t(msg.data_set_bytes[e.offset]), uint8_t(e.tag >> 16 & 0xFF));
+    }
+    // without the flag, nothing is kept
+    MessageAssembler plain;
+    for (size_t i = 0; i < store.size(); ++i) add(plain, store[i], uint32_t(i + 1));
+    EXPECT_TRUE(plain.messages().at(0).command_bytes.empty());
+    EXPECT_TRUE(plain.messages().at(0).data_set_bytes.empty());
+}
+
+TEST(Message, LargeDataSetsAreNotKeptToShow) {
+    // the same command with a data set past the limit: streamed and dropped, as without the flag
+    std::vector<PdvValue> store = first_store();
+    PdvValue big{store[1].context_id, kPdvLast, {}};
+    const uint8_t header[] = {0xE0, 0x7F, 0x10, 0x00, 'O', 'B', 0, 0, 0, 0, 0, 0}; // (7FE0,0010) OB
+    big.value.assign(header, header + sizeof header);
+    const uint32_t n = uint32_t(kShownDataSetLimit) + 2;
+    big.value[8] = uint8_t(n), big.value[9] = uint8_t(n >> 8), big.value[10] = uint8_t(n >> 16);
+    big.value.resize(sizeof header + n);
+    MessageAssembler m;
+    add(m, store[0], 1, kExplicitLe, 0, ~size_t(0), false, kKeepToShow);
+    for (size_t off = 0; off < big.value.size(); off += 16384)
+        add(m, big, 2, kExplicitLe, off, 16384, false, kKeepToShow);
+    const Message &msg = m.messages().at(0);
+    ASSERT_TRUE(msg.complete_frame);
+    EXPECT_FALSE(msg.command_bytes.empty());
+    EXPECT_TRUE(msg.data_set_bytes.empty());
+    ASSERT_EQ(msg.data_set.elements.size(), 1u);
+    EXPECT_EQ(msg.data_set.elements[0].length, n);
 }

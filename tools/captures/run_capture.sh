@@ -20,7 +20,9 @@ eval "$server" >"$work/server.log" 2>&1 & srv=$!
 sleep 1
 eval "$client" >"$work/client.log" 2>&1 || echo "   (client exit $?)"
 sleep 1
-kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
+# the server command may have started its own children (a second server, Orthanc behind a
+# subshell): they go too, or they would outlive the capture
+pkill -TERM -P "$srv" 2>/dev/null; kill "$srv" 2>/dev/null; wait "$srv" 2>/dev/null
 sleep 0.5
 kill "$tcpd"; wait "$tcpd" 2>/dev/null
 rm -rf "$work/rx"
