@@ -53,6 +53,15 @@ struct AssocRecord {
     AssocRecord *previous_same_aes = nullptr; /* the last association between the same AEs */
     Connection *conn = nullptr;               /* the TCP connection that carries it */
     guint32 tcp_stream = 0;
+    /* The Info label ("C-STORE-RQ id=5 CT Image Storage") of the last message whose frames
+     * continued it: a large data set spans thousands of frames, each says which message it
+     * belongs to, and formatting the label once instead of per frame is most of that cost. */
+    struct ContinuedLabel {
+        const dicom::Message *message = nullptr; /* with its command frame: an address may be reused */
+        guint32 command_frame = 0;
+        char text[160] = "";
+    };
+    mutable ContinuedLabel continued_label;
 };
 
 /* What a TCP connection carries. */
@@ -216,8 +225,9 @@ void tree_control(const PduContext &c, const dicom::ControlPdu &cp);
 /* The message a PDV piece belongs to: its number, and where it completed. */
 void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
                            guint32 walked_in);
-/* The whole DIMSE message, on the frame where the receiver had all of it. */
-void tree_dimse_message(const PduContext &c, const dicom::Message &m);
+/* The whole DIMSE message, on the frame where the receiver had all of it, labelled with its
+ * `summary` (message_summary(c, m, true), which is also the frame's Info). */
+void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char *summary);
 const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete); /* Info text */
 
 /* Helpers shared by the builders. */

@@ -552,9 +552,9 @@ static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, 
         expert_add_info(c.pinfo, anchor, &ei_not_exported);
 }
 
-void tree_dimse_message(const PduContext &c, const dicom::Message &m) {
+void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char *summary) {
     proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
-    proto_item_set_text(ti, "DIMSE %s", message_summary(c, m, true));
+    proto_item_set_text(ti, "DIMSE %s", summary);
     proto_tree *t = proto_item_add_subtree(ti, ett_dimse);
     proto_tree *ft = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_fragments, NULL,
                                                    "%u fragment%s in %u frame%s", m.command_fragments + m.data_fragments,

@@ -186,14 +186,29 @@ void build_pdu(Build &b, const UnitRecord &u) {
     });
 }
 
+/* Writes `v` in decimal at `out` (room for 20 digits); returns the end. The Info
+ * texts built for every frame use it instead of printf, which costs more than the rest of
+ * the text. */
+char *put_decimal(char *out, guint64 v) {
+    char digits[20];
+    int n = 0;
+    do digits[n++] = char('0' + v % 10); while ((v /= 10) && n < 20);
+    while (n) *out++ = digits[--n];
+    return out;
+}
+
 void pdata_info_pdv(Build &b, const UnitRecord &u) {
     if (!b.pdata_info) return;
     if (u.type != b.last_ctx) {
         if (b.last_ctx >= 0) wmem_strbuf_append(b.pdata_info, "),");
         const dicom::NegotiatedContext *nc = b.run->assoc ? b.run->assoc->core.context(u.type) : NULL;
-        wmem_strbuf_append_printf(b.pdata_info, " ctx %u", u.type);
-        if (nc && !nc->abstract_syntax.empty())
-            wmem_strbuf_append_printf(b.pdata_info, " %s", uid_label(b.pinfo, nc->abstract_syntax));
+        char ctx[32] = " ctx ";
+        *put_decimal(ctx + 5, u.type) = '\0';
+        wmem_strbuf_append(b.pdata_info, ctx);
+        if (nc && !nc->abstract_syntax.empty()) {
+            wmem_strbuf_append_c(b.pdata_info, ' ');
+            wmem_strbuf_append(b.pdata_info, uid_label(b.pinfo, nc->abstract_syntax));
+        }
         wmem_strbuf_append(b.pdata_info, " (");
         b.last_ctx = u.type;
     } else {
@@ -260,8 +275,9 @@ void build_pdv_header(Build &b, const UnitRecord &u) {
 void show_completion(Build &b, tvbuff_t *tvb, dicom::Message &m, guint8 bits) {
     PduContext c = context(b, tvb, b.item_tree, b.item);
     if (bits & kUnitMessageDone) {
-        tree_dimse_message(c, m);
-        set_info(b.pinfo, b.fs, message_summary(c, m, true), &m);
+        const char *summary = message_summary(c, m, true);
+        tree_dimse_message(c, m, summary);
+        set_info(b.pinfo, b.fs, summary, &m);
         const dicom::Message *final_rsp =
             dicom::is_response(m.command.field) && m.request && m.request->final_response == &m ? &m : NULL;
         dicom_tap_pdu(b.pinfo, b.run->assoc, final_rsp);
@@ -272,28 +288,46 @@ void show_completion(Build &b, tvbuff_t *tvb, dicom::Message &m, guint8 bits) {
     b.info_message = true;
 }
 
+/* The label of a message as the frames that continue it show it, formatted once per message. */
+const char *continued_label(const Build &b, const dicom::Message &m) {
+    AssocRecord::ContinuedLabel &cache = b.run->assoc->continued_label;
+    if (cache.message == &m && cache.command_frame == m.command_frame) return cache.text;
+    const char *name = dicom::code_name(dicom::kCommandFields, m.command.field);
+    const guint32 id = dicom::is_response(m.command.field) ? m.command.message_id_rsp : m.command.message_id;
+    const dicom::NegotiatedContext *nc = b.run->assoc->core.context(m.context_id);
+    const char *sop = nc && !nc->abstract_syntax.empty() ? uid_label(b.pinfo, nc->abstract_syntax) : "";
+    g_snprintf(cache.text, sizeof cache.text, "%s id=%u%s%s", name ? name : "DIMSE", id, *sop ? " " : "", sop);
+    cache.message = &m;
+    cache.command_frame = m.command_frame;
+    return cache.text;
+}
+
 /* The Info of a frame that only continues a message: which message, and how far it has got,
- * e.g. "C-STORE-RQ id=5 CT Image Storage, data 40%" (the command is known by then). */
+ * e.g. "C-STORE-RQ id=5 CT Image Storage, data 40% (continued)" (the command is known by then).
+ * Built without printf: it runs for every frame of every large data set. */
 const char *continued_info(Build &b, const UnitRecord &u) {
     auto *m = (const dicom::Message *)u.ptr;
-    if (!m || !m->command.valid || !m->command_frame || m->command_frame > b.run->walked_in) return kContinued;
-    const char *name = dicom::code_name(dicom::kCommandFields, m->command.field);
-    const bool rsp = dicom::is_response(m->command.field);
-    const dicom::NegotiatedContext *nc = b.run->assoc ? b.run->assoc->core.context(m->context_id) : NULL;
-    const char *sop = nc && !nc->abstract_syntax.empty() ? uid_label(b.pinfo, nc->abstract_syntax) : "";
-    char progress[48];
-    if (u.pdv_flags & dicom::kPdvCommand)
-        g_snprintf(progress, sizeof progress, "command");
-    else if (u.reason)
-        g_snprintf(progress, sizeof progress, "data %u%%", u.reason - 1u);
-    else
-        g_snprintf(progress, sizeof progress, "data %" G_GUINT64_FORMAT " kB", (u.data_offset + u.length) / 1024);
-    return wmem_strdup_printf(b.pinfo->pool, "%s id=%u%s%s, %s (continued)", name ? name : "DIMSE",
-                              rsp ? m->command.message_id_rsp : m->command.message_id, *sop ? " " : "", sop, progress);
+    if (!m || !b.run->assoc || !m->command.valid || !m->command_frame || m->command_frame > b.run->walked_in)
+        return kContinued;
+    char progress[64], *p = progress;
+    static const char kCommand[] = ", command", kData[] = ", data ", kKb[] = " kB", kTail[] = " (continued)";
+    if (u.pdv_flags & dicom::kPdvCommand) {
+        p = g_stpcpy(p, kCommand);
+    } else if (u.reason) {
+        p = put_decimal(g_stpcpy(p, kData), u.reason - 1u);
+        *p++ = '%';
+    } else {
+        p = g_stpcpy(put_decimal(g_stpcpy(p, kData), (u.data_offset + u.length) / 1024), kKb);
+    }
+    g_stpcpy(p, kTail);
+    return wmem_strconcat(b.pinfo->pool, continued_label(b, *m), progress, NULL);
 }
 
 void build_value(Build &b, const UnitRecord &u) {
     const bool own_pdv = b.pdv_tree && b.pdv_index == u.pdv_index;
+    /* the message completes here: its summary, not its progress, is the Info */
+    const bool shows_completion =
+        u.ptr && (u.bits & (kUnitMessageDone | kUnitCommandDone)) && b.run->walked_in == b.pinfo->num;
     continue_pdata(b);
     PduContext c = context(b, b.tvb, b.item_tree, b.item);
     proto_tree *t;
@@ -308,7 +342,7 @@ void build_value(Build &b, const UnitRecord &u) {
         }
     } else {
         t = tree_pdv_piece(c, (int)u.offset, u.pdv_index, u.type, u.pdv_flags, u.b, u.length, u.a);
-        if (!b.pdata_info) set_info(b.pinfo, b.fs, continued_info(b, u), kContinued);
+        if (!b.pdata_info && !shows_completion) set_info(b.pinfo, b.fs, continued_info(b, u), kContinued);
     }
     extend_item(b, b.tvb, u.offset + u.length);
     auto *m = (dicom::Message *)u.ptr;
@@ -317,7 +351,7 @@ void build_value(Build &b, const UnitRecord &u) {
     if (PINFO_FD_VISITED(b.pinfo) && !(u.pdv_flags & dicom::kPdvCommand) && u.length && dicom_export_wanted())
         dicom_export_collect(*m, u.data_offset, tvb_get_ptr(b.tvb, (gint)u.offset, (gint)u.length), u.length);
     tree_pdv_message_link(c, t, *m, u.bits, b.run->walked_in);
-    if ((u.bits & (kUnitMessageDone | kUnitCommandDone)) && b.run->walked_in == b.pinfo->num)
+    if (shows_completion)
         show_completion(b, b.tvb, *m, u.bits);
     else if (b.run->walked_in != b.pinfo->num)
         proto_item_set_generated(proto_tree_add_uint(t, hf_stream_delivered_in, b.tvb, 0, 0, b.run->walked_in));
