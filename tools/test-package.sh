@@ -20,7 +20,7 @@ case $suite in
     # the build tools/test.sh made (in CI the same commit: nothing to compile), else its own
     dir="$here/build" only=""
     [ -f "$dir/CMakeCache.txt" ] || dir="$here/build-package" only="-DDICOM_BUILD_TESTS=OFF"
-    cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $only -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null
+    cmake -S "$here" -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo $only -DDICOM_INSTALL=system -DDICOM_PLUGIN_INSTALL_DIR= ${DICOM_CMAKE_ARGS:-} >/dev/null
     cmake --build "$dir" -j2 --target package >/dev/null
     cp "$dir"/wireshark-dicom-ul_*.deb "$here/dist/" ;;
   trixie|sid)
@@ -39,7 +39,7 @@ case $suite in
       tar -C "$build_root/src" -xf -
     dir=build-$suite only=""
     chroot "$build_root" test -f "/src/$dir/CMakeCache.txt" || dir=build-package only="-DDICOM_BUILD_TESTS=OFF"
-    chroot "$build_root" bash -c "cd /src && cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo $only \
+    chroot "$build_root" bash -c "cd /src && cmake -S . -B $dir -DCMAKE_BUILD_TYPE=RelWithDebInfo $only -DDICOM_PLUGIN_INSTALL_DIR= \
       -DDICOM_INSTALL=system ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build $dir -j2 --target package >/dev/null"
     cp "$build_root/src/$dir"/wireshark-dicom-ul_*.deb "$here/dist/" ;;
   *) echo "usage: $0 bookworm|trixie|sid" >&2; exit 2 ;;
