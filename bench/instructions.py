@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""The plugin's cost as instructions, which a busy machine does not change: tshark run under
+valgrind (callgrind, which counts every instruction executed, libraries included) with the
+plugin and as the bare-TCP floor, on the captures of bench/run.py (clean and impaired).
+
+Wall-clock ratios on a shared machine drift by 10-30% between runs of the same command; the
+instruction count of one run is exact and repeatable, so it shows what a change costs even
+when the timings cannot. It does not see cache misses or memory bandwidth: read it alongside
+bench/run.py, not instead of it.
+
+Usage (root, after building and after bench/run.py made the captures):
+    bench/instructions.py [--captures ct100,echo50000]
+Each run takes about 50 times as long as without valgrind."""
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+os.environ.setdefault("DICOM_PLUGIN", os.path.join(ROOT, "build", "dicom-ul.so"))
+import tshark_run  # noqa: E402
+
+CAPTURES = os.environ.get("DICOM_BENCH_DIR", "/var/tmp/dicom-bench")
+
+
+def instructions(args, plugin):
+    """Instructions executed by one tshark run (callgrind's "Collected" count)."""
+    h = tshark_run.home(plugin)
+    env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
+           "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
+    with tempfile.TemporaryDirectory() as tmp:
+        os.chmod(tmp, 0o777)
+        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.path.join(tmp, "out"),
+               "tshark"] + args
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+        p = subprocess.run(cmd, env=env, cwd=h, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    m = re.search(r"Collected : (\d+)", p.stderr)
+    if p.returncode or not m:
+        raise SystemExit("valgrind tshark %s failed:\n%s" % (" ".join(args), p.stderr[-2000:]))
+    return int(m.group(1))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--captures", default="ct100,echo50000",
+                    help="names of bench/run.py captures; each is measured clean and impaired")
+    a = ap.parse_args()
+    # what tshark costs before the first packet (start-up, field registration): measured on
+    # the first 10 packets of the first capture, and subtracted for the per-packet ratio
+    first = os.path.join(CAPTURES, a.captures.split(",")[0] + ".pcap")
+    head = os.path.join(tshark_run.home(True), "bench-head.pcap")
+    subprocess.run(["editcap", "-r", first, head, "1-10"], check=True)
+    os.chmod(head, 0o644)
+    floor0 = instructions(["-r", head, "-d", "tcp.port==11112,data"], False)
+    plugin0 = instructions(["-r", head], True)
+    print("start-up (10 packets): floor %d, plugin %d instructions" % (floor0, plugin0))
+    print("%-14s | %14s %14s | %7s %16s" % ("capture", "floor instr", "plugin instr", "instr x",
+                                           "x past start-up"))
+    for name in a.captures.split(","):
+        for suffix in ("", "-impaired"):
+            path = os.path.join(CAPTURES, name + suffix + ".pcap")
+            if not os.path.exists(path):
+                raise SystemExit("no %s: run bench/run.py first, it makes the captures" % path)
+            dst = os.path.join(tshark_run.home(True), os.path.basename(path))
+            if not os.path.exists(dst):
+                subprocess.run(["cp", path, dst], check=True)
+                os.chmod(dst, 0o644)
+            floor = instructions(["-r", dst, "-d", "tcp.port==11112,data"], False)
+            plugin = instructions(["-r", dst], True)
+            label = name + ("-imp" if suffix else "")
+            print("%-14s | %14d %14d | %7.3f %16.3f" % (label, floor, plugin, plugin / floor,
+                                                       (plugin - plugin0) / (floor - floor0)))
+            sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
