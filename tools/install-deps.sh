@@ -2,13 +2,13 @@
 # Installs the Debian 12 packages a task needs, and no more; skips apt entirely when they are
 # already there. Usage: tools/install-deps.sh [demo|test|fuzz]   (default: test)
 #   demo: build the plugin and run tshark with it
-#   test: the whole test suite (unit tests, tshark integration tests, packaging)
+#   test: the whole test suite (unit tests, tshark integration tests with dcmtk's file checkers, packaging)
 #   fuzz: the sanitizer build and libFuzzer (clang)
 set -euo pipefail
 what=${1:-test}
 demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)
-test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dpkg-dev file)
-capture=(dcmtk tcpdump iproute2 ethtool)
+test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dcmtk dpkg-dev file)
+capture=(tcpdump iproute2 ethtool)
 case $what in
   demo) pkgs=("${demo[@]}") ;;
   test) pkgs=("${test[@]}") ;;
