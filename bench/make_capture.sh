@@ -6,6 +6,7 @@
 set -euo pipefail
 out=$(realpath -m "$1") what=$2 mtu=${3:-1500} pdu=${4:-16384}
 here=$(cd "$(dirname "$0")" && pwd)
+"$here/../tools/install-deps.sh" capture   # dcmtk, tcpdump, ethtool
 work=$(mktemp -d /var/tmp/dicom-bench.XXXXXX); trap 'rm -rf "$work"' EXIT
 if [[ $what == echo:* ]]; then
   client="echoscu -aet MODALITY -aec PACS --repeat ${what#echo:} 127.0.0.1 11112"
