@@ -28,15 +28,10 @@ CAPTURES = os.environ.get("DICOM_BENCH_DIR", "/var/tmp/dicom-bench")
 
 def instructions(args, plugin):
     """Instructions executed by one tshark run (callgrind's "Collected" count)."""
-    h = tshark_run.home(plugin)
-    env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
-           "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
     with tempfile.TemporaryDirectory() as tmp:
         os.chmod(tmp, 0o777)
-        cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.path.join(tmp, "out"),
-               "tshark"] + args
-        if os.geteuid() == 0:
-            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+        cmd, env, h = tshark_run.invocation(
+            args, plugin, ["valgrind", "--tool=callgrind", "--callgrind-out-file=" + os.path.join(tmp, "out")])
         p = subprocess.run(cmd, env=env, cwd=h, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     m = re.search(r"Collected : (\d+)", p.stderr)
     if p.returncode or not m:
@@ -65,10 +60,7 @@ def main():
             path = os.path.join(CAPTURES, name + suffix + ".pcap")
             if not os.path.exists(path):
                 raise SystemExit("no %s: run bench/run.py first, it makes the captures" % path)
-            dst = os.path.join(tshark_run.home(True), os.path.basename(path))
-            if not os.path.exists(dst):
-                subprocess.run(["cp", path, dst], check=True)
-                os.chmod(dst, 0o644)
+            dst = tshark_run.stage(path)
             floor = instructions(["-r", dst, "-d", "tcp.port==11112,data"], False)
             plugin = instructions(["-r", dst], True)
             label = name + ("-imp" if suffix else "")

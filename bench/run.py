@@ -59,12 +59,7 @@ def in_ws44_root(path):
 def run(args, plugin, cap, ws44=False):
     """One tshark run: (wall s, cpu s, peak RSS MiB), or None past the time cap. `ws44`: the
     Wireshark 4.4 tshark of the Debian 13 root, without the plugin."""
-    h = tshark_run.home(plugin)
-    env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
-           "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
-    cmd = ["tshark"] + args
-    if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] + cmd
+    cmd, env, h = tshark_run.invocation(args, plugin)
     if ws44:
         env = {"HOME": "/tmp", "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin"}
         cmd = ["/usr/sbin/chroot", WS44_ROOT] + cmd
@@ -133,11 +128,7 @@ def main():
         if not a.no_impaired:
             runs.append((name + "-imp", impaired(path), impaired_modes))
     for name, path, run_modes in runs:
-        dst = os.path.join(tshark_run.home(True), os.path.basename(path))
-        if not os.path.exists(dst):
-            os.link(path, dst) if os.stat(path).st_dev == os.stat(tshark_run.home(True)).st_dev else \
-                subprocess.run(["cp", path, dst], check=True)
-            os.chmod(dst, 0o644)
+        dst = tshark_run.stage(path)
         size = os.path.getsize(path) / 1e6
         npk = packets(path)
         with open(path, "rb") as f:  # into the page cache first: every mode reads it warm

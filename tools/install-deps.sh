@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages a task needs, and no more; skips apt entirely when they are
-# already there. Usage: tools/install-deps.sh [demo|test|fuzz]   (default: test)
+# already there. Usage: tools/install-deps.sh [demo|test|fuzz|capture]   (default: test)
 #   demo: build the plugin and run tshark with it
 #   test: the whole test suite (unit tests, tshark integration tests with dcmtk's file checkers, packaging)
 #   fuzz: the sanitizer build and libFuzzer (clang)
+#   capture: making captures (bench/make_capture.sh): tcpdump and the network tools, with dcmtk
 set -euo pipefail
 what=${1:-test}
 demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)

@@ -50,10 +50,32 @@ def home(with_plugin=True):
     return _home[with_plugin]
 
 
-def tshark(*args, plugin=True, check=True):
+def invocation(args, plugin=True, wrapper=()):
+    """(command, environment, working folder) of a tshark run with or without the plugin, as
+    uid/gid 65534 when we are root. `wrapper` goes in front of tshark (valgrind, say)."""
     h = home(plugin)
     env = {"HOME": h, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin",
            "WIRESHARK_PLUGIN_DIR": os.path.join(h, "empty-global")}
+    cmd = [*wrapper, "tshark", *args]
+    if os.geteuid() == 0:
+        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+    return cmd, env, h
+
+
+def stage(path):
+    """A capture from anywhere, hard-linked (else copied) where the unprivileged tshark can read it."""
+    dst = os.path.join(home(True), os.path.basename(path))
+    if not os.path.exists(dst):
+        try:
+            os.link(path, dst)
+        except OSError:
+            shutil.copy(path, dst)
+        os.chmod(dst, 0o644)
+    return dst
+
+
+def tshark(*args, plugin=True, check=True):
+    cmd, env, h = invocation(args, plugin)
     # A sanitizer build of the plugin (tests/CMakeLists.txt) runs with the runtime preloaded into
     # tshark. The extcap helpers tshark starts would inherit it and hang, so none are offered.
     if os.environ.get("DICOM_TSHARK_PRELOAD"):
@@ -61,9 +83,6 @@ def tshark(*args, plugin=True, check=True):
         env["LD_PRELOAD"] = os.environ["DICOM_TSHARK_PRELOAD"]
         env["ASAN_OPTIONS"] = "detect_leaks=0:abort_on_error=1"  # tshark's own exit-time leaks are not ours
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1"
-    cmd = ["tshark", *args]
-    if os.geteuid() == 0:
-        cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
     p = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=h, timeout=600)
     if check and p.returncode != 0:
         raise AssertionError("tshark failed (%d): %s\n%s" % (p.returncode, " ".join(args), p.stderr))
