@@ -136,7 +136,9 @@ class TimeBudget(unittest.TestCase):
     def test_parts_add_up_to_the_duration(self):
         for name in list(EXPECTED) + list(HEALTHY) + ["impaired-wan-sender.pcap", "query-retrieve.pcap"]:
             with self.subTest(capture=name):
-                for a in diagnose(name):
+                assocs = diagnose(name)
+                self.assertTrue(assocs)
+                for a in assocs:
                     parts = a["time_budget_ms"]
                     self.assertEqual(set(parts), set(BUDGET))
                     self.assertAlmostEqual(sum(parts.values()), a["duration_ms"], places=1)
