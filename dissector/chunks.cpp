@@ -38,6 +38,13 @@ void ChunkedBytes::append_hole(uint64_t n) {
     size_ += n;
 }
 
+void ChunkedBytes::append_passed(uint64_t n) {
+    size_ += n;
+    held_ += n;
+    discard_before(size_);
+    low_ = size_;
+}
+
 bool ChunkedBytes::read(uint64_t off, size_t n, uint8_t *dst) const {
     return for_each_piece(off, n, [&](const uint8_t *p, size_t k) {
         std::memcpy(dst, p, k);

@@ -18,6 +18,10 @@ public:
     void append(const uint8_t *data, size_t n) { place(size_, data, n); }
     // Records `n` bytes at the end that the capture does not hold (nothing is allocated).
     void append_hole(uint64_t n);
+    // Records `n` bytes at the end that were received but that nothing will read (the part of
+    // a long value a parser steps over): counted as held, discarded at once, never copied.
+    // Everything before them is discarded too.
+    void append_passed(uint64_t n);
     // Copies `data` to [off, off+n). Ranges placed must not overlap.
     void place(uint64_t off, const uint8_t *data, size_t n);
     uint64_t size() const { return size_; }   // end of the furthest byte placed or hole

@@ -53,6 +53,19 @@ static void add_frame(Message &m, uint32_t frame) {
     }
 }
 
+// Whether the next `n` bytes of the data set would be discarded as soon as they were appended:
+// nothing keeps them (export, or a small data set shown whole), and the parser has already
+// stepped past them (the value it walks, typically Pixel Data, ends after them) or no longer
+// walks at all.
+bool MessageAssembler::passes_unread(const Pending &p, uint64_t n, uint8_t keep) {
+    if (keep & kKeepForExport) return false;
+    if (p.unparseable) return true;
+    if (!p.parser) return false;
+    const uint64_t end = p.data.size() + n;
+    if ((keep & kKeepToShow) && end <= kShownDataSetLimit) return false;
+    return p.parser->consumed() >= end;
+}
+
 void MessageAssembler::feed_data(Pending &p, uint8_t keep) {
     Message &m = *p.message;
     if (p.unparseable) { // counted, not walked: nothing will read these bytes again
@@ -179,6 +192,8 @@ PdvOutcome MessageAssembler::add(const PdvPiece &v, std::string_view transfer_sy
         if (d.first_missing > p.data.size()) d.first_missing = p.data.size();
         p.data.append_hole(v.length);
         d.bytes_missing += v.length;
+    } else if (passes_unread(p, v.length, keep)) {
+        p.data.append_passed(v.length); // pixel data streaming past: not copied
     } else {
         p.data.append(v.value, v.length);
     }

@@ -146,6 +146,7 @@ private:
     Message &start(Pending &p, const PdvPiece &piece);
     void finish_data(Pending &p, uint8_t keep);
     void feed_data(Pending &p, uint8_t keep);
+    static bool passes_unread(const Pending &p, uint64_t n, uint8_t keep);
     PdvOutcome finish_command(Pending &p, const PdvPiece &piece, uint8_t keep);
     void finish_command_bytes(Pending &p, uint8_t keep);
     PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done

@@ -67,8 +67,9 @@ void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void
     else
         ++fs->dropped;
     col_clear_fence(pinfo->cinfo, COL_INFO);
+    /* every text is static or in pinfo->pool, so the column may point at it instead of copying */
     if (fs->n_entries == 1 && !fs->dropped && !*fs->info_prefix) { /* the common case: no joining */
-        col_add_str(pinfo->cinfo, COL_INFO, fs->entries[0].text);
+        col_set_str(pinfo->cinfo, COL_INFO, fs->entries[0].text);
         return;
     }
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, fs->info_prefix);
@@ -77,7 +78,7 @@ void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void
         wmem_strbuf_append(b, fs->entries[k].text);
     }
     if (fs->dropped) wmem_strbuf_append_printf(b, " | (%u more)", fs->dropped);
-    col_add_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(b));
+    col_set_str(pinfo->cinfo, COL_INFO, wmem_strbuf_get_str(b));
 }
 
 /* ---- one payload: walk (first pass), then tree ------------------------------------------ */

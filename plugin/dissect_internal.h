@@ -39,7 +39,8 @@ FrameScratch *frame_scratch(packet_info *pinfo);
 
 /* Info column: `text` joins the frame's other entries; an entry with the same `message`
  * is replaced. kContinued as `message` only fills an otherwise empty column. TCP's own
- * markers ([TCP Retransmission], [TCP Out-Of-Order] ...) stay in front. */
+ * markers ([TCP Retransmission], [TCP Out-Of-Order] ...) stay in front. `text` must be
+ * static or in pinfo->pool: the column points at it. */
 extern const char kContinued[];
 void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void *message = NULL);
 

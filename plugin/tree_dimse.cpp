@@ -510,6 +510,7 @@ static const char *summary_text(const PduContext &c, const dicom::Message &m, bo
 
 void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
                            guint32 walked_in) {
+    if (!pdv_tree) return;
     proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_message, c.tvb, 0, 0, m.index));
     /* which DIMSE message, on every frame that carries a piece of it once its command is known
      * (the same on every pass): a filter on the message finds all of its frames */

@@ -89,6 +89,7 @@ proto_tree *tree_pdv_header(const PduContext &c, int off, guint32 index, guint8 
 
 proto_tree *tree_pdv_piece(const PduContext &c, int off, guint32 index, guint8 context_id, guint8 flags,
                            guint32 from, guint32 length, guint32 value_len) {
+    if (!c.tree) return NULL;
     proto_tree *t = proto_tree_add_subtree_format(
         c.tree, c.tvb, off, length, ett_pdv, NULL, "PDV %u: ctx %u, %s%s, bytes %u-%u of %u", index, context_id,
         (flags & dicom::kPdvCommand) ? "command" : "data set", (flags & dicom::kPdvLast) ? " (last)" : "", from,

@@ -45,6 +45,14 @@ PduContext context(Build &b, tvbuff_t *tvb, proto_tree *t, proto_item *ti) {
 
 /* A protocol item of our own; `label` follows "DICOM-UL, ". */
 proto_tree *open_item(Build &b, tvbuff_t *tvb, guint32 off, guint32 len, const char *label) {
+    b.pdata_open = false;
+    b.pdata_header = false;
+    b.pdv_tree = NULL;
+    b.pdv_count = 0;
+    if (!b.tree) { /* tshark without -V or a filter: only the columns and taps are wanted */
+        b.item = b.item_tree = NULL;
+        return NULL;
+    }
     b.item = proto_tree_add_item(b.tree, proto_dicom_ul, tvb, off, len, ENC_NA);
     proto_item_append_text(b.item, ", %s", label);
     b.item_tree = proto_item_add_subtree(b.item, ett_dicom);
@@ -60,10 +68,6 @@ proto_tree *open_item(Build &b, tvbuff_t *tvb, guint32 off, guint32 len, const c
                 proto_item_set_generated(proto_tree_add_string(b.item_tree, hf_ae_called, tvb, 0, 0, a->core.called_ae.c_str()));
         }
     }
-    b.pdata_open = false;
-    b.pdata_header = false;
-    b.pdv_tree = NULL;
-    b.pdv_count = 0;
     return b.item_tree;
 }
 

@@ -326,3 +326,42 @@ TEST(Message, LargeDataSetsAreNotKeptToShow) {
     ASSERT_EQ(msg.data_set.elements.size(), 1u);
     EXPECT_EQ(msg.data_set.elements[0].length, n);
 }
+
+TEST(Message, PixelDataStreamsPastWithoutBeingHeld) {
+    // A long value the parser steps over is counted as received, not held: the same message as
+    // when it arrives whole, nothing held while it streams, and Export Objects still gets every byte.
+    std::vector<PdvValue> store = first_store();
+    PdvValue big{store[1].context_id, kPdvLast, {}};
+    const uint8_t header[] = {0xE0, 0x7F, 0x10, 0x00, 'O', 'W', 0, 0, 0, 0, 0, 0}; // (7FE0,0010) OW
+    const uint32_t n = 300000;
+    big.value.assign(header, header + sizeof header);
+    big.value[8] = uint8_t(n), big.value[9] = uint8_t(n >> 8), big.value[10] = uint8_t(n >> 16);
+    big.value.resize(sizeof header + n);
+    for (size_t i = sizeof header; i < big.value.size(); ++i) big.value[i] = uint8_t(i * 7);
+    MessageAssembler whole, streamed, exported;
+    add(whole, store[0], 1);
+    add(whole, big, 2);
+    add(streamed, store[0], 1);
+    add(exported, store[0], 1, kExplicitLe, 0, ~size_t(0), false, kKeepForExport);
+    uint64_t most_held = 0;
+    for (size_t off = 0; off < big.value.size(); off += 1448) {
+        add(streamed, big, 2, kExplicitLe, off, 1448);
+        most_held = std::max(most_held, streamed.held_bytes());
+        add(exported, big, 2, kExplicitLe, off, 1448, false, kKeepForExport);
+    }
+    EXPECT_LT(most_held, 1448u * 2);
+    const Message &w = whole.messages().at(0), &s = streamed.messages().at(0), &e = exported.messages().at(0);
+    for (const Message *m : {&s, &e}) {
+        ASSERT_TRUE(m->complete_frame);
+        EXPECT_FALSE(m->incomplete());
+        EXPECT_EQ(m->data_size, w.data_size);
+        EXPECT_EQ(m->data_set.parsed_to, w.data_set.parsed_to);
+        ASSERT_EQ(m->data_set.elements.size(), 1u);
+        EXPECT_EQ(m->data_set.elements[0].length, n);
+        EXPECT_TRUE(m->data_set.findings.empty());
+    }
+    ASSERT_TRUE(e.kept_data);
+    std::string kept;
+    ASSERT_TRUE(e.kept_data->read_into(0, big.value.size(), kept));
+    EXPECT_TRUE(std::equal(kept.begin(), kept.end(), big.value.begin(), [](char a, uint8_t b) { return uint8_t(a) == b; }));
+}
