@@ -5,7 +5,6 @@
 namespace dicom {
 
 namespace {
-constexpr size_t kRecentUnits = 1024;  // walked units remembered for naming duplicates
 constexpr size_t kResyncWindow = 96;   // enough for every PDU type's plausibility check
 constexpr size_t kKeepCapacity = 64 * 1024;
 
@@ -194,16 +193,19 @@ void PduStream::settle(StreamSink &sink) {
 
 uint64_t PduStream::repeat_cookie(uint64_t off) const {
     if (off >= walked_) return 0;
-    auto it = std::upper_bound(recent_.begin(), recent_.end(), off,
-                               [](uint64_t o, const Walked &w) { return o < w.offset; });
-    return it == recent_.begin() ? 0 : std::prev(it)->cookie;
+    size_t lo = 0, hi = recent_.size(); // the first unit starting after `off`
+    while (lo < hi) {
+        const size_t mid = lo + (hi - lo) / 2;
+        if (off < recent_[mid].offset) hi = mid;
+        else lo = mid + 1;
+    }
+    return lo == 0 ? 0 : recent_[lo - 1].cookie;
 }
 
 uint64_t PduStream::emit(StreamEvent &e, StreamSink &sink) {
     const uint64_t cookie = sink.on_event(e);
     if (cookie && (recent_.empty() || recent_.back().cookie != cookie)) {
-        recent_.push_back(Walked{e.offset, cookie});
-        if (recent_.size() > kRecentUnits) recent_.pop_front();
+        recent_.push(Walked{e.offset, cookie});
     }
     return cookie;
 }

@@ -18,12 +18,12 @@
 #pragma once
 #include <bitset>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <vector>
 
 #include "bytes.hpp"
 #include "pdu.hpp"
+#include "recent_values.hpp"
 
 namespace dicom {
 
@@ -190,7 +190,7 @@ private:
     uint64_t acked_ = 0;             // furthest offset the receiver acknowledged
     std::map<uint64_t, Held> held_;  // by stream offset; never overlapping
     uint64_t held_bytes_ = 0, lost_bytes_ = 0;
-    std::deque<Walked> recent_;      // walked units, for Duplicate events (bounded)
+    RecentValues<Walked, 1024> recent_; // walked units, for Duplicate events
 
     Mode mode_ = AtPdu;
     bool at_start_ = true;           // nothing walked yet: a bad header means a late capture start

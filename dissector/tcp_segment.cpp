@@ -10,7 +10,14 @@ namespace {
 constexpr size_t kSearch = 512; // link, tunnel and IP headers come before this
 
 bool same(ByteView frame, size_t off, ByteView want) {
-    return want.size && frame.has(off, want.size) && std::memcmp(frame.data + off, want.data, want.size) == 0;
+    if (!want.size || !frame.has(off, want.size)) return false;
+    if (want.size == 4) { // IPv4, on every frame: one load each instead of a call
+        uint32_t a, b;
+        std::memcpy(&a, frame.data + off, 4);
+        std::memcpy(&b, want.data, 4);
+        return a == b;
+    }
+    return std::memcmp(frame.data + off, want.data, want.size) == 0;
 }
 
 // The TCP header at `tcp`, its IP packet ending at `ip_end` (which may lie past the capture).

@@ -7,8 +7,6 @@ namespace dicom {
 namespace {
 
 constexpr uint8_t kFin = 0x01, kSyn = 0x02, kRst = 0x04, kAck = 0x10;
-constexpr size_t kAdvancesKept = 512;
-constexpr size_t kSentKept = 64;
 
 } // namespace
 
@@ -54,8 +52,11 @@ bool TcpTimeline::sent_end(int dir, uint32_t &seq) const {
 }
 
 double TcpTimeline::acknowledged_at(int dir, uint32_t seq, double not_before) const {
-    for (const Side::Advance &a : side_[(dir & 1) ^ 1].advances)
+    const auto &advances = side_[(dir & 1) ^ 1].advances;
+    for (size_t i = 0; i < advances.size(); ++i) {
+        const Side::Advance &a = advances[i];
         if (!after(seq, a.ack) && a.time >= not_before) return a.time;
+    }
     return -1;
 }
 
@@ -63,9 +64,9 @@ double TcpTimeline::acknowledged_at(int dir, uint32_t seq, double not_before) co
 // round trip between the capture point and the acknowledging side (plus its ACK delay: the
 // shortest sample is kept).
 void TcpTimeline::measure_rtt(Side &acker, const Side &sender, uint32_t ack, double time) {
-    for (auto it = sender.sent.rbegin(); it != sender.sent.rend(); ++it)
-        if (it->end == ack) {
-            const double sample = time - it->time;
+    for (size_t i = sender.sent.size(); i-- > 0;)
+        if (sender.sent[i].end == ack) {
+            const double sample = time - sender.sent[i].time;
             if (sample >= 0 && (acker.rtt < 0 || sample < acker.rtt)) acker.rtt = sample;
             return;
         }
@@ -124,8 +125,7 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
             measure_rtt(me, peer, s.ack, s.time);
             me.acked = s.ack;
             me.acked_time = s.time;
-            me.advances.push_back(Side::Advance{s.ack, s.time});
-            if (me.advances.size() > kAdvancesKept) me.advances.pop_front();
+            me.advances.push(Side::Advance{s.ack, s.time});
         }
         me.acking = true;
         const bool scaled = scale_on_ && !(s.flags & kSyn);
@@ -158,8 +158,7 @@ bool TcpTimeline::on_segment(int dir, const TcpFacts &s, Stall &out) {
         me.largest_segment = std::max(me.largest_segment, s.length);
         me.last_data_time = s.time;
         me.last_data_end = s.seq + s.length;
-        me.sent.push_back(Side::Sent{s.seq + s.length, s.time});
-        if (me.sent.size() > kSentKept) me.sent.pop_front();
+        me.sent.push(Side::Sent{s.seq + s.length, s.time});
         me.last_data_frame = s.frame;
         me.peer_zero_window = false;
         me.peer_min_window = UINT32_MAX;

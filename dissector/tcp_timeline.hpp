@@ -9,7 +9,8 @@
 // show alike (a segment that repeats sent bytes, an acknowledgement followed at once by data).
 #pragma once
 #include <cstdint>
-#include <deque>
+
+#include "recent_values.hpp"
 
 namespace dicom {
 
@@ -98,7 +99,7 @@ private:
             uint32_t ack;
             double time;
         };
-        std::deque<Advance> advances;  // recent acknowledgement advances, for acknowledged_at
+        RecentValues<Advance, 512> advances; // recent acknowledgement advances, for acknowledged_at
         // Round trip between the capture point and this side: the shortest time from the
         // other side's data to this side's acknowledgement of it (-1: not measured yet).
         double rtt = -1;
@@ -106,7 +107,7 @@ private:
             uint32_t end;
             double time;
         };
-        std::deque<Sent> sent;         // this side's recent data segments, for the other side's rtt
+        RecentValues<Sent, 64> sent;   // this side's recent data segments, for the other side's rtt
     };
     static bool after(uint32_t a, uint32_t b) { return int32_t(a - b) > 0; }
     void measure_rtt(Side &acker, const Side &sender, uint32_t ack, double time);

@@ -83,13 +83,12 @@ void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void
 
 /* ---- one payload: walk (first pass), then tree ------------------------------------------ */
 
-static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, Connection *conn,
-                           const guint32 *seq, const dicom::TcpFacts *tcp) {
-    FrameScratch *fs = frame_scratch(pinfo);
+static int dissect_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, FrameScratch *fs, Connection *conn,
+                           int dir, const guint32 *seq, const dicom::TcpFacts *tcp) {
     const guint32 len = tvb_captured_length(tvb);
     PayloadRecord *rec;
     if (!PINFO_FD_VISITED(pinfo)) {
-        rec = new_payload_record(pinfo, dicom_direction(pinfo), len);
+        rec = new_payload_record(pinfo, dir, len);
         walk_payload(pinfo, conn, rec, len ? tvb_get_ptr(tvb, 0, (gint)len) : NULL, len, seq, tcp);
     } else {
         rec = payload_record(pinfo, fs->calls);
@@ -153,7 +152,7 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
      * client or server that should not be on this port. */
     if (dicom_tls_decrypted_call(pinfo) || !called_by_tcp(pinfo)) {
         fs->handled = true;
-        return dissect_payload(tvb, pinfo, tree, conn, NULL, NULL);
+        return dissect_payload(tvb, pinfo, tree, fs, conn, dicom_direction(pinfo), NULL, NULL);
     }
     if (conn->transport == Transport::Unknown && tvb_captured_length(tvb) > 0) {
         guint n = tvb_captured_length(tvb);
@@ -165,8 +164,8 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     fs->handled = true;
     const auto *tcp = (const struct tcpinfo *)data;
     guint32 seq = tcp ? tcp->seq : 0;
-    if (tcp && !tcp->is_reassembled && !conn->numbering_known[dicom_direction(pinfo)])
-        learn_numbering(tvb, pinfo, conn, dicom_direction(pinfo), seq);
+    const int dir = dicom_direction(pinfo);
+    if (tcp && !tcp->is_reassembled && !conn->numbering_known[dir]) learn_numbering(tvb, pinfo, conn, dir, seq);
     /* the segment itself, for the timeline: read from the frame (a reassembled payload has no
      * frame of its own here; the postdissector feeds those) */
     dicom::TcpFacts facts;
@@ -179,7 +178,7 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
             have_facts = fs->timeline_fed = true;
         }
     }
-    return dissect_payload(tvb, pinfo, tree, conn, tcp ? &seq : NULL, have_facts ? &facts : NULL);
+    return dissect_payload(tvb, pinfo, tree, fs, conn, dir, tcp ? &seq : NULL, have_facts ? &facts : NULL);
 }
 
 int dicom_dissect_plain(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
@@ -216,7 +215,7 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
             const guint32 s = seg.seq - conn->seq_delta[dir];
             const dicom::TcpFacts facts = tcp_facts(pinfo, seg);
             fs->timeline_fed = first;
-            dissect_payload(sub, pinfo, tree, conn, &s, first ? &facts : NULL);
+            dissect_payload(sub, pinfo, tree, fs, conn, dir, &s, first ? &facts : NULL);
         }
     }
     if (first) {

@@ -59,6 +59,7 @@ struct AssocRecord {
     struct ContinuedLabel {
         const dicom::Message *message = nullptr; /* with its command frame: an address may be reused */
         guint32 command_frame = 0;
+        guint32 length = 0; /* of text */
         char text[160] = "";
     };
     mutable ContinuedLabel continued_label;

@@ -7,6 +7,8 @@
 
 #include <epan/expert.h>
 
+#include <algorithm>
+#include <cstring>
 #include <string>
 
 #include "control_pdus.hpp"
@@ -293,17 +295,18 @@ void show_completion(Build &b, tvbuff_t *tvb, dicom::Message &m, guint8 bits) {
 }
 
 /* The label of a message as the frames that continue it show it, formatted once per message. */
-const char *continued_label(const Build &b, const dicom::Message &m) {
+const AssocRecord::ContinuedLabel &continued_label(const Build &b, const dicom::Message &m) {
     AssocRecord::ContinuedLabel &cache = b.run->assoc->continued_label;
-    if (cache.message == &m && cache.command_frame == m.command_frame) return cache.text;
+    if (cache.message == &m && cache.command_frame == m.command_frame) return cache;
     const char *name = dicom::code_name(dicom::kCommandFields, m.command.field);
     const guint32 id = dicom::is_response(m.command.field) ? m.command.message_id_rsp : m.command.message_id;
     const dicom::NegotiatedContext *nc = b.run->assoc->core.context(m.context_id);
     const char *sop = nc && !nc->abstract_syntax.empty() ? uid_label(b.pinfo, nc->abstract_syntax) : "";
-    g_snprintf(cache.text, sizeof cache.text, "%s id=%u%s%s", name ? name : "DIMSE", id, *sop ? " " : "", sop);
+    const int n = g_snprintf(cache.text, sizeof cache.text, "%s id=%u%s%s", name ? name : "DIMSE", id, *sop ? " " : "", sop);
+    cache.length = n < 0 ? 0 : std::min<guint32>((guint32)n, sizeof cache.text - 1);
     cache.message = &m;
     cache.command_frame = m.command_frame;
-    return cache.text;
+    return cache;
 }
 
 /* The Info of a frame that only continues a message: which message, and how far it has got,
@@ -323,8 +326,14 @@ const char *continued_info(Build &b, const UnitRecord &u) {
     } else {
         p = g_stpcpy(put_decimal(g_stpcpy(p, kData), (u.data_offset + u.length) / 1024), kKb);
     }
-    g_stpcpy(p, kTail);
-    return wmem_strconcat(b.pinfo->pool, continued_label(b, *m), progress, NULL);
+    p = g_stpcpy(p, kTail);
+    /* label + progress in one piece of the packet's pool, without measuring either again */
+    const AssocRecord::ContinuedLabel &label = continued_label(b, *m);
+    const size_t tail = (size_t)(p - progress);
+    auto *text = (char *)wmem_alloc(b.pinfo->pool, label.length + tail + 1);
+    memcpy(text, label.text, label.length);
+    memcpy(text + label.length, progress, tail + 1);
+    return text;
 }
 
 void build_value(Build &b, const UnitRecord &u) {

@@ -163,3 +163,38 @@ TEST(TcpTimeline, CauseNames) {
         EXPECT_STRNE(stall_cause_text(c), "no stall");
     }
 }
+
+// Hand-built: a long connection. Acknowledgement times are remembered for the last 512
+// advances (older ones are forgotten, newer ones found), and round trips keep being measured
+// after the record of sent segments has wrapped.
+TEST(TcpTimeline, RecentAdvancesWrapAround) {
+    TcpTimeline t(0.02);
+    Stall s;
+    double now = 1;
+    for (uint32_t i = 0; i < 2000; ++i) {
+        TcpFacts data; // the client sends 1000 bytes
+        data.frame = 2 * i + 1;
+        data.time = now;
+        data.seq = 1000 + i * 1000;
+        data.ack = 1;
+        data.flags = 0x10;
+        data.window = 500;
+        data.length = 1000;
+        t.on_segment(0, data, s);
+        TcpFacts ack; // the server acknowledges them 1 ms later
+        ack.frame = 2 * i + 2;
+        ack.time = now + 0.001;
+        ack.seq = 1;
+        ack.ack = data.seq + 1000;
+        ack.flags = 0x10;
+        ack.window = 500;
+        t.on_segment(1, ack, s);
+        now += 0.01;
+    }
+    const uint32_t last_end = 1000 + 2000 * 1000;
+    EXPECT_NEAR(t.acknowledged_at(0, last_end - 1, 0), 1 + 1999 * 0.01 + 0.001, 1e-9);
+    const uint32_t oldest_kept = 1000 + (2000 - 512) * 1000; // the 1489th segment's last byte + 1
+    EXPECT_NEAR(t.acknowledged_at(0, oldest_kept + 999, 0), 1 + 1488 * 0.01 + 0.001, 1e-9);
+    EXPECT_NEAR(t.acknowledged_at(0, 5000, 0), 1 + 1488 * 0.01 + 0.001, 1e-9); // forgotten: the oldest kept covers it
+    EXPECT_LT(t.acknowledged_at(0, last_end + 1, 0), 0);
+}
