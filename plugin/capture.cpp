@@ -4,6 +4,7 @@
 #include "dissect.h"
 
 #include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -63,8 +64,31 @@ std::string move_key(const std::string &ae, guint16 id) { return ae + '\0' + std
 
 void dicom_register_capture(void) { register_cleanup_routine(capture_cleanup); }
 
+namespace {
+
+/* Every frame compares addresses a few times; IPv4's are compared here without a call. */
+guint32 ipv4_value(const address &a) {
+    guint32 v;
+    memcpy(&v, a.data, 4);
+    return g_ntohl(v);
+}
+
+bool same_address(const address &a, const address &b) {
+    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) return ipv4_value(a) == ipv4_value(b);
+    return addresses_equal(&a, &b);
+}
+
+} // namespace
+
 int dicom_direction(packet_info *pinfo) {
-    const int cmp = cmp_address(&pinfo->src, &pinfo->dst);
+    const address &src = pinfo->src, &dst = pinfo->dst;
+    int cmp;
+    if (src.type == AT_IPv4 && dst.type == AT_IPv4 && src.len == 4 && dst.len == 4) {
+        const guint32 s = ipv4_value(src), d = ipv4_value(dst); /* the order cmp_address() gives */
+        cmp = s > d ? 1 : s < d ? -1 : 0;
+    } else {
+        cmp = cmp_address(&src, &dst);
+    }
     return cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
 }
 
@@ -75,8 +99,8 @@ namespace {
 Connection *recent_connection(packet_info *pinfo) {
     if (!g_capture || PINFO_FD_VISITED(pinfo)) return nullptr;
     for (const Capture::Recent &r : g_capture->recent)
-        if (r.conn && r.srcport == pinfo->srcport && r.destport == pinfo->destport && addresses_equal(&r.src, &pinfo->src) &&
-            addresses_equal(&r.dst, &pinfo->dst))
+        if (r.conn && r.srcport == pinfo->srcport && r.destport == pinfo->destport && same_address(r.src, pinfo->src) &&
+            same_address(r.dst, pinfo->dst))
             return r.conn;
     return nullptr;
 }
@@ -100,9 +124,9 @@ void dicom_forget_recent_connection(packet_info *pinfo) {
     if (!g_capture) return;
     for (Capture::Recent &r : g_capture->recent) {
         const bool fwd = r.srcport == pinfo->srcport && r.destport == pinfo->destport &&
-                         addresses_equal(&r.src, &pinfo->src) && addresses_equal(&r.dst, &pinfo->dst);
+                         same_address(r.src, pinfo->src) && same_address(r.dst, pinfo->dst);
         const bool back = r.srcport == pinfo->destport && r.destport == pinfo->srcport &&
-                          addresses_equal(&r.src, &pinfo->dst) && addresses_equal(&r.dst, &pinfo->src);
+                          same_address(r.src, pinfo->dst) && same_address(r.dst, pinfo->src);
         if (fwd || back) r.conn = nullptr;
     }
 }

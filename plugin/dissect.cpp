@@ -16,8 +16,14 @@
 
 #include <epan/conversation.h>
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 #include <epan/dissectors/packet-tcp.h>
+#include <wsutil/wmem/wmem_user_cb.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <type_traits>
+#include <vector>
 
 #include "compat.h"
 #include "fields.h"
@@ -28,6 +34,7 @@
 DicomPrefs dicom_prefs;
 
 static dissector_handle_t dicom_handle, post_handle;
+static protocol_t *dicom_protocol;
 static int proto_tcp_ref = -1;
 
 /* The preference, kept below what 32-bit lengths can carry. */
@@ -35,15 +42,54 @@ guint32 dicom_pdu_cap(void) { return dicom_prefs.max_pdu_cap < 0x7FFFFFF0u ? dic
 
 /* ---- per frame: calls and the Info column ------------------------------------------------ */
 
-static const guint32 kFrameScratchKey = 0xFFFFFFFFu;
+/* One frame is dissected at a time, and Wireshark frees the packet pool (pinfo->pool) after
+ * each. So the frame's scratch is one object, valid while its pool has not been freed since it
+ * was set up: a callback on the pool says when. A proto-data entry per frame would cost an
+ * allocation, a list insertion and two list searches on every frame. */
+namespace {
+
+struct ScratchSlot {
+    wmem_allocator_t *pool = nullptr; /* the packet pool of the frame it belongs to */
+    guint32 frame = 0;
+    bool live = false;
+    FrameScratch fs;
+};
+ScratchSlot scratch_slot;
+/* pools that carry the callback; few: one per epan_dissect_t alive at a time */
+std::vector<wmem_allocator_t *> watched_pools;
+
+gboolean packet_pool_freed(wmem_allocator_t *pool, wmem_cb_event_t event, void *) {
+    if (scratch_slot.pool == pool) scratch_slot.live = false;
+    if (event == WMEM_CB_FREE_EVENT) return TRUE; /* the pool serves the next frame */
+    watched_pools.erase(std::remove(watched_pools.begin(), watched_pools.end(), pool), watched_pools.end());
+    if (scratch_slot.pool == pool) scratch_slot.pool = nullptr;
+    return FALSE;
+}
+
+} // namespace
+
+FrameScratch *frame_scratch_if_any(packet_info *pinfo) {
+    const ScratchSlot &s = scratch_slot;
+    return s.live && s.pool == pinfo->pool && s.frame == pinfo->num ? &scratch_slot.fs : NULL;
+}
 
 FrameScratch *frame_scratch(packet_info *pinfo) {
-    auto *fs = (FrameScratch *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey);
-    if (!fs) {
-        fs = wmem_new0(pinfo->pool, FrameScratch);
-        p_add_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey, fs);
+    if (FrameScratch *fs = frame_scratch_if_any(pinfo)) return fs;
+    if (std::find(watched_pools.begin(), watched_pools.end(), pinfo->pool) == watched_pools.end()) {
+        try {
+            watched_pools.push_back(pinfo->pool);
+        } catch (...) {
+            /* not watched: a pool freed unseen leaves the slot live, so the frame number
+             * (checked above) is what tells frames apart */
+        }
+        wmem_register_callback(pinfo->pool, packet_pool_freed, NULL);
     }
-    return fs;
+    scratch_slot.pool = pinfo->pool;
+    scratch_slot.frame = pinfo->num;
+    scratch_slot.live = true;
+    static_assert(std::is_trivially_copyable<FrameScratch>::value, "FrameScratch is reset with memset");
+    memset(&scratch_slot.fs, 0, offsetof(FrameScratch, entries)); /* entries count from n_entries */
+    return &scratch_slot.fs;
 }
 
 const char kContinued[] = "P-DATA (continued)";
@@ -196,11 +242,13 @@ static void columns_writable(packet_info *pinfo) {
 
 static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     if (pinfo->ptype != PT_TCP || pinfo->flags.in_error_pkt) return 0;
-    auto *fs = (FrameScratch *)p_get_proto_data(pinfo->pool, pinfo, proto_dicom_ul, kFrameScratchKey);
+    FrameScratch *fs = frame_scratch_if_any(pinfo);
     Connection *conn = fs && fs->conn ? fs->conn : dicom_known_connection(pinfo);
     if (!conn || conn->transport == Transport::Tls || conn->transport == Transport::TlsOnPlainPort ||
-        conn->transport == Transport::Unknown)
+        conn->transport == Transport::Unknown || !proto_is_protocol_enabled(dicom_protocol))
         return 0;
+    /* the handle has no protocol (see dicom_register_dissector): what Wireshark would set */
+    pinfo->current_proto = "DICOM-UL";
     const int dir = dicom_direction(pinfo);
     const bool first = !PINFO_FD_VISITED(pinfo);
     dicom::TcpSegment seg;
@@ -267,7 +315,13 @@ static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, p
 
 void dicom_register_dissector(void) {
     dicom_handle = register_dissector("dicom_ul", dissect_dicom_tcp, proto_dicom_ul);
-    post_handle = register_dissector("dicom_ul_stream", dissect_post, proto_dicom_ul);
+    /* Without a protocol: Wireshark calls a postdissector for every frame of the capture, and
+     * for a handle with one it first checks that the protocol is enabled, names it the current
+     * protocol and records it as a layer. dissect_post does the first two itself, once it knows
+     * the frame is ours; the layer list is not needed (frame.protocols is built before the
+     * postdissectors run). */
+    post_handle = register_dissector("dicom_ul_stream", dissect_post, -1);
+    dicom_protocol = find_protocol_by_id(proto_dicom_ul);
     dicom_register_capture();
     dicom_register_export();
     dicom_register_timing();

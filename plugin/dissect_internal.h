@@ -32,10 +32,12 @@ struct FrameScratch {
     bool prefix_taken;
     const char *info_prefix; /* what TCP put before its fence, e.g. "[TCP Retransmission] " */
     unsigned n_entries, dropped;
-    InfoEntry entries[16];
     TlsCall tls;             /* tls.cpp */
+    InfoEntry entries[16];   /* the first n_entries are set; last, so that a reset can stop before it */
 };
+/* The frame's scratch, set up empty by its first use in the frame; _if_any: NULL before that. */
 FrameScratch *frame_scratch(packet_info *pinfo);
+FrameScratch *frame_scratch_if_any(packet_info *pinfo);
 
 /* Info column: `text` joins the frame's other entries; an entry with the same `message`
  * is replaced. kContinued as `message` only fills an otherwise empty column. TCP's own
