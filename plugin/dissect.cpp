@@ -95,13 +95,6 @@ FrameScratch *frame_scratch(packet_info *pinfo) {
 const char kContinued[] = "P-DATA (continued)";
 
 void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void *message) {
-    if (!fs->prefix_taken) {
-        /* What TCP wrote before its fence ([TCP Retransmission] ...) stays; the rest is ours. */
-        fs->prefix_taken = true;
-        col_clear(pinfo->cinfo, COL_INFO);
-        const char *prefix = col_get_text(pinfo->cinfo, COL_INFO);
-        fs->info_prefix = prefix && *prefix ? wmem_strdup(pinfo->pool, prefix) : "";
-    }
     if (message == kContinued && fs->n_entries) return;
     if (fs->n_entries == 1 && fs->entries[0].message == kContinued) fs->n_entries = 0;
     unsigned i = 0;
@@ -112,13 +105,14 @@ void set_info(packet_info *pinfo, FrameScratch *fs, const char *text, const void
         fs->entries[fs->n_entries++] = InfoEntry{message, text};
     else
         ++fs->dropped;
-    col_clear_fence(pinfo->cinfo, COL_INFO);
-    /* every text is static or in pinfo->pool, so the column may point at it instead of copying */
-    if (fs->n_entries == 1 && !fs->dropped && !*fs->info_prefix) { /* the common case: no joining */
+    /* col_set_str replaces what follows the column's fence, so what TCP put before it ([TCP
+     * Retransmission] ...) stays. Every text is static or in pinfo->pool: without a fence the
+     * column points at it instead of copying. */
+    if (fs->n_entries == 1 && !fs->dropped) { /* the common case: no joining */
         col_set_str(pinfo->cinfo, COL_INFO, fs->entries[0].text);
         return;
     }
-    wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, fs->info_prefix);
+    wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
     for (unsigned k = 0; k < fs->n_entries; ++k) {
         if (k) wmem_strbuf_append(b, " | ");
         wmem_strbuf_append(b, fs->entries[k].text);
@@ -248,7 +242,7 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
         conn->transport == Transport::Unknown || !proto_is_protocol_enabled(dicom_protocol))
         return 0;
     /* the handle has no protocol (see dicom_register_dissector): what Wireshark would set */
-    pinfo->current_proto = "DICOM-UL";
+    pinfo->current_proto = proto_get_protocol_short_name(dicom_protocol);
     const int dir = dicom_direction(pinfo);
     const bool first = !PINFO_FD_VISITED(pinfo);
     dicom::TcpSegment seg;

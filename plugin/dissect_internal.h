@@ -29,8 +29,6 @@ struct FrameScratch {
     unsigned calls;          /* payload records dissected in this frame so far */
     bool handled;            /* TCP or TLS called us: the postdissector leaves the payload alone */
     bool timeline_fed;       /* the frame's TCP segment went into the connection's timeline */
-    bool prefix_taken;
-    const char *info_prefix; /* what TCP put before its fence, e.g. "[TCP Retransmission] " */
     unsigned n_entries, dropped;
     TlsCall tls;             /* tls.cpp */
     InfoEntry entries[16];   /* the first n_entries are set; last, so that a reset can stop before it */
