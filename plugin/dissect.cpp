@@ -241,10 +241,14 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     if (!conn || conn->transport == Transport::Tls || conn->transport == Transport::TlsOnPlainPort ||
         conn->transport == Transport::Unknown || !proto_is_protocol_enabled(dicom_protocol))
         return 0;
+    const bool first = !PINFO_FD_VISITED(pinfo);
+    /* the common case on the first pass: TCP handed the payload over and it went into the
+     * timeline, and neither stream waits for an acknowledgement of missing bytes */
+    if (first && fs && fs->handled && fs->timeline_fed && !conn->stream[0].holding() && !conn->stream[1].holding())
+        return 0;
     /* the handle has no protocol (see dicom_register_dissector): what Wireshark would set */
     pinfo->current_proto = proto_get_protocol_short_name(dicom_protocol);
     const int dir = dicom_direction(pinfo);
-    const bool first = !PINFO_FD_VISITED(pinfo);
     dicom::TcpSegment seg;
     bool located = false;
     if (!fs || !fs->handled) { /* TCP kept this payload to itself, or the segment has none */

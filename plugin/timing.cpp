@@ -13,7 +13,6 @@
 
 #include <epan/conversation_filter.h>
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 #include <epan/srt_table.h>
 #include <epan/stat_tap_ui.h>
 #include <epan/tap.h>

@@ -12,7 +12,6 @@
 #include <epan/conversation.h>
 #include <epan/exceptions.h>
 #include <epan/expert.h>
-#include <epan/proto_data.h>
 
 #include "compat.h"
 #include "fields.h"

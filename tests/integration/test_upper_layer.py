@@ -34,6 +34,22 @@ class Loading(unittest.TestCase):
                       extra=["--enable-protocol", "dicom", "-d", "tcp.port==11112,dicom"])
         self.assertEqual(rows, [["eth:ethertype:ip:tcp:dicom"]])
 
+    def test_disabling_the_plugin_covers_its_postdissector(self):
+        # Frame 133 of this receiver-side capture is a segment TCP kept to itself (out of
+        # order): only the postdissector decodes it. Its handle has no protocol of its own, so
+        # it checks the switch itself and names DICOM for the frame's expert infos.
+        name = "impaired-loss-receiver.pcap"
+        rows = fields(name, "frame.number == 133", "_ws.col.Protocol", "_ws.col.Info")
+        self.assertEqual(rows[0][0], "DICOM")
+        self.assertTrue(rows[0][1].startswith("[TCP Out-Of-Order] C-STORE-RQ id=1 CT Image Storage"), rows[0][1])
+        protocols = [r[0] for r in fields(name, "", "_ws.col.Protocol", extra=["--disable-protocol", "dicom_ul"])]
+        self.assertEqual(len(protocols), 3369)
+        self.assertEqual(set(protocols), {"TCP"})
+        expert = tshark("-r", pcap(name), "-q", "-z", "expert,note", "--disable-protocol", "dicom_ul")
+        self.assertNotIn("DICOM", expert)
+        expert = tshark("-r", pcap(name), "-q", "-z", "expert,note")
+        self.assertIn("DICOM-UL", expert)
+
 
 class PdusFound(unittest.TestCase):
     def test_filter_dicom_is_only_pdus(self):
