@@ -22,6 +22,12 @@ typedef void dicom_tap_init_result;
 #define DICOM_TAP_INIT_RETURN(ok) return
 #endif
 
+/* A wmem pool's user callback returns gboolean in 4.0 and bool in 4.4 and 4.6: taken from the
+ * installed header's own typedef. */
+#include <utility>
+#include <wsutil/wmem/wmem_user_cb.h>
+typedef decltype(std::declval<wmem_user_cb_t>()(nullptr, WMEM_CB_FREE_EVENT, nullptr)) dicom_wmem_cb_result;
+
 /* heur_dissector_t returns gboolean before 4.4 and bool from 4.4 on. */
 #if DICOM_WS_AT_LEAST(4, 4)
 typedef bool dicom_heur_result;

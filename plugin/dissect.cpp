@@ -17,7 +17,6 @@
 #include <epan/conversation.h>
 #include <epan/expert.h>
 #include <epan/dissectors/packet-tcp.h>
-#include <wsutil/wmem/wmem_user_cb.h>
 
 #include <algorithm>
 #include <cstddef>
@@ -58,12 +57,12 @@ ScratchSlot scratch_slot;
 /* pools that carry the callback; few: one per epan_dissect_t alive at a time */
 std::vector<wmem_allocator_t *> watched_pools;
 
-gboolean packet_pool_freed(wmem_allocator_t *pool, wmem_cb_event_t event, void *) {
+dicom_wmem_cb_result packet_pool_freed(wmem_allocator_t *pool, wmem_cb_event_t event, void *) {
     if (scratch_slot.pool == pool) scratch_slot.live = false;
-    if (event == WMEM_CB_FREE_EVENT) return TRUE; /* the pool serves the next frame */
+    if (event == WMEM_CB_FREE_EVENT) return true; /* the pool serves the next frame */
     watched_pools.erase(std::remove(watched_pools.begin(), watched_pools.end(), pool), watched_pools.end());
     if (scratch_slot.pool == pool) scratch_slot.pool = nullptr;
-    return FALSE;
+    return false;
 }
 
 } // namespace
@@ -78,11 +77,11 @@ FrameScratch *frame_scratch(packet_info *pinfo) {
     if (std::find(watched_pools.begin(), watched_pools.end(), pinfo->pool) == watched_pools.end()) {
         try {
             watched_pools.push_back(pinfo->pool);
+            wmem_register_callback(pinfo->pool, packet_pool_freed, NULL);
         } catch (...) {
-            /* not watched: a pool freed unseen leaves the slot live, so the frame number
-             * (checked above) is what tells frames apart */
+            /* out of memory: the pool is not watched, and the frame number (checked above)
+             * is what tells its frames apart */
         }
-        wmem_register_callback(pinfo->pool, packet_pool_freed, NULL);
     }
     scratch_slot.pool = pinfo->pool;
     scratch_slot.frame = pinfo->num;
