@@ -41,10 +41,12 @@ class Loading(unittest.TestCase):
         name = "impaired-loss-receiver.pcap"
         rows = fields(name, "frame.number == 133", "_ws.col.Protocol", "_ws.col.Info")
         self.assertEqual(rows[0][0], "DICOM")
-        self.assertTrue(rows[0][1].startswith("[TCP Out-Of-Order] C-STORE-RQ id=1 CT Image Storage"), rows[0][1])
+        # TCP's marker stays in front ([TCP Out-Of-Order] on 4.0, [TCP Fast Retransmission] on 4.4)
+        self.assertRegex(rows[0][1], r"^\[TCP [A-Za-z -]+\] C-STORE-RQ id=1 CT Image Storage 1\.2\.")
         protocols = [r[0] for r in fields(name, "", "_ws.col.Protocol", extra=["--disable-protocol", "dicom_ul"])]
         self.assertEqual(len(protocols), 3369)
-        self.assertEqual(set(protocols), {"TCP"})
+        self.assertNotIn("DICOM", protocols)  # 4.4's own heuristics take a few payloads (RK512)
+        self.assertGreater(protocols.count("TCP"), 3300)
         expert = tshark("-r", pcap(name), "-q", "-z", "expert,note", "--disable-protocol", "dicom_ul")
         self.assertNotIn("DICOM", expert)
         expert = tshark("-r", pcap(name), "-q", "-z", "expert,note")
