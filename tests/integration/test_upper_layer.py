@@ -37,16 +37,17 @@ class Loading(unittest.TestCase):
     def test_disabling_the_plugin_covers_its_postdissector(self):
         # Frame 133 of this receiver-side capture is a segment TCP kept to itself (out of
         # order): only the postdissector decodes it. Its handle has no protocol of its own, so
-        # it checks the switch itself and names DICOM for the frame's expert infos.
+        # it checks the switch itself and names DICOM for the frame's expert infos. tshark's
+        # summary lines show the columns as the packet list does (from 4.4 the _ws.col fields
+        # of such a frame may still hold TCP's text: README, "Wireshark versions").
         name = "impaired-loss-receiver.pcap"
-        rows = fields(name, "frame.number == 133", "_ws.col.Protocol", "_ws.col.Info")
-        self.assertEqual(rows[0][0], "DICOM")
+        line = tshark("-r", pcap(name), "-Y", "frame.number == 133")
+        self.assertIn(" DICOM ", line)
         # TCP's marker stays in front ([TCP Out-Of-Order] on 4.0, [TCP Fast Retransmission] on 4.4)
-        self.assertRegex(rows[0][1], r"^\[TCP [A-Za-z -]+\] C-STORE-RQ id=1 CT Image Storage 1\.2\.")
-        protocols = [r[0] for r in fields(name, "", "_ws.col.Protocol", extra=["--disable-protocol", "dicom_ul"])]
-        self.assertEqual(len(protocols), 3369)
-        self.assertNotIn("DICOM", protocols)  # 4.4's own heuristics take a few payloads (RK512)
-        self.assertGreater(protocols.count("TCP"), 3300)
+        self.assertRegex(line, r"\[TCP [A-Za-z -]+\] C-STORE-RQ id=1 CT Image Storage 1\.2\.")
+        off = tshark("-r", pcap(name), "--disable-protocol", "dicom_ul")
+        self.assertEqual(len(off.splitlines()), 3369)
+        self.assertNotIn("DICOM", off)  # 4.4's own heuristics take a few payloads (RK512)
         expert = tshark("-r", pcap(name), "-q", "-z", "expert,note", "--disable-protocol", "dicom_ul")
         self.assertNotIn("DICOM", expert)
         expert = tshark("-r", pcap(name), "-q", "-z", "expert,note")
