@@ -66,29 +66,25 @@ void dicom_register_capture(void) { register_cleanup_routine(capture_cleanup); }
 
 namespace {
 
-/* Every frame compares addresses a few times; IPv4's are compared here without a call. */
-guint32 ipv4_value(const address &a) {
-    guint32 v;
-    memcpy(&v, a.data, 4);
-    return g_ntohl(v);
+/* cmp_address(), with IPv4 (every frame compares a few) compared without a call. */
+int compare_address(const address &a, const address &b) {
+    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) {
+        guint32 x, y;
+        memcpy(&x, a.data, 4);
+        memcpy(&y, b.data, 4);
+        x = g_ntohl(x);
+        y = g_ntohl(y);
+        return x > y ? 1 : x < y ? -1 : 0;
+    }
+    return cmp_address(&a, &b);
 }
 
-bool same_address(const address &a, const address &b) {
-    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) return ipv4_value(a) == ipv4_value(b);
-    return addresses_equal(&a, &b);
-}
+bool same_address(const address &a, const address &b) { return compare_address(a, b) == 0; }
 
 } // namespace
 
 int dicom_direction(packet_info *pinfo) {
-    const address &src = pinfo->src, &dst = pinfo->dst;
-    int cmp;
-    if (src.type == AT_IPv4 && dst.type == AT_IPv4 && src.len == 4 && dst.len == 4) {
-        const guint32 s = ipv4_value(src), d = ipv4_value(dst); /* the order cmp_address() gives */
-        cmp = s > d ? 1 : s < d ? -1 : 0;
-    } else {
-        cmp = cmp_address(&src, &dst);
-    }
+    const int cmp = compare_address(pinfo->src, pinfo->dst);
     return cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
 }
 

@@ -61,7 +61,6 @@ dicom_wmem_cb_result packet_pool_freed(wmem_allocator_t *pool, wmem_cb_event_t e
     if (scratch_slot.pool == pool) scratch_slot.live = false;
     if (event == WMEM_CB_FREE_EVENT) return true; /* the pool serves the next frame */
     watched_pools.erase(std::remove(watched_pools.begin(), watched_pools.end(), pool), watched_pools.end());
-    if (scratch_slot.pool == pool) scratch_slot.pool = nullptr;
     return false;
 }
 
