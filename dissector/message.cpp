@@ -72,6 +72,12 @@ void MessageAssembler::feed_data(Pending &p, uint8_t keep) {
         if (!(keep & kKeepForExport)) p.data.discard_before(p.data.size());
         return;
     }
+    // The parser has passed every byte so far: these continue a value it does not keep (pixel
+    // data), and a walk would only find that it must wait again.
+    if (p.parser && p.parser->consumed() >= p.data.size()) {
+        m.data_set.size = p.data.size();
+        return;
+    }
     if (!p.parser) {
         if (p.parse_at_end) return;
         Syntax syntax = syntax_for(m.transfer_syntax);

@@ -9,19 +9,39 @@ namespace {
 
 constexpr size_t kSearch = 512; // link, tunnel and IP headers come before this
 
+// IPv4 addresses, on every frame: one load each instead of a call
+inline bool same4(const uint8_t *at, const uint8_t *want) {
+    uint32_t a, b;
+    std::memcpy(&a, at, 4);
+    std::memcpy(&b, want, 4);
+    return a == b;
+}
+
 bool same(ByteView frame, size_t off, ByteView want) {
     if (!want.size || !frame.has(off, want.size)) return false;
-    if (want.size == 4) { // IPv4, on every frame: one load each instead of a call
-        uint32_t a, b;
-        std::memcpy(&a, frame.data + off, 4);
-        std::memcpy(&b, want.data, 4);
-        return a == b;
-    }
     return std::memcmp(frame.data + off, want.data, want.size) == 0;
 }
 
+// A SYN's window scale option (RFC 7323 2.2), -1 without one. Out of line: one segment in
+// thousands is a SYN, and the frames' common path stays short.
+[[gnu::noinline]] int8_t syn_window_scale(ByteView frame, size_t tcp, size_t thl) {
+    int8_t scale = -1;
+    for (size_t o = tcp + 20; o < tcp + thl && frame.has(o, 1);) {
+        const uint8_t kind = frame.u8(o);
+        if (kind == 0) break;
+        if (kind == 1) {
+            ++o;
+            continue;
+        }
+        if (!frame.has(o, 2) || frame.u8(o + 1) < 2) break;
+        if (kind == 3 && frame.u8(o + 1) == 3 && frame.has(o, 3)) scale = int8_t(std::min<int>(frame.u8(o + 2), 14));
+        o += frame.u8(o + 1);
+    }
+    return scale;
+}
+
 // The TCP header at `tcp`, its IP packet ending at `ip_end` (which may lie past the capture).
-bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, TcpSegment &out) {
+inline bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, TcpSegment &out) {
     if (!frame.has(tcp, 20) || frame.be16(tcp) != e.src_port || frame.be16(tcp + 2) != e.dst_port) return false;
     const size_t thl = size_t(frame.u8(tcp + 12) >> 4) * 4;
     if (thl < 20 || tcp + thl > ip_end) return false;
@@ -29,20 +49,7 @@ bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoints &e, 
     out.ack = frame.be32(tcp + 8);
     out.flags = frame.u8(tcp + 13);
     out.window = frame.be16(tcp + 14);
-    out.window_scale = -1;
-    if (out.flags & 0x02) { // SYN: options, for the window scale (RFC 7323 2.2)
-        for (size_t o = tcp + 20; o < tcp + thl && frame.has(o, 1);) {
-            const uint8_t kind = frame.u8(o);
-            if (kind == 0) break;
-            if (kind == 1) {
-                ++o;
-                continue;
-            }
-            if (!frame.has(o, 2) || frame.u8(o + 1) < 2) break;
-            if (kind == 3 && frame.u8(o + 1) == 3 && frame.has(o, 3)) out.window_scale = int8_t(std::min<int>(frame.u8(o + 2), 14));
-            o += frame.u8(o + 1);
-        }
-    }
+    out.window_scale = (out.flags & 0x02) ? syn_window_scale(frame, tcp, thl) : int8_t(-1);
     out.payload_offset = tcp + thl;
     const size_t end = ip_end < frame.size ? ip_end : frame.size;
     out.payload_length = end > out.payload_offset ? end - out.payload_offset : 0;
@@ -56,7 +63,7 @@ bool tcp_at(ByteView frame, size_t off, const TcpEndpoints &e, TcpSegment &out) 
     if (version == 4 && e.src_ip.size == 4) {
         const size_t ihl = size_t(frame.u8(off) & 15) * 4;
         if (ihl < 20 || frame.u8(off + 9) != 6 || (frame.be16(off + 6) & 0x3FFF) != 0) return false; // TCP, not a fragment
-        if (!same(frame, off + 12, e.src_ip) || !same(frame, off + 16, e.dst_ip)) return false;
+        if (!same4(frame.data + off + 12, e.src_ip.data) || !same4(frame.data + off + 16, e.dst_ip.data)) return false;
         const size_t total = frame.be16(off + 2);
         return total >= ihl + 20 && read_tcp(frame, off + ihl, off + total, e, out);
     }

@@ -28,6 +28,9 @@ struct Capture {
     std::unordered_map<const dicom::Message *, std::vector<guint32>> move_subs;
     /* each frame's payload records (records.h), by frame number */
     std::vector<PayloadRecord *> frame_records;
+    /* the file-scope block new payload records are carved from, and how many it has left */
+    PayloadRecord *record_block = nullptr;
+    unsigned record_block_left = 0;
     /* bytes messages keep to show their elements' bytes (dicom::kKeepToShow), capture-wide */
     guint64 shown_bytes = 0;
     /* the connections of the last few packets: most packets of a DICOM capture belong to a few */
@@ -150,7 +153,7 @@ PayloadRecord *dicom_frame_records(guint32 frame) {
     return g_capture->frame_records[frame];
 }
 
-bool dicom_add_frame_record(guint32 frame, PayloadRecord *rec) {
+static bool append_frame_record(guint32 frame, PayloadRecord *rec) {
     try {
         std::vector<PayloadRecord *> &v = capture().frame_records;
         if (frame >= v.size()) v.resize(std::max<size_t>(frame + 1, v.size() + v.size() / 2), nullptr);
@@ -161,6 +164,22 @@ bool dicom_add_frame_record(guint32 frame, PayloadRecord *rec) {
     } catch (...) {
         return false;
     }
+}
+
+/* One or more records for every frame of our connections, as long-lived as the file scope: a
+ * block of them at a time costs one allocator call instead of one per frame. */
+PayloadRecord *dicom_new_frame_record(guint32 frame) {
+    static const unsigned kBlock = 256;
+    Capture &c = capture();
+    if (!c.record_block_left) {
+        c.record_block = wmem_alloc0_array(wmem_file_scope(), PayloadRecord, kBlock);
+        c.record_block_left = kBlock;
+    }
+    PayloadRecord *rec = c.record_block++;
+    --c.record_block_left;
+    rec->frame = frame;
+    append_frame_record(frame, rec); /* out of memory: walked, but not shown later */
+    return rec;
 }
 
 Connection *dicom_connection(packet_info *pinfo) {

@@ -82,10 +82,10 @@ struct PayloadRecord {
     Run run;               /* the first run */
 };
 
-/* The frame's records, in the capture's registry (capture.cpp): the first of its list, and
- * appending one (false when out of memory). */
+/* The frame's records, in the capture's registry (capture.cpp): the first of its list, and a
+ * new one, zeroed and appended (out of memory: not appended, so not shown on later passes). */
 PayloadRecord *dicom_frame_records(guint32 frame);
-bool dicom_add_frame_record(guint32 frame, PayloadRecord *rec);
+PayloadRecord *dicom_new_frame_record(guint32 frame);
 
 /* Units appended on the first pass (file scope). `walked_in` and `assoc` pick the run. */
 UnitRecord *record_unit(PayloadRecord *p, AssocRecord *assoc, guint32 walked_in);

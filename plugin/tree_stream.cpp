@@ -192,6 +192,12 @@ void build_pdu(Build &b, const UnitRecord &u) {
     });
 }
 
+/* A string literal without its terminator, copied with a length the compiler knows. */
+template <size_t N> char *put_literal(char *out, const char (&text)[N]) {
+    memcpy(out, text, N - 1);
+    return out + N - 1;
+}
+
 /* Writes `v` in decimal at `out` (room for 20 digits); returns the end. The Info
  * texts built for every frame use it instead of printf, which costs more than the rest of
  * the text. */
@@ -317,16 +323,16 @@ const char *continued_info(Build &b, const UnitRecord &u) {
     if (!m || !b.run->assoc || !m->command.valid || !m->command_frame || m->command_frame > b.run->walked_in)
         return kContinued;
     char progress[64], *p = progress;
-    static const char kCommand[] = ", command", kData[] = ", data ", kKb[] = " kB", kTail[] = " (continued)";
     if (u.pdv_flags & dicom::kPdvCommand) {
-        p = g_stpcpy(p, kCommand);
+        p = put_literal(p, ", command");
     } else if (u.reason) {
-        p = put_decimal(g_stpcpy(p, kData), u.reason - 1u);
+        p = put_decimal(put_literal(p, ", data "), u.reason - 1u);
         *p++ = '%';
     } else {
-        p = g_stpcpy(put_decimal(g_stpcpy(p, kData), (u.data_offset + u.length) / 1024), kKb);
+        p = put_literal(put_decimal(put_literal(p, ", data "), (u.data_offset + u.length) / 1024), " kB");
     }
-    p = g_stpcpy(p, kTail);
+    p = put_literal(p, " (continued)");
+    *p = '\0';
     /* label + progress in one piece of the packet's pool, without measuring either again */
     const AssocRecord::ContinuedLabel &label = continued_label(b, *m);
     const size_t tail = (size_t)(p - progress);

@@ -15,12 +15,10 @@
 /* ---- records ----------------------------------------------------------------------------- */
 
 PayloadRecord *new_payload_record(packet_info *pinfo, int direction, guint32 length) {
-    auto *rec = wmem_new0(wmem_file_scope(), PayloadRecord);
-    rec->frame = pinfo->num;
+    PayloadRecord *rec = dicom_new_frame_record(pinfo->num);
     rec->length = length;
     rec->direction = (guint8)direction;
     rec->run.cap = 1;
-    dicom_add_frame_record(pinfo->num, rec); /* out of memory: walked, but not shown later */
     return rec;
 }
 
@@ -85,9 +83,12 @@ public:
     /* the first message a PDV piece of this walk belonged to */
     dicom::Message *first_message() const { return first_message_; }
     /* Findings raised at this frame: a note each in this frame's record. */
-    void note_diagnostics(AssocRecord *a, const std::vector<dicom::Diagnostic> &found);
+    void note_diagnostics(AssocRecord *a, const std::vector<dicom::Diagnostic> &found) {
+        if (!found.empty()) note_each_diagnostic(a, found); /* most events and segments raise none */
+    }
 
 private:
+    void note_each_diagnostic(AssocRecord *a, const std::vector<dicom::Diagnostic> &found);
     PayloadRecord *notes() { /* this frame's record, for what the walk did with other frames' bytes */
         if (!current_) current_ = new_payload_record(pinfo_, dir_, 0);
         return current_;
@@ -127,7 +128,7 @@ private:
     dicom::Message *first_message_ = nullptr;
 };
 
-void WalkSink::note_diagnostics(AssocRecord *a, const std::vector<dicom::Diagnostic> &found) {
+void WalkSink::note_each_diagnostic(AssocRecord *a, const std::vector<dicom::Diagnostic> &found) {
     for (const dicom::Diagnostic &d : found) {
         UnitRecord *n = unit(notes(), a);
         n->kind = RecordKind::NoteFinding;
@@ -366,9 +367,10 @@ bool mid_message(const Connection *conn, int dir) {
     return conn->assoc && conn->assoc->messages.in_progress((uint8_t)dir);
 }
 
-/* What a segment tells before its payload is walked: it may end a stall of its direction. */
+/* What a segment tells before its payload is walked: it may end a stall of its direction
+ * (only a segment with data can; the timeline reads mid_message for those only). */
 bool feed_timeline(Connection *conn, int dir, dicom::TcpFacts facts, dicom::Stall &stall) {
-    facts.mid_message = mid_message(conn, dir);
+    facts.mid_message = facts.length > 0 && mid_message(conn, dir);
     return conn->timeline.on_segment(dir, facts, stall);
 }
 
