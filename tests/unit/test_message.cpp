@@ -347,6 +347,8 @@ TEST(Message, PixelDataStreamsPastWithoutBeingHeld) {
     for (size_t off = 0; off < big.value.size(); off += 1448) {
         add(streamed, big, 2, kExplicitLe, off, 1448);
         most_held = std::max(most_held, streamed.held_bytes());
+        // the data set's size follows the bytes that came, also while the parser only waits
+        EXPECT_EQ(streamed.messages().at(0).data_set.size, std::min<size_t>(off + 1448, big.value.size()));
         add(exported, big, 2, kExplicitLe, off, 1448, false, kKeepForExport);
     }
     EXPECT_LT(most_held, 1448u * 2);
