@@ -5,7 +5,7 @@ the same captures impaired by bench/impair.py (late, duplicated and reordered se
 
 Usage (root, after building): bench/run.py [--sizes 100,200,400] [--echo 50000] [--runs 3]
                                            [--builtin-cap 300] [--plot docs/images/bench.png]
-                                           [--extra big=1x16000x16000]
+                                           [--extra big=1x16000x16000] [--modes floor,plugin]
 Prints wall time, CPU time and peak memory for each capture and mode, each as a ratio to the
 floor measured in the same run (median of --runs runs)."""
 import argparse
@@ -97,6 +97,9 @@ def main():
     ap.add_argument("--builtin-cap", type=float, default=300, help="seconds before a built-in run is abandoned")
     ap.add_argument("--no-builtin", action="store_true")
     ap.add_argument("--no-impaired", action="store_true", help="skip the impaired copies of the captures")
+    ap.add_argument("--modes", default="",
+                    help="comma separated mode labels to run (default: all), e.g. floor,plugin: more rounds "
+                         "of the headline ratio in the same time")
     ap.add_argument("--plot", default="")
     ap.add_argument("--extra", action="append", default=[],
                     help="NAME=OBJECTSxROWSxCOLUMNS, another capture (e.g. big=1x16000x16000: one 512 MB object)")
@@ -138,7 +141,7 @@ def main():
         # neighbour, frequency changes) then slows all modes alike instead of one.
         todo = []
         for label, extra, plugin in run_modes:
-            if label.startswith("builtin") and a.no_builtin:
+            if (label.startswith("builtin") and a.no_builtin) or (a.modes and label not in a.modes.split(",")):
                 continue
             ws44 = label == "builtin 4.4"
             if ws44 and not os.path.exists(os.path.join(WS44_ROOT, "usr/bin/tshark")):
