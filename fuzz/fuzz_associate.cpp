@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <vector>
 
-#include "associate.hpp"
-#include "association.hpp"
+#include "ul/associate.hpp"
+#include "session/association.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;

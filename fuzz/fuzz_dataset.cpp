@@ -2,10 +2,10 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "charset.hpp"
-#include "dataset.hpp"
-#include "dictionary.hpp"
-#include "values.hpp"
+#include "dataset/charset.hpp"
+#include "dataset/dataset.hpp"
+#include "dataset/dictionary.hpp"
+#include "dataset/values.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;

@@ -4,9 +4,9 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "association.hpp"
-#include "message.hpp"
-#include "pdu.hpp"
+#include "session/association.hpp"
+#include "dimse/message.hpp"
+#include "ul/pdu.hpp"
 
 namespace {
 dicom::PdvPiece piece(uint8_t flags, const uint8_t *v, size_t n, uint32_t frame, bool first = true, bool last = true) {

@@ -3,11 +3,11 @@
 #include <cstddef>
 #include <cstdint>
 
-#include "associate.hpp"
-#include "association.hpp"
-#include "control_pdus.hpp"
-#include "pdu.hpp"
-#include "tls_sniff.hpp"
+#include "ul/associate.hpp"
+#include "session/association.hpp"
+#include "ul/control_pdus.hpp"
+#include "ul/pdu.hpp"
+#include "tcp/tls_sniff.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     dicom::ByteView b(data, size);

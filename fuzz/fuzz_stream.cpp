@@ -10,10 +10,10 @@
 #include <string>
 #include <vector>
 
-#include "association.hpp"
-#include "message.hpp"
-#include "stream.hpp"
-#include "upper_layer.hpp"
+#include "session/association.hpp"
+#include "dimse/message.hpp"
+#include "ul/stream.hpp"
+#include "session/upper_layer.hpp"
 
 namespace {
 

@@ -9,9 +9,9 @@
 #include <deque>
 #include <vector>
 
-#include "association.hpp"
-#include "diagnosis.hpp"
-#include "tcp_timeline.hpp"
+#include "session/association.hpp"
+#include "analysis/diagnosis.hpp"
+#include "tcp/tcp_timeline.hpp"
 
 using namespace dicom;
 

@@ -5,10 +5,10 @@
 #include <string>
 #include <sys/stat.h>
 
-#include "message.hpp"
+#include "dimse/message.hpp"
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
-#include "stream.hpp"
+#include "ul/pdu.hpp"
+#include "ul/stream.hpp"
 
 namespace {
 // Each PDV value of a stream, as the stream walk hands it over.

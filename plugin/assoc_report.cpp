@@ -13,7 +13,7 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
-#include "dimse.hpp"
+#include "dimse/dimse.hpp"
 
 /* Who, how it ended and the worst finding first: the GUI dialog opens narrower than its
  * columns, so what matters most comes before the numbers. */

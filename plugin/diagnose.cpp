@@ -11,7 +11,7 @@
 
 #include <epan/stat_tap_ui.h>
 
-#include "dimse.hpp"
+#include "dimse/dimse.hpp"
 
 namespace {
 

@@ -26,9 +26,9 @@
 
 #include "compat.h"
 #include "fields.h"
-#include "pdu.hpp"
-#include "tcp_segment.hpp"
-#include "tls_sniff.hpp"
+#include "ul/pdu.hpp"
+#include "tcp/tcp_segment.hpp"
+#include "tcp/tls_sniff.hpp"
 
 DicomPrefs dicom_prefs;
 

@@ -13,13 +13,13 @@
 
 #include "compat.h"
 
-#include "association.hpp"
-#include "associate.hpp"
-#include "control_pdus.hpp"
-#include "message.hpp"
-#include "stream.hpp"
-#include "tcp_timeline.hpp"
-#include "upper_layer.hpp"
+#include "session/association.hpp"
+#include "ul/associate.hpp"
+#include "ul/control_pdus.hpp"
+#include "dimse/message.hpp"
+#include "ul/stream.hpp"
+#include "tcp/tcp_timeline.hpp"
+#include "session/upper_layer.hpp"
 
 struct DicomPrefs {
     guint hold_limit_kb = 8192;         /* bytes held per direction ahead of a capture gap */

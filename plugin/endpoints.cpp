@@ -11,8 +11,8 @@
 #include <epan/tap.h>
 #include <epan/to_str.h>
 
-#include "inventory.hpp"
-#include "uids.hpp"
+#include "analysis/inventory.hpp"
+#include "base/uids.hpp"
 
 namespace {
 

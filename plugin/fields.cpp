@@ -2,11 +2,11 @@
  * (user information sub-items); docs/fields.md documents each one. */
 #include "fields.h"
 
-#include "diagnosis.hpp"
+#include "analysis/diagnosis.hpp"
 #include "compat.h"
 
-#include "codes.hpp"
-#include "dimse.hpp"
+#include "base/codes.hpp"
+#include "dimse/dimse.hpp"
 
 int proto_dicom_ul = -1;
 

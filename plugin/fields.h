@@ -4,7 +4,7 @@
 #include <epan/expert.h>
 #include <epan/packet.h>
 
-#include "problems.hpp"
+#include "base/problems.hpp"
 
 extern int proto_dicom_ul;
 

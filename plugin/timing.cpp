@@ -19,7 +19,7 @@
 #include <epan/to_str.h>
 
 #include "fields.h"
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 static int dicom_tap = -1;
 

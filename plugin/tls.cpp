@@ -15,8 +15,8 @@
 
 #include "compat.h"
 #include "fields.h"
-#include "pdu.hpp"
-#include "tls_sniff.hpp"
+#include "ul/pdu.hpp"
+#include "tcp/tls_sniff.hpp"
 
 static dissector_handle_t tls_handle, dicom_handle_for_tls, tls_port_handle;
 static guint registered_tls_port;

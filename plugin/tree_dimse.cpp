@@ -8,11 +8,11 @@
 #include <string>
 #include <vector>
 
-#include "charset.hpp"
-#include "dictionary.hpp"
+#include "dataset/charset.hpp"
+#include "dataset/dictionary.hpp"
 #include "fields.h"
-#include "uids.hpp"
-#include "values.hpp"
+#include "base/uids.hpp"
+#include "dataset/values.hpp"
 
 using dicom::Element;
 using dicom::ElementKind;

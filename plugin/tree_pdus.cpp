@@ -5,8 +5,8 @@
 #include <epan/expert.h>
 
 #include "fields.h"
-#include "pdu.hpp"
-#include "uids.hpp"
+#include "ul/pdu.hpp"
+#include "base/uids.hpp"
 
 using dicom::Span;
 

@@ -11,11 +11,11 @@
 #include <cstring>
 #include <string>
 
-#include "control_pdus.hpp"
-#include "diagnosis.hpp"
+#include "ul/control_pdus.hpp"
+#include "analysis/diagnosis.hpp"
 #include "fields.h"
-#include "pdu.hpp"
-#include "uids.hpp"
+#include "ul/pdu.hpp"
+#include "base/uids.hpp"
 
 namespace {
 

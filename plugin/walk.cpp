@@ -10,7 +10,7 @@
 #include <epan/dissectors/packet-tcp.h>
 
 #include "fields.h"
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 /* ---- records ----------------------------------------------------------------------------- */
 

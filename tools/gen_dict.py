@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate dissector/dict_table.inc from the DICOM data dictionary (PS3.6, PS3.7 command
+"""Generate dissector/dataset/dict_table.inc from the DICOM data dictionary (PS3.6, PS3.7 command
 elements) as shipped in Debian's python3-pydicom. The output is committed; rerun after a
 dictionary update. Each entry: {tag, mask, VR, VM, keyword, name, retired}. `mask` is 0xFFFFFFFF
 for a plain tag and has 0 nibbles where the standard writes 'x' (repeating groups)."""
@@ -9,7 +9,7 @@ import sys
 
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
                    "/usr/lib/python3/dist-packages/pydicom/_dicom_dict.py")
-out = pathlib.Path(__file__).resolve().parent.parent / "dissector" / "dict_table.inc"
+out = pathlib.Path(__file__).resolve().parent.parent / "dissector" / "dataset" / "dict_table.inc"
 
 tables = {}
 for node in ast.parse(src.read_text()).body:

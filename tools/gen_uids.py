@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate dissector/uid_table.inc from the DICOM UID registry (PS3.6 Annex A) as shipped
+"""Generate dissector/base/uid_table.inc from the DICOM UID registry (PS3.6 Annex A) as shipped
 in Debian's python3-pydicom. Rerun after a dictionary update; the output is committed."""
 import ast, pathlib, sys
 
 src = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else
                    "/usr/lib/python3/dist-packages/pydicom/_uid_dict.py")
-out = pathlib.Path(__file__).resolve().parent.parent / "dissector" / "uid_table.inc"
+out = pathlib.Path(__file__).resolve().parent.parent / "dissector" / "base" / "uid_table.inc"
 
 tree = ast.parse(src.read_text())
 table = None

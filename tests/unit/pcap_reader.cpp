@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 namespace {
 

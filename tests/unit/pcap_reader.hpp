@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "bytes.hpp"
+#include "base/bytes.hpp"
 
 struct TcpStream {
     uint16_t src_port = 0, dst_port = 0;

@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "associate.hpp"
+#include "ul/associate.hpp"
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 using namespace dicom;
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "associate.hpp"
-#include "association.hpp"
+#include "ul/associate.hpp"
+#include "session/association.hpp"
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 using namespace dicom;
 

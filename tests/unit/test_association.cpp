@@ -3,8 +3,8 @@
 
 #include <deque>
 
-#include "association.hpp"
-#include "dimse.hpp"
+#include "session/association.hpp"
+#include "dimse/dimse.hpp"
 
 using namespace dicom;
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "charset.hpp"
-#include "dictionary.hpp"
+#include "dataset/charset.hpp"
+#include "dataset/dictionary.hpp"
 
 using namespace dicom;
 

@@ -4,11 +4,11 @@
 #include <fstream>
 #include <iterator>
 
-#include "dataset.hpp"
-#include "dictionary.hpp"
-#include "dimse.hpp"
-#include "message.hpp"
-#include "values.hpp"
+#include "dataset/dataset.hpp"
+#include "dataset/dictionary.hpp"
+#include "dimse/dimse.hpp"
+#include "dimse/message.hpp"
+#include "dataset/values.hpp"
 
 using namespace dicom;
 

@@ -6,9 +6,9 @@
 #include <algorithm>
 
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
-#include "stream.hpp"
-#include "message.hpp"
+#include "ul/pdu.hpp"
+#include "ul/stream.hpp"
+#include "dimse/message.hpp"
 
 using namespace dicom;
 

@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "control_pdus.hpp"
+#include "ul/control_pdus.hpp"
 #include "pcap_reader.hpp"
-#include "stream.hpp"
-#include "pdu.hpp"
+#include "ul/stream.hpp"
+#include "ul/pdu.hpp"
 
 using namespace dicom;
 

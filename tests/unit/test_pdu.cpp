@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
+#include "ul/pdu.hpp"
 
 using namespace dicom;
 

@@ -9,8 +9,8 @@
 #include <random>
 
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
-#include "stream.hpp"
+#include "ul/pdu.hpp"
+#include "ul/stream.hpp"
 #include "stream_harness.hpp"
 
 using namespace dicom;

@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "pcap_reader.hpp"
-#include "tcp_segment.hpp"
+#include "tcp/tcp_segment.hpp"
 
 using namespace dicom;
 

@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
-#include "tcp_segment.hpp"
-#include "tcp_timeline.hpp"
+#include "ul/pdu.hpp"
+#include "tcp/tcp_segment.hpp"
+#include "tcp/tcp_timeline.hpp"
 
 using namespace dicom;
 

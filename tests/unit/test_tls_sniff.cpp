@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
 #include "pcap_reader.hpp"
-#include "pdu.hpp"
-#include "tls_sniff.hpp"
+#include "ul/pdu.hpp"
+#include "tcp/tls_sniff.hpp"
 
 using namespace dicom;
 

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include "bytes.hpp"
-#include "uids.hpp"
+#include "base/bytes.hpp"
+#include "base/uids.hpp"
 
 using namespace dicom;
 

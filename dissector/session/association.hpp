@@ -1,0 +1,131 @@
+// What one association negotiated, as later PDUs need it: AE titles, the presentation
+// contexts (abstract and accepted transfer syntax per ID) and each side's maximum PDU size.
+// Plain data, updated from parsed A-ASSOCIATE PDUs; the plugin keeps one per association.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "ul/associate.hpp"
+#include "ul/control_pdus.hpp"
+#include "analysis/diagnosis.hpp"
+#include "dimse/message.hpp"
+
+namespace dicom {
+
+struct NegotiatedContext {
+    uint8_t id = 0;
+    bool answered = false;   // an A-ASSOCIATE-AC carried this ID
+    uint8_t result = 0;      // valid when answered
+    std::string abstract_syntax;
+    std::string transfer_syntax; // accepted one; the first proposed until answered
+    uint32_t proposed_in = 0, answered_in = 0; // frame numbers
+    bool inferred = false;   // not negotiated in the capture: learnt from a command set
+    bool accepted() const { return answered && result == kAcceptance; }
+};
+
+struct DirectionStats {
+    uint64_t bytes = 0; // PDU bytes, headers included
+    uint32_t pdus = 0;
+};
+
+class Association {
+public:
+    // Timing (seconds since the epoch) of the PDUs that shape the association; 0 = not seen.
+    double first_time = 0, last_time = 0, rq_time = 0, ac_time = 0, rj_time = 0;
+    double release_rq_time = 0, release_rp_time = 0, abort_time = 0;
+    double first_pdata_time = 0, last_pdata_time = 0;
+    double pdata_header_time[2] = {0, 0}; // the last P-DATA-TF header walked, per direction of the connection
+    DirectionStats from_requestor, from_acceptor;
+    uint64_t data_set_bytes = 0;        // DIMSE data sets, as sent
+    std::map<uint16_t, uint32_t> operations; // completed messages by command field
+    uint32_t failures = 0, warnings = 0;
+    uint32_t store_requests = 0;        // C-STORE-RQs
+    uint32_t stored = 0;                // C-STORE-RSPs with a success or warning status
+    double last_message_time = 0;       // the last DIMSE message completed
+    uint32_t responses = 0;                 // final responses matched with their request
+    double response_time_sum = 0, response_time_max = 0; // request complete to final response
+    uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
+    uint8_t abort_source = 0, abort_reason = 0;
+    int abort_by_requestor = -1;        // 1, 0, or -1 when unknown
+    // At most this many requests wait for their response; beyond it the oldest is forgotten
+    // (a peer that never answers must not make the dissector's state grow without bound).
+    uint32_t outstanding_cap = 65536;
+    uint32_t requests_forgotten = 0;
+
+    // Every PDU, first pass, in order. `from_requestor` is -1 when unknown.
+    void on_pdu(int from_requestor, uint8_t pdu_type, uint64_t bytes, double time);
+    // A message completed: counts it and matches responses and C-CANCELs with their
+    // request by message ID (several may be outstanding: asynchronous operations).
+    void on_message(Message &m);
+    // Requests still waiting for their final response, oldest first.
+    std::vector<Message *> unanswered() const;
+    // "released", "aborted by the acceptor (service-user)", "rejected-permanent: ...",
+    // "closed by the requestor (TCP FIN in frame 12) without A-RELEASE or A-ABORT",
+    // "cut off in the capture" ...
+    std::string how_it_ended() const;
+    // The same as a code: "released", "rejected", "aborted", "closed_without_release",
+    // "release_unanswered", "no_answer", "cut_off".
+    const char *outcome() const;
+    // When it ended: the A-RELEASE-RP, A-ASSOCIATE-RJ, A-ABORT or TCP close, else the last PDU.
+    double end_time() const;
+    double setup_time() const; // A-ASSOCIATE-RQ to AC or RJ; -1 when not seen
+    double release_time() const; // A-RELEASE-RQ to RP; -1 when not seen
+
+    std::string calling_ae, called_ae;
+    uint32_t number = 0; // in the capture, 1, 2, ... (the glue's numbering)
+    // The peers' software (PS3.7 D.3.3.2, D.3.3.3): implementation class UID and version name.
+    std::string requestor_class_uid, requestor_version, acceptor_class_uid, acceptor_version;
+    // "PACS (acceptor, OFFIS_DCMTK_367)", "the requestor", "the network" ...; without the
+    // software: "PACS (acceptor)".
+    std::string party_label(Party p, bool software = true) const;
+
+    // Diagnosis: findings merged by code and party, in order of first occurrence; stalls.
+    DiagnosisSettings diagnosis_settings;
+    std::vector<DiagnosticSummary> diagnostics;
+    std::vector<Stall> stalls;          // at most diagnosis_settings.stalls_kept
+    double stall_seconds_unlisted = 0;  // stalls beyond that
+    TcpClose closed_by_requestor, closed_by_acceptor; // the first FIN/RST of each side
+    // Records a finding (merged into `diagnostics`) and appends it to `out`.
+    void raise(const Diagnostic &d, std::vector<Diagnostic> &out);
+    Severity worst_severity(bool &any) const;
+    // Response times of the last final responses, for "slower than usual".
+    std::deque<double> recent_response_times;
+    bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)
+    bool protocol_state_reported = false;
+    uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
+    uint32_t release_rq_frame = 0, release_rp_frame = 0, abort_frame = 0;
+    // Largest P-DATA-TF each side said it can receive (0: no limit, or not seen).
+    uint32_t max_pdu_requestor = 0, max_pdu_acceptor = 0;
+
+    void apply_rq(const Associate &rq, uint32_t frame);
+    void apply_ac(const Associate &ac, uint32_t frame);
+    // A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT: their codes and frames (the first of each).
+    void apply_control(const ControlPdu &pdu, uint32_t frame);
+    // A message on a context whose negotiation was not captured: remember its SOP class and
+    // the transfer syntax its data set appeared to use, marked as inferred.
+    void infer_context(uint8_t id, const std::string &sop_class, const std::string &transfer_syntax);
+
+    const NegotiatedContext *context(uint8_t id) const {
+        return slot_[id] ? &contexts_[slot_[id] - 1] : nullptr;
+    }
+    const std::vector<NegotiatedContext> &contexts() const { return contexts_; }
+    size_t accepted_count() const;
+
+private:
+    NegotiatedContext &context_slot(uint8_t id);
+    std::array<uint16_t, 256> slot_{}; // 1-based index into contexts_, 0 = none
+    std::vector<NegotiatedContext> contexts_;
+    std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
+    std::unordered_map<uint16_t, Message *> answered_;    // last answered request by ID (late C-CANCELs)
+    std::map<uint16_t, Message *> early_responses_;       // responses whose request was not complete yet
+    std::deque<Message *> outstanding_order_; // oldest first; answered ones are skipped lazily
+    void forget_oldest();
+    bool is_outstanding(const Message *q) const;
+};
+
+} // namespace dicom
