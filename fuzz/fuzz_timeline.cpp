@@ -9,8 +9,10 @@
 #include <deque>
 #include <vector>
 
+#include "analysis/finding_text.hpp"
+#include "analysis/time_budget.hpp"
 #include "session/association.hpp"
-#include "analysis/diagnosis.hpp"
+#include "session/diagnose.hpp"
 #include "tcp/tcp_timeline.hpp"
 
 using namespace dicom;
@@ -20,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     Association a;
     a.rq_time = 1;
     a.ac_time = 1.001;
-    MessageAssembler messages;
+    MessageAssembler &messages = a.messages;
     uint32_t seq[2] = {1000, 5000}, frame = 0;
     double time = 1;
     if (size && data[0] & 1) timeline.know_window_scales(data[0] >> 4 & 7, (data[0] >> 1 & 7) - 1);
@@ -56,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (timeline.sent_end(dir, end)) (void)timeline.acknowledged_at(dir, end, 0);
     }
     for (const DiagnosticSummary &s : a.diagnostics) (void)summary_text(a, s);
-    const TimeBudget b = time_budget(a, messages.messages());
+    const TimeBudget b = time_budget(a);
     const double sum = b.setup + b.release + b.waiting_for_acceptor + b.waiting_for_requestor + b.transfer + b.tcp_stalls;
     if (b.duration > 0 && std::fabs(sum - b.duration) > 1e-6 * (1 + b.duration)) std::abort();
     return 0;

@@ -8,22 +8,30 @@
 #include "dimse/message.hpp"
 #include "pcap_reader.hpp"
 #include "ul/pdu.hpp"
-#include "ul/stream.hpp"
+#include "ul/pdu_walker.hpp"
 
 namespace {
-// Each PDV value of a stream, as the stream walk hands it over.
-struct Values final : dicom::StreamSink {
+// Each PDV value of a stream, as the PDU walker hands it over.
+struct Values final : dicom::WalkObserver {
     struct V {
         bool command;
         std::string bytes;
     };
     std::vector<V> out;
-    uint64_t on_event(const dicom::StreamEvent &e) override {
-        if (e.kind == dicom::StreamEventKind::PdvHeader) out.push_back(V{bool(e.pdv.flags & dicom::kPdvCommand), {}});
-        if (e.kind == dicom::StreamEventKind::Value && !out.empty())
-            out.back().bytes.append(reinterpret_cast<const char *>(e.bytes.data), e.bytes.size);
-        return 0;
+    void pdv_header(const dicom::WalkedBytes &, const dicom::PdvPosition &pdv) override {
+        out.push_back(V{bool(pdv.flags & dicom::kPdvCommand), {}});
     }
+    void pdv_value(const dicom::WalkedBytes &w, const dicom::PdvPosition &) override {
+        if (!out.empty()) out.back().bytes.append(reinterpret_cast<const char *>(w.bytes.data), w.bytes.size);
+    }
+    void pdu(const dicom::WalkedBytes &, uint8_t, uint32_t) override {}
+    void pdata_header(const dicom::WalkedBytes &, uint32_t) override {}
+    void skipped(const dicom::WalkedBytes &, dicom::SkipReason) override {}
+    void garbage(const dicom::WalkedBytes &) override {}
+    void resync(const dicom::WalkedBytes &, dicom::ResyncReason) override {}
+    void fragment(const dicom::WalkedBytes &, uint8_t, dicom::ByteView) override {}
+    void fragment_completed(const dicom::WalkedBytes &, uint8_t, dicom::Origin) override {}
+    void lost(const dicom::WalkedBytes &, dicom::LostKind, const dicom::PdvPosition &) override {}
 };
 } // namespace
 
@@ -56,10 +64,10 @@ int main(int argc, char **argv) {
             std::string st = std::string("\x5a\x31\x03\x00", 4) + std::string(s.bytes.begin(), s.bytes.begin() + long(keep));
             write(out + "/stream", std::string(cap) + "-" + std::to_string(n++), reinterpret_cast<const uint8_t *>(st.data()),
                   st.size());
-            dicom::PduStream walk;
+            dicom::PduWalker walk;
             Values values;
             int id = 0;
-            walk.add_segment(1, dicom::ByteView(s.bytes.data(), s.bytes.size()), dicom::Origin{&id, 0}, values);
+            walk.walk(0, dicom::ByteView(s.bytes.data(), s.bytes.size()), dicom::Origin{&id, 1, 0}, values);
             for (const Values::V &v : values.out) {
                 if (v.bytes.size() > 8192) continue;
                 std::string body(1, char(v.bytes.size() / 2));

@@ -2,7 +2,7 @@
  * (user information sub-items); docs/fields.md documents each one. */
 #include "fields.h"
 
-#include "analysis/diagnosis.hpp"
+#include "session/findings.hpp"
 #include "compat.h"
 
 #include "base/codes.hpp"

@@ -1,11 +1,22 @@
-/* Plugin entry points, protocol and preference registration. */
+/* Plugin entry points, protocol and preference registration: every room of the plugin is
+ * registered from here. */
 #include "compat.h"
 
 #include <epan/prefs.h>
 #include <epan/proto.h>
 
-#include "dissect.h"
+#include "entry/tcp_entry.h"
+#include "entry/tls_entry.h"
+#include "export/export.h"
 #include "fields.h"
+#include "model/registry.h"
+#include "prefs.h"
+#include "stats/assoc_report.h"
+#include "stats/diagnose.h"
+#include "stats/endpoints.h"
+#include "stats/srt.h"
+#include "stats/tap.h"
+#include "view/info.h"
 
 #ifndef PLUGIN_VERSION
 #define PLUGIN_VERSION "0.0.0"
@@ -18,13 +29,30 @@ extern "C" WS_DLL_PUBLIC_DEF const int plugin_want_minor = WIRESHARK_VERSION_MIN
 extern "C" WS_DLL_PUBLIC_DEF uint32_t plugin_describe(void) { return WS_PLUGIN_DESC_DISSECTOR; }
 #endif
 
+DicomPrefs dicom_prefs;
+
 static void apply_prefs(void) { dicom_tls_apply_prefs(); }
+
+/* Dissectors, the capture's registry and what the views remember, Export Objects, and the
+ * statistics (in the order the GUI lists them). */
+static void register_rooms(void) {
+    dicom_register_dissector();
+    dicom_register_registry();
+    dicom_register_info();
+    dicom_register_export();
+    dicom_register_assoc_table();
+    dicom_register_tap();
+    dicom_register_srt();
+    dicom_register_assoc_report();
+    dicom_register_diagnose();
+    dicom_register_endpoints();
+}
 
 static void proto_register_dicom_ul(void) {
     /* The built-in dissector owns "DICOM"/"dicom"; ours has its own names (docs/README). */
     proto_dicom_ul = proto_register_protocol("DICOM Upper Layer (plugin)", "DICOM-UL", "dicom_ul");
     dicom_register_fields();
-    dicom_register_dissector();
+    register_rooms();
 
     module_t *m = prefs_register_protocol(proto_dicom_ul, apply_prefs);
     /* PDUs are no longer reassembled by TCP: each direction is walked as the receiver got it. */

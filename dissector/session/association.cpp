@@ -251,13 +251,6 @@ void Association::raise(const Diagnostic &d, std::vector<Diagnostic> &out) {
     diagnostics.push_back(s);
 }
 
-Severity Association::worst_severity(bool &any) const {
-    Severity w = Severity::Note;
-    any = !diagnostics.empty();
-    for (const DiagnosticSummary &s : diagnostics) w = std::max(w, diag_severity(s.code));
-    return w;
-}
-
 double Association::end_time() const {
     if (rj_time) return rj_time;
     if (release_rp_time) return release_rp_time;

@@ -1,6 +1,8 @@
-// What one association negotiated, as later PDUs need it: AE titles, the presentation
-// contexts (abstract and accepted transfer syntax per ID) and each side's maximum PDU size.
-// Plain data, updated from parsed A-ASSOCIATE PDUs; the plugin keeps one per association.
+// One association: what it negotiated, as later PDUs need it (AE titles, the presentation
+// contexts with their abstract and accepted transfer syntaxes, each side's maximum PDU size),
+// its DIMSE messages, who requested it, its timing, counters and findings. Updated by its
+// connection (session/connection.hpp) as the first pass walks the capture; owned by the
+// capture (session/capture.hpp).
 #pragma once
 #include <array>
 #include <cstdint>
@@ -12,8 +14,9 @@
 
 #include "ul/associate.hpp"
 #include "ul/control_pdus.hpp"
-#include "analysis/diagnosis.hpp"
 #include "dimse/message.hpp"
+#include "session/findings.hpp"
+#include "tcp/endpoint.hpp"
 
 namespace dicom {
 
@@ -33,8 +36,23 @@ struct DirectionStats {
     uint32_t pdus = 0;
 };
 
+class Connection;
+
 class Association {
 public:
+    uint32_t number = 0;           // in the capture, 1, 2, ... in order of first sight
+    MessageAssembler messages;     // its DIMSE messages
+    const Connection *connection = nullptr; // the TCP connection that carries it
+    uint32_t tcp_stream = 0;       // Wireshark's index of that connection
+    // The connection's direction the A-ASSOCIATE-RQ came in (-1: not seen), and the two ends.
+    int requestor_dir = -1;
+    Endpoint requestor, acceptor;
+    bool requestor_known() const { return requestor_dir >= 0; }
+    // 1 when direction `dir` of the connection carries the requestor's PDUs, 0 for the
+    // acceptor's, -1 when the A-ASSOCIATE-RQ was not seen.
+    int direction_from_requestor(int dir) const { return requestor_dir < 0 ? -1 : dir == requestor_dir; }
+    const Association *previous_same_aes = nullptr; // the last association between the same AEs
+
     // Timing (seconds since the epoch) of the PDUs that shape the association; 0 = not seen.
     double first_time = 0, last_time = 0, rq_time = 0, ac_time = 0, rj_time = 0;
     double release_rq_time = 0, release_rp_time = 0, abort_time = 0;
@@ -77,7 +95,6 @@ public:
     double release_time() const; // A-RELEASE-RQ to RP; -1 when not seen
 
     std::string calling_ae, called_ae;
-    uint32_t number = 0; // in the capture, 1, 2, ... (the glue's numbering)
     // The peers' software (PS3.7 D.3.3.2, D.3.3.3): implementation class UID and version name.
     std::string requestor_class_uid, requestor_version, acceptor_class_uid, acceptor_version;
     // "PACS (acceptor, OFFIS_DCMTK_367)", "the requestor", "the network" ...; without the
@@ -92,7 +109,6 @@ public:
     TcpClose closed_by_requestor, closed_by_acceptor; // the first FIN/RST of each side
     // Records a finding (merged into `diagnostics`) and appends it to `out`.
     void raise(const Diagnostic &d, std::vector<Diagnostic> &out);
-    Severity worst_severity(bool &any) const;
     // Response times of the last final responses, for "slower than usual".
     std::deque<double> recent_response_times;
     bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)

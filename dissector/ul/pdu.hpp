@@ -31,6 +31,11 @@ constexpr uint32_t kAssociateFixedLen = 68;
 // Largest A-ASSOCIATE-RQ/AC accepted; anything longer is treated as not a PDU.
 constexpr uint32_t kMaxAssociateLength = 1u << 20;
 
+// The reserved byte of a P-DATA-TF header (PS3.8 9.3.5) is not zero (`header`: its 6 bytes).
+inline bool pdata_reserved_set(ByteView header) { return header.has(1, 1) && header.u8(1) != 0; }
+// A PDV's message control header uses bits PS3.8 E.2 reserves.
+inline bool pdv_flags_reserved_set(uint8_t flags) { return (flags & ~(kPdvCommand | kPdvLast)) != 0; }
+
 // "A-ASSOCIATE-RQ" etc., or nullptr for a type PS3.8 does not define.
 const char *pdu_type_name(uint8_t type);
 

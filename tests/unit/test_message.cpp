@@ -7,7 +7,7 @@
 
 #include "pcap_reader.hpp"
 #include "ul/pdu.hpp"
-#include "ul/stream.hpp"
+#include "connection_harness.hpp"
 #include "dimse/message.hpp"
 
 using namespace dicom;
@@ -19,23 +19,12 @@ struct PdvValue {
     std::vector<uint8_t> value;
 };
 
-class ValueCollector final : public StreamSink {
-public:
-    uint64_t on_event(const StreamEvent &e) override {
-        if (e.kind == StreamEventKind::PdvHeader) out.push_back(PdvValue{e.pdv.context_id, e.pdv.flags, {}});
-        if (e.kind == StreamEventKind::Value) out.back().value.insert(out.back().value.end(), e.bytes.data, e.bytes.data + e.bytes.size);
-        return 0;
-    }
-    std::vector<PdvValue> out;
-};
-
 std::vector<PdvValue> pdvs(const char *capture, size_t stream) {
     auto streams = read_tcp_streams(sample(capture));
-    PduStream s;
-    ValueCollector c;
-    int id = 0;
-    s.add_segment(1, ByteView(streams[stream].bytes.data(), streams[stream].bytes.size()), Origin{&id, 0}, c);
-    return c.out;
+    std::vector<PdvValue> out;
+    for (PdvItems::Item &i : walk_pdvs(streams[stream].bytes).items)
+        out.push_back(PdvValue{i.pdv.context_id, i.pdv.flags, std::move(i.value)});
+    return out;
 }
 
 const char kExplicitLe[] = "1.2.840.10008.1.2.1";

@@ -4,7 +4,7 @@
 
 #include "ul/control_pdus.hpp"
 #include "pcap_reader.hpp"
-#include "ul/stream.hpp"
+#include "connection_harness.hpp"
 #include "ul/pdu.hpp"
 
 using namespace dicom;
@@ -19,36 +19,22 @@ bool has(const Findings &f, Problem p) {
 
 namespace {
 
-// The PDV items of a byte stream, as the stream walk reports them.
+// The PDV items of a byte stream, as the PDU walker reports them.
 struct Pdvs {
-    std::vector<StreamEvent> headers; // PdvHeader events
+    std::vector<PdvPosition> headers;
     std::vector<std::vector<uint8_t>> values;
     uint64_t skipped = 0;
 };
 
-class PdvCollector final : public StreamSink {
-public:
-    uint64_t on_event(const StreamEvent &e) override {
-        if (e.kind == StreamEventKind::PdvHeader) {
-            out.headers.push_back(e);
-            out.values.emplace_back();
-        } else if (e.kind == StreamEventKind::Value && !out.values.empty()) {
-            out.values.back().insert(out.values.back().end(), e.bytes.data, e.bytes.data + e.bytes.size);
-        } else if (e.kind == StreamEventKind::Skip) {
-            out.skipped += e.length;
-        }
-        return 0;
-    }
-    Pdvs out;
-};
-
 Pdvs pdvs_of(const std::vector<uint8_t> &b) {
-    PduStream s;
-    PdvCollector c;
-    int id = 0;
-    s.add_segment(1, ByteView(b.data(), b.size()), Origin{&id, 0}, c);
-    s.peer_acknowledged(uint32_t(1 + b.size()), c); // a first segment that is no clean PDU start waits for this
-    return c.out;
+    Pdvs out;
+    PdvItems items = walk_pdvs(b);
+    for (PdvItems::Item &i : items.items) {
+        out.headers.push_back(i.pdv);
+        out.values.push_back(std::move(i.value));
+    }
+    out.skipped = items.skipped_total;
+    return out;
 }
 
 } // namespace
@@ -57,10 +43,10 @@ TEST(PData, EchoCommand) {
     auto streams = read_tcp_streams(sample("echo.pcap"));
     Pdvs p = pdvs_of(streams[0].bytes);
     ASSERT_EQ(p.headers.size(), 1u);
-    EXPECT_EQ(p.headers[0].pdv.context_id, 1);
-    EXPECT_EQ(p.headers[0].pdv.flags, 0x03);
-    EXPECT_FALSE(p.headers[0].pdv.invalid);
-    EXPECT_EQ(p.headers[0].pdv.value_length, 68u);
+    EXPECT_EQ(p.headers[0].context_id, 1);
+    EXPECT_EQ(p.headers[0].flags, 0x03);
+    EXPECT_FALSE(p.headers[0].invalid);
+    EXPECT_EQ(p.headers[0].value_length, 68u);
     EXPECT_EQ(p.values[0].size(), 68u);
 }
 
@@ -70,10 +56,10 @@ TEST(PData, StoreSendsCommandThenDataFragmentsEndingWithLast) {
     std::vector<uint8_t> flags;
     uint64_t data_bytes = 0;
     for (size_t i = 0; i < p.headers.size(); ++i) {
-        flags.push_back(p.headers[i].pdv.flags);
-        if (!(p.headers[i].pdv.flags & kPdvCommand)) data_bytes += p.values[i].size();
-        EXPECT_EQ(p.headers[i].pdv.context_id, 41);
-        EXPECT_FALSE(p.headers[i].pdv.invalid);
+        flags.push_back(p.headers[i].flags);
+        if (!(p.headers[i].flags & kPdvCommand)) data_bytes += p.values[i].size();
+        EXPECT_EQ(p.headers[i].context_id, 41);
+        EXPECT_FALSE(p.headers[i].invalid);
     }
     EXPECT_EQ(p.skipped, 0u);
     ASSERT_GE(flags.size(), 3u);
@@ -87,24 +73,24 @@ TEST(PDataBroken, LyingAndTinyLengths) {
     // PDU with one PDV whose length says 0xFFFFFFFF: invalid, the rest of the PDU skipped.
     Pdvs p = pdvs_of({0x04, 0, 0, 0, 0, 10, 0xff, 0xff, 0xff, 0xff, 1, 3, 'a', 'b', 'c', 'd'});
     ASSERT_EQ(p.headers.size(), 1u);
-    EXPECT_TRUE(p.headers[0].pdv.invalid);
+    EXPECT_TRUE(p.headers[0].invalid);
     EXPECT_EQ(p.skipped, 4u);
 
     // Length 0 and 1 (must include context ID and flags) still advance.
     p = pdvs_of({0x04, 0, 0, 0, 0, 12, 0, 0, 0, 0, 1, 3, 0, 0, 0, 1, 1, 3});
     ASSERT_GE(p.headers.size(), 1u);
-    EXPECT_TRUE(p.headers[0].pdv.invalid);
+    EXPECT_TRUE(p.headers[0].invalid);
     EXPECT_EQ(p.skipped, 6u);
 
     // Reserved flag bits reach the caller as they are (the tree reports them).
     p = pdvs_of({0x04, 0, 0, 0, 0, 6, 0, 0, 0, 2, 1, 0xff});
     ASSERT_EQ(p.headers.size(), 1u);
-    EXPECT_EQ(p.headers[0].pdv.flags, 0xff);
+    EXPECT_EQ(p.headers[0].flags, 0xff);
 
     // Fewer bytes than the PDU says: what is there is walked, the rest awaited.
     p = pdvs_of({0x04, 0, 0, 0, 0x10, 0, 0, 0, 0, 2, 1, 3});
     ASSERT_EQ(p.headers.size(), 1u);
-    EXPECT_FALSE(p.headers[0].pdv.invalid);
+    EXPECT_FALSE(p.headers[0].invalid);
     EXPECT_EQ(p.values[0].size(), 0u);
 
     // A PDU that ends a few bytes after its last PDV: the tail is skipped, not a PDV.

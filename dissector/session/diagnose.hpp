@@ -1,0 +1,45 @@
+// Raising findings (session/findings.hpp) as the first pass walks the capture, at the frame
+// where the evidence is: each function records what it finds in the association (merged by
+// code and party) and appends it to `out`, so that the caller can show it on that frame.
+#pragma once
+#include <cstdint>
+#include <vector>
+
+#include "session/findings.hpp"
+
+namespace dicom {
+
+class Association;
+struct Message;
+class MessageAssembler;
+
+// ---- raising findings (first pass; each appends to `out` what it raised) ----------------------
+
+// A PDU the walk reached (after the association applied it).
+struct PduFacts {
+    uint8_t type = 0;
+    int from_requestor = -1;
+    uint32_t pdu_length = 0; // the length field
+    uint32_t frame = 0;      // where the receiver had it
+    double time = 0;
+};
+void diagnose_pdu(Association &a, const PduFacts &p, const MessageAssembler &messages, std::vector<Diagnostic> &out);
+// A completed (or closed) DIMSE message, after Association::on_message.
+void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> &out);
+// A message whose announced data set a new command cut short.
+void diagnose_interrupted(Association &a, const Message &m, uint32_t frame, double time, std::vector<Diagnostic> &out);
+// The first PDV of a message on a context the acceptor did not accept.
+void diagnose_rejected_context_use(Association &a, int from_requestor, uint8_t context_id, uint32_t frame, double time,
+                                   std::vector<Diagnostic> &out);
+// A PDV item length that does not fit its PDU.
+void diagnose_pdv_length(Association &a, int from_requestor, uint32_t frame, double time, std::vector<Diagnostic> &out);
+// A TCP stall of the side `from_requestor` while `m` (may be null) was under way.
+void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message *m, std::vector<Diagnostic> &out);
+// The side `from_requestor` sent FIN or RST.
+void diagnose_close(Association &a, int from_requestor, const TcpClose &c, const MessageAssembler &messages,
+                    std::vector<Diagnostic> &out);
+// Trouble the capture shows in the bytes (retransmitted, out of order, missing), which the
+// frames already carry expert infos for: counted, not shown again.
+void diagnose_stream_trouble(Association &a, DiagCode code, uint64_t bytes, uint32_t frame, double time);
+
+} // namespace dicom

@@ -1,0 +1,169 @@
+#include "tcp/reassembly.hpp"
+
+#include <algorithm>
+
+namespace dicom {
+
+namespace {
+constexpr size_t kStartWindow = 96; // bytes the start judge sees: enough to tell a PDU start
+constexpr size_t kStartSegments = 4;
+constexpr uint64_t kStartBytes = 8 * 1024;
+} // namespace
+
+int64_t TcpReassembly::offset_of(uint32_t seq) const {
+    const uint32_t delivered_seq = base_seq_ + uint32_t(delivered_);
+    return int64_t(delivered_) + int32_t(seq - delivered_seq);
+}
+
+void TcpReassembly::expect_start(uint32_t seq) {
+    if (started_) return;
+    started_ = starting_ = start_known_ = true;
+    base_seq_ = seq;
+}
+
+void TcpReassembly::add_segment(uint32_t seq, ByteView b, Origin origin, ReassemblyOutput &out) {
+    if (b.size == 0) return;
+    if (!started_) {
+        started_ = true;
+        base_seq_ = seq;
+        // A first segment that does not start a unit may have overtaken the stream's real
+        // first one: hold it briefly instead of delivering from the middle of a unit.
+        starting_ = !judge_(b, judge_context_);
+    }
+    int64_t off = offset_of(seq);
+    if (starting_) {
+        add_while_starting(off, seq, b, origin, out);
+        return;
+    }
+    const int64_t delivered = int64_t(delivered_);
+    if (off < delivered) { // bytes already delivered: retransmitted, duplicated or overlapping
+        const uint64_t old = std::min<uint64_t>(uint64_t(delivered - off), b.size);
+        out.duplicate(off < 0 ? 0 : uint64_t(off), off < 0, b.sub(0, old), origin, false);
+        b = b.sub(old, b.size - old);
+        origin = origin.at(uint32_t(old));
+        off = delivered;
+        if (b.size == 0) return;
+    }
+    if (off > delivered) hold(uint64_t(off), b, origin, out);
+    else deliver(b, origin, out);
+    settle(out);
+}
+
+void TcpReassembly::add_while_starting(int64_t off, uint32_t seq, ByteView b, Origin origin, ReassemblyOutput &out) {
+    if (off < 0 && start_known_) { // before the stream's first byte: older than the connection
+        out.duplicate(0, true, b, origin, false);
+        return;
+    }
+    if (off < 0) { // earlier than anything seen: the stream starts here
+        std::map<uint64_t, Held> moved;
+        for (auto &kv : held_) moved.emplace(kv.first + uint64_t(-off), std::move(kv.second));
+        held_.swap(moved);
+        base_seq_ = seq;
+        off = 0;
+    }
+    hold(uint64_t(off), b, origin, out);
+    begin_if_known(out);
+}
+
+void TcpReassembly::add_in_order(ByteView b, Origin origin, ReassemblyOutput &out) {
+    if (b.size == 0) return;
+    started_ = true;
+    deliver(b, origin, out);
+}
+
+void TcpReassembly::peer_acknowledged(uint32_t ack, ReassemblyOutput &out) {
+    if (!started_) return;
+    const int64_t a = offset_of(ack);
+    if (a <= int64_t(acked_)) return;
+    acked_ = uint64_t(a);
+    if (starting_) begin_if_known(out);
+    else settle(out);
+}
+
+// While the stream's first byte is uncertain: deliver once a held segment at the start begins
+// a unit, or once a few segments or an acknowledgement say that nothing earlier is coming.
+void TcpReassembly::begin_if_known(ReassemblyOutput &out) {
+    if (held_.empty()) return;
+    const uint64_t start = held_.begin()->first;
+    // the bytes held contiguously from the start, as far as judging a unit start needs
+    std::vector<uint8_t> head;
+    uint64_t at = start;
+    for (auto it = held_.begin(); it != held_.end() && it->first == at && head.size() < kStartWindow; ++it) {
+        const std::vector<uint8_t> &b = it->second.bytes;
+        head.insert(head.end(), b.begin(), b.begin() + long(std::min(b.size(), kStartWindow - head.size())));
+        at += b.size();
+    }
+    if (start_known_) { // wait for the first byte, unless the receiver says it has it already
+        if (start != 0 && !acked_ && held_bytes_ <= hold_limit_) return;
+    } else {
+        const bool plausible = start == 0 && judge_(ByteView(head.data(), head.size()), judge_context_);
+        if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked_) return;
+    }
+    starting_ = false;
+    delivered_ = start; // nothing before it is known
+    settle(out);
+}
+
+void TcpReassembly::deliver(ByteView b, Origin origin, ReassemblyOutput &out) {
+    const uint64_t at = delivered_;
+    delivered_ += b.size;
+    out.deliver(at, b, origin);
+}
+
+void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, ReassemblyOutput &out) {
+    // Keep only what is not held yet; the overlap is a duplicate of held bytes.
+    const uint64_t end = off + b.size;
+    uint64_t pos = off;
+    while (pos < end) {
+        auto next = held_.upper_bound(pos);
+        if (next != held_.begin()) {
+            auto prev = std::prev(next);
+            const uint64_t prev_end = prev->first + prev->second.bytes.size();
+            if (prev_end > pos) {
+                const uint64_t to = std::min(end, prev_end);
+                out.duplicate(pos, false, b.sub(pos - off, to - pos), origin.at(uint32_t(pos - off)), true);
+                pos = to;
+                continue;
+            }
+        }
+        const uint64_t to = next == held_.end() ? end : std::min(end, next->first);
+        ByteView part = b.sub(pos - off, to - pos);
+        Held h;
+        h.bytes.assign(part.data, part.data + part.size);
+        h.origin = origin.at(uint32_t(pos - off));
+        const Origin where = h.origin;
+        held_.emplace(pos, std::move(h));
+        held_bytes_ += part.size;
+        out.held(pos, part, where);
+        pos = to;
+    }
+}
+
+void TcpReassembly::deliver_held(ReassemblyOutput &out) {
+    while (!held_.empty() && held_.begin()->first <= delivered_) {
+        auto node = held_.extract(held_.begin());
+        Held &h = node.mapped();
+        held_bytes_ -= h.bytes.size();
+        const uint64_t start = node.key();
+        if (start + h.bytes.size() <= delivered_) continue; // cannot happen: delivery stops at held bytes
+        const uint64_t skip = delivered_ - start;
+        deliver(ByteView(h.bytes.data() + skip, h.bytes.size() - skip), h.origin.at(uint32_t(skip)), out);
+    }
+}
+
+void TcpReassembly::settle(ReassemblyOutput &out) {
+    deliver_held(out);
+    while (!held_.empty()) {
+        const uint64_t first = held_.begin()->first;
+        uint64_t to = 0;
+        if (acked_ > delivered_) to = std::min(acked_, first); // the receiver has them: the capture missed them
+        else if (held_bytes_ > hold_limit_) to = first;          // waited long enough
+        if (to <= delivered_) break;
+        const uint64_t at = delivered_;
+        delivered_ = to;
+        out.deliver_hole(at, to - at);
+        deliver_held(out);
+    }
+}
+
+} // namespace dicom

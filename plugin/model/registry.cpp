@@ -1,0 +1,257 @@
+/* The capture's registry (registry.h): one object, emptied by one cleanup routine when the
+ * capture file is closed. */
+#include "model/registry.h"
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
+
+#include "fields.h"
+#include "model/records.h"
+#include "prefs.h"
+
+namespace {
+
+struct Registry {
+    std::unique_ptr<dicom::Capture> capture;
+    /* each frame's payload records (records.h), by frame number */
+    std::vector<PayloadRecord *> frame_records;
+    /* the file-scope block new payload records are carved from, and how many it has left */
+    PayloadRecord *record_block = nullptr;
+    unsigned record_block_left = 0;
+    /* the connections of the last few packets: most packets of a DICOM capture belong to a few */
+    struct Recent {
+        address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
+        guint32 srcport = 0, destport = 0;
+        dicom::Connection *conn = nullptr;
+    };
+    Recent recent[8];
+    unsigned recent_next = 0;
+    ~Registry() {
+        for (Recent &r : recent) {
+            free_address(&r.src);
+            free_address(&r.dst);
+        }
+    }
+};
+
+Registry *g_registry;
+
+Registry &registry() {
+    if (!g_registry) g_registry = new Registry();
+    return *g_registry;
+}
+
+void registry_cleanup(void) {
+    delete g_registry;
+    g_registry = nullptr;
+}
+
+dicom::CaptureSettings settings_from_prefs() {
+    dicom::CaptureSettings s;
+    s.connection.pdu_cap = dicom_pdu_cap();
+    s.connection.hold_limit = uint64_t(dicom_prefs.hold_limit_kb) * 1024;
+    s.connection.stall_seconds = dicom_prefs.stall_ms / 1000.0;
+    s.outstanding_cap = dicom_prefs.max_outstanding;
+    s.diagnosis.slow_seconds = dicom_prefs.slow_response_ms / 1000.0;
+    s.diagnosis.small_pdu = dicom_prefs.small_pdu;
+    return s;
+}
+
+/* cmp_address(), with IPv4 (every frame compares a few) compared without a call. */
+int compare_address(const address &a, const address &b) {
+    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) {
+        guint32 x, y;
+        memcpy(&x, a.data, 4);
+        memcpy(&y, b.data, 4);
+        x = g_ntohl(x);
+        y = g_ntohl(y);
+        return x > y ? 1 : x < y ? -1 : 0;
+    }
+    return cmp_address(&a, &b);
+}
+
+bool same_address(const address &a, const address &b) { return compare_address(a, b) == 0; }
+
+dicom::Endpoint endpoint_of(const address &a, guint32 port) {
+    dicom::Endpoint e;
+    if ((a.type == AT_IPv4 && a.len == 4) || (a.type == AT_IPv6 && a.len == 16)) {
+        e.family = a.type == AT_IPv4 ? 4 : 6;
+        memcpy(e.ip, a.data, (size_t)a.len);
+    }
+    e.port = (guint16)port;
+    return e;
+}
+
+/* First pass only: later passes visit frames in any order, across connections that reused
+ * the same addresses and ports. */
+dicom::Connection *recent_connection(packet_info *pinfo) {
+    if (!g_registry || PINFO_FD_VISITED(pinfo)) return nullptr;
+    for (const Registry::Recent &r : g_registry->recent)
+        if (r.conn && r.srcport == pinfo->srcport && r.destport == pinfo->destport && same_address(r.src, pinfo->src) &&
+            same_address(r.dst, pinfo->dst))
+            return r.conn;
+    return nullptr;
+}
+
+void remember_recent(packet_info *pinfo, dicom::Connection *conn) {
+    if (PINFO_FD_VISITED(pinfo)) return;
+    Registry &g = registry();
+    Registry::Recent &r = g.recent[g.recent_next++ % G_N_ELEMENTS(g.recent)];
+    free_address(&r.src);
+    free_address(&r.dst);
+    copy_address(&r.src, &pinfo->src);
+    copy_address(&r.dst, &pinfo->dst);
+    r.srcport = pinfo->srcport;
+    r.destport = pinfo->destport;
+    r.conn = conn;
+}
+
+bool append_frame_record(guint32 frame, PayloadRecord *rec) {
+    try {
+        std::vector<PayloadRecord *> &v = registry().frame_records;
+        if (frame >= v.size()) v.resize(std::max<size_t>(frame + 1, v.size() + v.size() / 2), nullptr);
+        PayloadRecord **slot = &v[frame];
+        while (*slot) slot = &(*slot)->next;
+        *slot = rec;
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+} // namespace
+
+void dicom_register_registry(void) { register_cleanup_routine(registry_cleanup); }
+
+dicom::Capture &dicom_capture(void) {
+    Registry &g = registry();
+    if (!g.capture) g.capture.reset(new dicom::Capture(settings_from_prefs()));
+    return *g.capture;
+}
+
+const dicom::Capture *dicom_capture_if_any(void) { return g_registry ? g_registry->capture.get() : nullptr; }
+
+dicom::Endpoint dicom_source(const packet_info *pinfo) { return endpoint_of(pinfo->src, pinfo->srcport); }
+dicom::Endpoint dicom_destination(const packet_info *pinfo) { return endpoint_of(pinfo->dst, pinfo->destport); }
+
+int dicom_direction(const packet_info *pinfo) {
+    const int cmp = compare_address(pinfo->src, pinfo->dst);
+    return cmp > 0 || (cmp == 0 && pinfo->srcport > pinfo->destport);
+}
+
+void dicom_forget_recent_connection(packet_info *pinfo) {
+    if (!g_registry) return;
+    for (Registry::Recent &r : g_registry->recent) {
+        const bool fwd = r.srcport == pinfo->srcport && r.destport == pinfo->destport &&
+                         same_address(r.src, pinfo->src) && same_address(r.dst, pinfo->dst);
+        const bool back = r.srcport == pinfo->destport && r.destport == pinfo->srcport &&
+                          same_address(r.src, pinfo->dst) && same_address(r.dst, pinfo->src);
+        if (fwd || back) r.conn = nullptr;
+    }
+}
+
+dicom::Connection *dicom_known_connection(packet_info *pinfo) {
+    if (dicom::Connection *conn = recent_connection(pinfo)) return conn;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    auto *conn = conv ? (dicom::Connection *)conversation_get_proto_data(conv, proto_dicom_ul) : NULL;
+    if (conn) remember_recent(pinfo, conn);
+    return conn;
+}
+
+dicom::Connection *dicom_connection(packet_info *pinfo) {
+    if (dicom::Connection *conn = recent_connection(pinfo)) return conn;
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    auto *conn = (dicom::Connection *)conversation_get_proto_data(conv, proto_dicom_ul);
+    if (conn) {
+        remember_recent(pinfo, conn);
+        return conn;
+    }
+    struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
+    try {
+        conn = &dicom_capture().new_connection(tcpd ? tcpd->stream : 0);
+    } catch (...) {
+        return nullptr;
+    }
+    if (tcpd) {
+        /* the SYNs came before any payload: TCP's analysis has their window scales (-1: no
+         * SYN seen, -2: no scaling); `fwd` is the flow of this packet's sender */
+        const int here = dicom_direction(pinfo);
+        const int fwd = tcpd->fwd ? tcpd->fwd->win_scale : -1, rev = tcpd->rev ? tcpd->rev->win_scale : -1;
+        if (fwd != -1 && rev != -1) conn->know_window_scales(here == 0 ? fwd : rev, here == 0 ? rev : fwd);
+    }
+    conversation_add_proto_data(conv, proto_dicom_ul, conn);
+    remember_recent(pinfo, conn);
+    return conn;
+}
+
+/* ---- the frames' records ------------------------------------------------------------------- */
+
+/* One or more records for every frame of our connections, as long-lived as the file scope: a
+ * block of them at a time costs one allocator call instead of one per frame. */
+PayloadRecord *dicom_new_payload_record(guint32 frame, int direction, guint32 length) {
+    static const unsigned kBlock = 256;
+    Registry &g = registry();
+    if (!g.record_block_left) {
+        g.record_block = wmem_alloc0_array(wmem_file_scope(), PayloadRecord, kBlock);
+        g.record_block_left = kBlock;
+    }
+    PayloadRecord *rec = g.record_block++;
+    --g.record_block_left;
+    rec->frame = frame;
+    rec->length = length;
+    rec->direction = (guint8)direction;
+    rec->run.cap = 1;
+    append_frame_record(frame, rec); /* out of memory: walked, but not shown later */
+    return rec;
+}
+
+const PayloadRecord *dicom_payload_record(guint32 frame, unsigned index) {
+    if (!g_registry || frame >= g_registry->frame_records.size()) return nullptr;
+    const PayloadRecord *rec = g_registry->frame_records[frame];
+    while (rec && index--) rec = rec->next;
+    return rec;
+}
+
+const dicom::Association *dicom_frame_association(guint32 frame) {
+    for (const PayloadRecord *rec = dicom_payload_record(frame, 0); rec; rec = rec->next)
+        for (const Run *r = &rec->run; r; r = r->next)
+            if (r->assoc) return r->assoc;
+    return NULL;
+}
+
+UnitRecord *dicom_record_unit(PayloadRecord *p, const dicom::Association *assoc, guint32 walked_in) {
+    Run *r = &p->run;
+    while (r->next) r = r->next;
+    if (r->n && (r->assoc != assoc || r->walked_in != walked_in)) {
+        Run *fresh = wmem_new0(wmem_file_scope(), Run);
+        fresh->cap = 1;
+        r->next = fresh;
+        r = fresh;
+    }
+    r->assoc = assoc;
+    r->walked_in = walked_in;
+    if (r->n == r->cap) {
+        const guint16 cap = r->cap >= 0x8000 ? 0xFFFF : (guint16)(r->cap * 2); /* most payloads have 1 or 2 */
+        if (cap == r->cap) return NULL; /* a run of 65535 units: no more are shown */
+        auto *units = wmem_alloc_array(wmem_file_scope(), UnitRecord, cap);
+        memcpy(units, r->units(), sizeof(UnitRecord) * r->n);
+        if (r->cap > 1) wmem_free(wmem_file_scope(), r->u.many);
+        r->u.many = units;
+        r->cap = cap;
+    }
+    UnitRecord *u = &r->units()[r->n++];
+    memset(u, 0, sizeof *u);
+    return u;
+}
+
+address dicom_address_of(const dicom::Endpoint &e) {
+    address a = ADDRESS_INIT_NONE;
+    if (e.family == 4) set_address(&a, AT_IPv4, 4, e.ip);
+    else if (e.family == 6) set_address(&a, AT_IPv6, 16, e.ip);
+    return a;
+}

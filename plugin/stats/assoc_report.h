@@ -1,0 +1,33 @@
+/* The association table: one list of columns, each column's value taken from the association
+ * once, rendered as tshark text, CSV and JSON (-z dicom_ul,assoc[,csv|,json], assoc_report.cpp)
+ * and as the GUI's Statistics > DICOM Associations table (assoc_table.cpp). */
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <glib.h>
+
+namespace dicom {
+class Association;
+}
+
+enum class AssocColumnKind : guint8 { Uint, Count, Milliseconds, Seconds, Epoch, Rate, Text };
+struct AssocColumn {
+    const char *key;   /* CSV and JSON name */
+    const char *title; /* text and GUI heading */
+    AssocColumnKind kind;
+    bool in_gui;       /* the GUI table leaves a few out, to stay narrow */
+};
+struct AssocCell {
+    bool null = false; /* not known (JSON null, empty elsewhere) */
+    double number = 0;
+    std::string text;
+};
+extern const AssocColumn dicom_assoc_columns[];
+extern const size_t dicom_assoc_column_count;
+std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a); /* may throw std::bad_alloc */
+std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json);
+
+void dicom_register_assoc_report(void); /* -z dicom_ul,assoc[,csv|,json] */
+void dicom_register_assoc_table(void);  /* assoc_table.cpp: the GUI's table */

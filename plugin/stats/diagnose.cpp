@@ -1,0 +1,199 @@
+/* -z dicom_ul,diagnose[,json]: per association, who took part (AE title, address, software),
+ * how it ended, where its time went and what went wrong, in sentences a PACS administrator
+ * can forward to a vendor (text) or as one JSON document. The findings are the ones the first
+ * pass raised (dissector/session/diagnose.hpp); each is also an expert info on its frame. */
+#include "stats/diagnose.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <epan/packet.h>
+#include <epan/stat_tap_ui.h>
+
+#include "analysis/finding_text.hpp"
+#include "analysis/time_budget.hpp"
+#include "compat.h"
+#include "dimse/dimse.hpp"
+#include "session/association.hpp"
+#include "stats/tap.h"
+
+namespace {
+
+struct Diagnose : AssocCollector {
+    bool json = false;
+};
+
+std::string ms_text(double seconds) {
+    char b[48];
+    if (seconds < 1) snprintf(b, sizeof b, "%.0f ms", seconds * 1000);
+    else snprintf(b, sizeof b, "%.3f s", seconds);
+    return b;
+}
+
+std::string num(const char *fmt, double v) {
+    char b[48];
+    snprintf(b, sizeof b, fmt, v);
+    return b;
+}
+
+struct Party {
+    std::string ae, address, class_uid, version;
+};
+
+Party party(const dicom::Association &a, bool requestor) {
+    Party p;
+    p.ae = requestor ? a.calling_ae : a.called_ae;
+    if (a.requestor_known()) p.address = dicom_endpoint_text(requestor ? a.requestor : a.acceptor);
+    p.class_uid = requestor ? a.requestor_class_uid : a.acceptor_class_uid;
+    p.version = requestor ? a.requestor_version : a.acceptor_version;
+    return p;
+}
+
+const char *kBudgetKeys[] = {"setup", "release", "waiting_for_acceptor", "waiting_for_requestor", "transfer", "tcp_stalls"};
+
+std::vector<double> budget_parts(const dicom::TimeBudget &b) {
+    return {b.setup, b.release, b.waiting_for_acceptor, b.waiting_for_requestor, b.transfer, b.tcp_stalls};
+}
+
+/* One sentence on how it went, the outcome first. */
+std::string verdict(const dicom::Association &a, const dicom::TimeBudget &b) {
+    const auto findings = dicom::ordered_findings(a);
+    std::string s;
+    const dicom::DiagnosticSummary *worst = findings.empty() ? nullptr : findings.front();
+    if (!worst || dicom::diag_severity(worst->code) == dicom::Severity::Note) {
+        s = "No fault found";
+    } else {
+        const bool error = dicom::diag_severity(worst->code) == dicom::Severity::Error;
+        const bool time = dicom::diag_value_is_ms(worst->code);
+        s = std::string(error ? "At fault: " : time ? "Slowed down by: " : "Attention: ") + a.party_label(worst->party) +
+            " (" + dicom::diag_code_name(worst->code) + ")";
+    }
+    /* where most of the time went, when something other than the work itself dominates */
+    const std::vector<double> parts = budget_parts(b);
+    const char *names[] = {"association set-up", "release", "", "", "transfer", "TCP stalls"};
+    size_t top = 0;
+    for (size_t i = 1; i < parts.size(); ++i)
+        if (parts[i] > parts[top]) top = i;
+    /* worth saying when it is long enough to matter, or when TCP took most of it */
+    if (b.duration > 0 && parts[top] > 0 && (b.duration >= 0.5 || (top == 5 && parts[top] >= 0.3 * b.duration))) {
+        std::string what = names[top];
+        if (top == 2) what = "waiting for " + a.party_label(dicom::Party::Acceptor);
+        if (top == 3) what = "waiting for " + a.party_label(dicom::Party::Requestor);
+        s += "; most of its " + ms_text(b.duration) + " went to " + what + " (" +
+             num("%.0f", 100 * parts[top] / b.duration) + "%)";
+    }
+    return s + ".";
+}
+
+void print_text(const dicom::Association &a) {
+    const Party rq = party(a, true), ac = party(a, false);
+    auto who = [](const Party &p, const char *role) {
+        std::string s = (p.ae.empty() ? std::string("?") : p.ae) + " (" + role;
+        if (!p.address.empty()) s += ", " + p.address;
+        const std::string &sw = !p.version.empty() ? p.version : p.class_uid;
+        if (!sw.empty()) s += ", " + sw;
+        return s + ")";
+    };
+    printf("\nAssociation %u: %s -> %s\n", a.number, who(rq, "requestor").c_str(), who(ac, "acceptor").c_str());
+    const dicom::TimeBudget b = dicom::time_budget(a);
+    std::string outcome = "  Outcome: " + a.how_it_ended() + " after " + ms_text(b.duration);
+    if (a.store_requests) outcome += "; " + std::to_string(a.stored) + " of " + std::to_string(a.store_requests) + " objects stored";
+    if (a.failures) outcome += "; " + std::to_string(a.failures) + " failure status" + (a.failures == 1 ? "" : "es");
+    printf("%s\n", outcome.c_str());
+    const std::vector<double> parts = budget_parts(b);
+    const char *labels[] = {"set-up", "release", "waiting for the acceptor", "waiting for the requestor", "transfer",
+                            "TCP stalls"};
+    std::string time = "  Time:";
+    for (size_t i = 0; i < parts.size(); ++i) {
+        if (parts[i] <= 0) continue;
+        time += std::string(time.size() > 7 ? "," : "") + " " + labels[i] + " " + ms_text(parts[i]);
+        if (b.duration > 0) time += " (" + num("%.0f", 100 * parts[i] / b.duration) + "%)";
+    }
+    printf("%s\n", time.size() > 7 ? time.c_str() : "  Time: -");
+    const auto findings = dicom::ordered_findings(a);
+    if (findings.empty()) {
+        printf("  Findings: none\n");
+    } else {
+        printf("  Findings:\n");
+        for (const dicom::DiagnosticSummary *s : findings)
+            printf("    [%s] %s, frame %u: %s\n", dicom::severity_name(dicom::diag_severity(s->code)),
+                   dicom::diag_code_name(s->code), s->first_frame, dicom::summary_text(a, *s).c_str());
+    }
+    printf("  Verdict: %s\n", verdict(a, b).c_str());
+}
+
+std::string json_string(const std::string &s) { return "\"" + dicom_json_escape(s) + "\""; }
+
+void print_json(const dicom::Association &a, bool last) {
+    const Party rq = party(a, true), ac = party(a, false);
+    auto implementation = [](const Party &p) {
+        return "{\"class_uid\": " + json_string(p.class_uid) + ", \"version_name\": " + json_string(p.version) + "}";
+    };
+    const dicom::TimeBudget b = dicom::time_budget(a);
+    std::string o = "    {\"association\": " + std::to_string(a.number) + ", \"calling_ae\": " + json_string(a.calling_ae) +
+                    ", \"called_ae\": " + json_string(a.called_ae) + ", \"requestor\": " + json_string(rq.address) +
+                    ", \"acceptor\": " + json_string(ac.address) + ",\n     \"requestor_implementation\": " +
+                    implementation(rq) + ", \"acceptor_implementation\": " + implementation(ac) +
+                    ",\n     \"outcome\": " + json_string(a.outcome()) + ", \"ended\": " + json_string(a.how_it_ended()) +
+                    ", \"tcp_stream\": " + std::to_string(a.tcp_stream) + ", \"objects_stored\": " +
+                    std::to_string(a.stored) + ", \"store_requests\": " + std::to_string(a.store_requests) +
+                    ",\n     \"duration_ms\": " + num("%.3f", b.duration * 1000) + ", \"time_budget_ms\": {";
+    const std::vector<double> parts = budget_parts(b);
+    for (size_t i = 0; i < parts.size(); ++i)
+        o += std::string(i ? ", " : "") + "\"" + kBudgetKeys[i] + "\": " + num("%.3f", parts[i] * 1000);
+    o += "},\n     \"findings\": [";
+    const auto findings = dicom::ordered_findings(a);
+    for (size_t i = 0; i < findings.size(); ++i) {
+        const dicom::DiagnosticSummary &s = *findings[i];
+        const bool peer = s.party == dicom::Party::Requestor || s.party == dicom::Party::Acceptor;
+        const std::string &ae = s.party == dicom::Party::Requestor ? a.calling_ae : a.called_ae;
+        o += std::string(i ? ",\n       " : "\n       ") + "{\"code\": " + json_string(dicom::diag_code_name(s.code)) +
+             ", \"severity\": " + json_string(dicom::severity_name(dicom::diag_severity(s.code))) +
+             ", \"party\": " + json_string(dicom::party_name(s.party)) + ", \"ae\": " +
+             (peer && !ae.empty() ? json_string(ae) : std::string("null")) + ", \"frame\": " + std::to_string(s.first_frame) +
+             ", \"value\": " + num("%.3f", dicom::summary_value(s)) + ", \"count\": " + std::to_string(s.count) +
+             ", \"text\": " + json_string(dicom::summary_text(a, s)) + "}";
+    }
+    o += findings.empty() ? "]" : "\n     ]";
+    o += ",\n     \"verdict\": " + json_string(verdict(a, b)) + "}";
+    printf("%s%s\n", o.c_str(), last ? "" : ",");
+}
+
+void diagnose_draw(void *tapdata) {
+    auto *d = static_cast<Diagnose *>(tapdata);
+    try {
+        d->sort();
+        if (d->json) {
+            printf("{\"associations\": [\n");
+            for (size_t i = 0; i < d->associations.size(); ++i)
+                print_json(*d->associations[i], i + 1 == d->associations.size());
+            printf("]}\n");
+            return;
+        }
+        printf("\n===================================================================\n");
+        printf("DICOM diagnosis: who is at fault, where the time went\n");
+        for (const dicom::Association *a : d->associations) print_text(*a);
+        printf("===================================================================\n");
+    } catch (...) {
+    }
+}
+
+void diagnose_finish(void *tapdata) { delete static_cast<Diagnose *>(tapdata); }
+
+dicom_tap_init_result diagnose_init(const char *opt_arg, void *) {
+    auto *d = new Diagnose();
+    d->json = opt_arg && g_str_has_suffix(opt_arg, ",json");
+    if (!dicom_register_collector(d, "dicom_ul,diagnose", diagnose_draw, diagnose_finish)) {
+        delete d;
+        DICOM_TAP_INIT_RETURN(false);
+    }
+    DICOM_TAP_INIT_RETURN(true);
+}
+
+stat_tap_ui diagnose_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM diagnosis", "dicom_ul,diagnose", diagnose_init, 0, NULL};
+
+} // namespace
+
+void dicom_register_diagnose(void) { register_stat_tap_ui(&diagnose_ui, NULL); }

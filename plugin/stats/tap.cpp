@@ -1,0 +1,100 @@
+/* The dicom_ul tap, the collector the tshark reports share, and the conversation filter. */
+#include "stats/tap.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include <epan/conversation_filter.h>
+#include <epan/tap.h>
+#include <epan/to_str.h>
+
+#include "compat.h"
+#include "model/records.h"
+#include "model/registry.h"
+#include "session/association.hpp"
+#include "time_util.h"
+
+static int dicom_tap = -1;
+
+void dicom_tap_pdu(packet_info *pinfo, const dicom::Association *assoc, const dicom::Message *final_response) {
+    if (!have_tap_listener(dicom_tap)) return;
+    auto *info = wmem_new0(pinfo->pool, DicomTapInfo);
+    info->assoc = assoc;
+    if (final_response && final_response->request) {
+        const dicom::Message *rq = final_response->request;
+        info->is_response = true;
+        info->command = rq->command.field;
+        info->request_time = dicom_nstime(rq->complete_time);
+    }
+    tap_queue_packet(dicom_tap, pinfo, info);
+}
+
+/* ---- the associations the packets showed, in order --------------------------------------- */
+
+AssocCollector::~AssocCollector() {}
+
+void AssocCollector::add(const dicom::Association *a) {
+    if (seen.insert(a).second) associations.push_back(a);
+}
+
+void AssocCollector::sort() {
+    std::sort(associations.begin(), associations.end(),
+              [](const dicom::Association *a, const dicom::Association *b) { return a->number < b->number; });
+}
+
+static tap_packet_status collect_packet(void *tapdata, packet_info *, epan_dissect_t *, const void *prv, tap_flags_t) {
+    try {
+        static_cast<AssocCollector *>(tapdata)->add(static_cast<const DicomTapInfo *>(prv)->assoc);
+    } catch (...) {
+    }
+    return TAP_PACKET_DONT_REDRAW;
+}
+
+bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *)) {
+    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, NULL, collect_packet, draw, finish);
+    if (!err) return true;
+    fprintf(stderr, "%s: %s\n", what, err->str);
+    g_string_free(err, TRUE);
+    return false;
+}
+
+/* ---- text shared by the reports -------------------------------------------------------------- */
+
+std::string dicom_endpoint_text(const dicom::Endpoint &e) {
+    const address a = dicom_address_of(e);
+    char *s = address_to_str(NULL, &a);
+    std::string out = std::string(s ? s : "?") + ":" + std::to_string(e.port);
+    wmem_free(NULL, s);
+    return out;
+}
+
+std::string dicom_json_escape(const std::string &in) {
+    std::string o;
+    for (char ch : in) {
+        if (ch == '"' || ch == '\\') o += '\\';
+        if ((unsigned char)ch < 0x20) {
+            char buf[8];
+            snprintf(buf, sizeof buf, "\\u%04x", ch);
+            o += buf;
+            continue;
+        }
+        o += ch;
+    }
+    return o;
+}
+
+/* ---- conversation filter: Conversation Filter > DICOM association --------------------------- */
+
+static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+    return dicom_frame_association(pinfo->num) != NULL;
+}
+
+static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+    const dicom::Association *a = dicom_frame_association(pinfo->num);
+    return a ? g_strdup_printf("dicom.assoc.id == %u", a->number) : NULL;
+}
+
+void dicom_register_tap(void) {
+    dicom_tap = register_tap("dicom_ul");
+    register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
+}

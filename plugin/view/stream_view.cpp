@@ -1,0 +1,211 @@
+/* Units of a payload record that are not PDUs or PDVs: bytes the walk skipped, parts of units
+ * completed elsewhere, retransmitted, held and lost bytes, and the notes of what the walk did
+ * at this frame (messages and PDUs completed by other frames' bytes, findings). */
+#include <epan/expert.h>
+
+#include <string>
+
+#include "analysis/finding_text.hpp"
+#include "dimse/dimse.hpp"
+#include "fields.h"
+#include "session/association.hpp"
+#include "time_util.h"
+#include "ul/pdu.hpp"
+#include "ul/pdu_walker.hpp"
+#include "view/payload_build.h"
+
+namespace {
+
+void build_bytes_item(Build &b, const UnitRecord &u, const char *label, int hf, expert_field *ei, const char *info) {
+    close_item(b);
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, label);
+    proto_item *pi = proto_tree_add_item(t, hf, b.tvb, (gint)u.offset, (gint)u.length, ENC_NA);
+    if (ei) expert_add_info(b.pinfo, pi, ei);
+    if (info) set_info(b.pinfo, *b.info, info);
+    close_item(b);
+}
+
+/* "C-STORE-RQ id=3", in pinfo->pool; NULL without a message. */
+const char *message_label(packet_info *pinfo, const dicom::Message *m) {
+    if (!m) return NULL;
+    try {
+        return wmem_strdup(pinfo->pool, dicom::message_label(*m, false).c_str());
+    } catch (...) {
+        return "a message";
+    }
+}
+
+/* The sentence of a finding, made by the core (std::string) where no epan call can throw. */
+const char *finding_text(packet_info *pinfo, const dicom::Association *a, const dicom::Diagnostic &d) {
+    try {
+        const std::string s = dicom::diagnostic_text(*a, d);
+        return wmem_strdup(pinfo->pool, s.c_str());
+    } catch (...) {
+        return dicom::diag_code_title(d.code);
+    }
+}
+
+} // namespace
+
+void build_garbage(Build &b, const UnitRecord &u) {
+    close_item(b);
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, "not a PDU");
+    proto_tree_add_item(t, hf_garbage, b.tvb, (gint)u.offset, (gint)u.length, ENC_NA);
+    expert_add_info(b.pinfo, b.item, &ei_not_pdu);
+    set_info(b.pinfo, *b.info, "Not a DICOM PDU (no plausible PDU header)");
+    close_item(b);
+}
+
+void build_resync(Build &b, const UnitRecord &u) {
+    if ((dicom::ResyncReason)u.reason == dicom::ResyncReason::CaptureStart)
+        build_bytes_item(b, u, "the capture starts inside a PDU", hf_stream_skipped, &ei_capture_starts_inside_pdu,
+                         "Bytes of a PDU that started before the capture (skipped to the next PDU)");
+    else
+        build_bytes_item(b, u, "bytes after a capture gap, skipped", hf_stream_skipped, &ei_resync_after_gap,
+                         "Bytes after a capture gap (skipped to the next PDU)");
+}
+
+void build_skip(Build &b, const UnitRecord &u) {
+    const auto why = (dicom::SkipReason)u.reason;
+    if (why == dicom::SkipReason::AfterGap) {
+        build_bytes_item(b, u, "P-DATA-TF (rest after a capture gap, skipped)", hf_stream_skipped, &ei_resync_after_gap,
+                         "P-DATA (continued; PDV headers lost in a capture gap, rest of the PDU skipped)");
+        return;
+    }
+    continue_pdata(b);
+    proto_item *pi = proto_tree_add_item(b.item_tree, hf_garbage, b.tvb, (gint)u.offset, (gint)u.length, ENC_NA);
+    if (why == dicom::SkipReason::TailShort)
+        expert_add_info(b.pinfo, pi, &ei_problem[(int)dicom::Problem::PdvLengthInvalid]);
+    proto_item_append_text(b.item, " (rest skipped)");
+    extend_item(b, b.tvb, u.offset + u.length);
+    set_info(b.pinfo, *b.info, "P-DATA (continued; rest of the PDU skipped)");
+}
+
+void build_fragment(Build &b, const UnitRecord &u) {
+    close_item(b);
+    const char *name = u.type ? dicom::pdu_type_name(u.type) : "PDV header";
+    if (!name) name = "PDU";
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, wmem_strdup_printf(b.pinfo->pool, "part of %s", name));
+    proto_tree_add_uint(t, hf_pdu_fragment, b.tvb, (gint)u.offset, (gint)u.length, u.type);
+    /* like TCP's "Reassembled in", known from the frame that completes it on (later passes) */
+    if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_pdu_reassembled_in, b.tvb, 0, 0, u.a));
+    set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%s (continues in later segments)", name), kContinued);
+    close_item(b);
+}
+
+void build_duplicate(Build &b, const UnitRecord &u) {
+    close_item(b);
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, "retransmitted bytes (not decoded again)");
+    proto_item *pi = proto_tree_add_uint(t, hf_stream_retransmitted, b.tvb, (gint)u.offset, (gint)u.length, u.length);
+    auto *m = (const dicom::Message *)u.ptr;
+    const char *what = message_label(b.pinfo, m);
+    if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_first_seen_in, b.tvb, 0, 0, u.a));
+    if (m) proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_message, b.tvb, 0, 0, m->index));
+    expert_add_info_format(b.pinfo, pi, &ei_retransmitted, "%u retransmitted DICOM bytes%s%s%s",
+                           u.length, what ? " of " : "", what ? what : "",
+                           u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a)
+                               : (u.bits & kUnitOfHeld) ? " (already held, ahead of a gap)" : "");
+    set_info(b.pinfo, *b.info,
+             wmem_strdup_printf(b.pinfo->pool, "Retransmitted DICOM bytes%s%s%s", what ? " of " : "", what ? what : "",
+                                u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a) : ""),
+             kContinued);
+    close_item(b);
+}
+
+void build_held(Build &b, const UnitRecord &u) {
+    close_item(b);
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, "bytes ahead of a gap");
+    proto_item *pi = proto_tree_add_uint(t, hf_stream_held, b.tvb, (gint)u.offset, (gint)u.length, u.length);
+    if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_delivered_in, b.tvb, 0, 0, u.a));
+    expert_add_info(b.pinfo, pi, &ei_held);
+    set_info(b.pinfo, *b.info,
+             u.a ? wmem_strdup_printf(b.pinfo->pool, "DICOM bytes ahead of a gap (decoded at frame %u)", u.a)
+                 : "DICOM bytes ahead of a gap (held until the missing bytes arrive)",
+             kContinued);
+    close_item(b);
+}
+
+void build_lost(Build &b, const UnitRecord &u) {
+    close_item(b);
+    proto_tree *t = open_item(b, b.tvb, 0, 0, "bytes missing from the capture");
+    proto_item *pi = proto_tree_add_uint(t, hf_stream_lost, b.tvb, 0, 0, u.length);
+    proto_item_set_generated(pi);
+    const auto kind = (dicom::LostKind)u.reason;
+    auto *m = (const dicom::Message *)u.ptr;
+    const int from_rq = b.run->assoc ? b.run->assoc->direction_from_requestor(b.rec->direction) : -1;
+    const char *stream = from_rq == 1 ? "requestor\xe2\x86\x92" "acceptor" : from_rq == 0 ? "acceptor\xe2\x86\x92" "requestor" : "one";
+    const char *where;
+    if (kind == dicom::LostKind::InValue) {
+        where = wmem_strdup_printf(b.pinfo->pool, "inside the %s of %s (offset %" G_GUINT64_FORMAT ")",
+                                   (u.pdv_flags & dicom::kPdvCommand) ? "command set" : "data set",
+                                   m ? message_label(b.pinfo, m) : "a message", (guint64)u.data_offset);
+        if (m) proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_message, b.tvb, 0, 0, m->index));
+    } else {
+        proto_item_set_generated(proto_tree_add_uint64(t, hf_stream_offset, b.tvb, 0, 0, u.data_offset));
+        where = kind == dicom::LostKind::PduRest ? "over PDV headers: the rest of that P-DATA-TF is skipped"
+                : kind == dicom::LostKind::Unit  ? "inside a PDU or header being assembled"
+                                                 : "over a PDU boundary: the next PDU header is searched for";
+    }
+    expert_add_info_format(b.pinfo, pi, &ei_problem[(int)dicom::Problem::BytesMissing],
+                           "%u bytes of the %s stream are missing from the capture, %s (a capture gap, not an error of the peers)",
+                           u.length, stream, where);
+    set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%u bytes missing from the capture", u.length));
+    close_item(b);
+}
+
+void build_note_message(Build &b, const UnitRecord &u) {
+    close_item(b);
+    auto *m = (const dicom::Message *)u.ptr;
+    proto_tree *t = open_item(b, b.tvb, 0, 0, (u.bits & kUnitClosed) ? "message ended incomplete" : "message completed");
+    if (m->frames.size())
+        proto_item_set_generated(proto_tree_add_uint(t, hf_stream_bytes_in, b.tvb, 0, 0, m->frames.back()));
+    show_completion(b, b.tvb, *m, u.bits);
+    close_item(b);
+}
+
+void build_note_delivered(Build &b, const UnitRecord &u) {
+    close_item(b);
+    const char *name = dicom::pdu_type_name(u.type);
+    proto_tree *t = open_item(b, b.tvb, 0, 0, wmem_strdup_printf(b.pinfo->pool, "%s delivered", name ? name : "PDU"));
+    if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_bytes_in, b.tvb, 0, 0, u.a));
+    set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%s (bytes in frame %u)", name ? name : "PDU", u.a));
+    close_item(b);
+}
+
+/* A finding raised at this frame: a generated item under the unit that raised it, with the
+ * expert info that names the party. */
+void build_note_finding(Build &b, const UnitRecord &u) {
+    const dicom::Association *a = b.run->assoc;
+    if (!a) return;
+    dicom::Diagnostic d;
+    d.code = (dicom::DiagCode)u.type;
+    d.party = (dicom::Party)u.reason;
+    memcpy(&d.value, &u.data_offset, sizeof d.value);
+    d.aux = u.a;
+    d.message = (const dicom::Message *)u.ptr;
+    d.frame = b.pinfo->num;
+    if (d.code >= dicom::DiagCode::Count) return;
+    const char *text = finding_text(b.pinfo, a, d);
+    if (!b.item) open_item(b, b.tvb, 0, 0, dicom::diag_code_title(d.code));
+    proto_item *fi = proto_tree_add_string(b.item_tree, hf_finding, b.tvb, 0, 0, dicom::diag_code_name(d.code));
+    proto_item_set_generated(fi);
+    proto_tree *ft = proto_item_add_subtree(fi, ett_finding);
+    proto_item_set_generated(proto_tree_add_string(ft, hf_finding_party, b.tvb, 0, 0, dicom::party_name(d.party)));
+    const std::string &ae = d.party == dicom::Party::Requestor ? a->calling_ae : a->called_ae;
+    if ((d.party == dicom::Party::Requestor || d.party == dicom::Party::Acceptor) && !ae.empty())
+        proto_item_set_generated(proto_tree_add_string(ft, hf_finding_ae, b.tvb, 0, 0, ae.c_str()));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_finding_severity, b.tvb, 0, 0,
+                                                   dicom::severity_name(dicom::diag_severity(d.code))));
+    static const dicom::StallCause stall_of[] = {dicom::StallCause::DelayedAck, dicom::StallCause::WindowFull,
+                                                 dicom::StallCause::Retransmission, dicom::StallCause::SenderIdle,
+                                                 dicom::StallCause::RoundTrip};
+    const int stall = (int)d.code - (int)dicom::DiagCode::DelayedAckStall;
+    if (stall >= 0 && stall < (int)G_N_ELEMENTS(stall_of)) { /* the stall this frame ended */
+        const nstime_t ns = dicom_nstime(d.value / 1000);
+        proto_item_set_generated(proto_tree_add_time(ft, hf_stall_time, b.tvb, 0, 0, &ns));
+        proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
+    }
+    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code], "%s", text);
+    if (!b.rec->length) set_info(b.pinfo, *b.info, text, u.ptr ? u.ptr : (const void *)&u);
+}
+

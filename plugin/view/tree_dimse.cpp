@@ -1,0 +1,169 @@
+/* A whole DIMSE message on the frame that completed it: the command set with a field for
+ * each command element (PS3.7 E.1), then the data set (tree_dataset.h); and the links from
+ * each PDV to its message. */
+#include "view/tree_dimse.h"
+
+#include <epan/expert.h>
+
+#include "fields.h"
+#include "prefs.h"
+#include "model/records.h"
+#include "session/association.hpp"
+#include "view/tree_dataset.h"
+#include "view/tree_timing.h"
+
+using dicom::Element;
+
+namespace {
+
+const char *command_label(const dicom::Command &cmd) {
+    const char *n = dicom::code_name(dicom::kCommandFields, cmd.field);
+    return n ? n : "Unknown command";
+}
+
+/* Failure and warning statuses get the diagnosis' expert infos (failure_status, warning_status). */
+void add_status(const PduContext &c, proto_tree *t, const dicom::Command &cmd) {
+    dicom::StatusCategory cat = dicom::status_category(cmd.status);
+    const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
+    proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_category, c.tvb, 0, 0, cat_name));
+}
+
+} // namespace
+
+static const char *summary_text(const PduContext &c, const dicom::Message &m, bool complete);
+
+const char *message_summary(const PduContext &c, const dicom::Message &m, bool complete) {
+    const char *text = summary_text(c, m, complete);
+    if (!complete || !m.incomplete()) return text;
+    return wmem_strdup_printf(c.pinfo->pool, "%s [incomplete: bytes missing from the capture]", text);
+}
+
+static const char *summary_text(const PduContext &c, const dicom::Message &m, bool complete) {
+    packet_info *pinfo = c.pinfo;
+    const dicom::Command &cmd = m.command;
+    if (!cmd.valid)
+        return m.command_fragments ? "DIMSE message without a valid command"
+               : m.incomplete() && m.damage->gap ? "Data set whose command was lost in a capture gap"
+                                  : "Data set whose command is not in the capture";
+    if (dicom::is_response(cmd.field)) {
+        dicom::StatusCategory cat = dicom::status_category(cmd.status);
+        const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
+        wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
+        wmem_strbuf_append_printf(b, "%s id=%u %s", command_label(cmd), cmd.message_id_rsp, cat_name);
+        if (cat != dicom::StatusCategory::Success) {
+            const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
+            wmem_strbuf_append_printf(b, " 0x%04X%s%s", cmd.status, meaning ? " " : "", meaning ? meaning : "");
+        }
+        if (cmd.has_suboperations) { /* only the counters the response carries */
+            const char *sep = " (";
+            const struct { bool has; const char *name; unsigned v; } counters[] = {
+                {cmd.has_remaining, "remaining", cmd.remaining}, {cmd.has_completed, "completed", cmd.completed},
+                {cmd.has_failed, "failed", cmd.failed}, {cmd.has_warning, "warning", cmd.warning}};
+            for (const auto &k : counters) {
+                if (!k.has) continue;
+                wmem_strbuf_append_printf(b, "%s%s %u", sep, k.name, k.v);
+                sep = ", ";
+            }
+            wmem_strbuf_append(b, ")");
+        }
+        return wmem_strbuf_get_str(b);
+    }
+    wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
+    if (cmd.field == dicom::kCCancelRq) { /* names the request it cancels */
+        wmem_strbuf_append_printf(b, "C-CANCEL-RQ for id=%u", cmd.message_id_rsp);
+        if (m.request && m.request->final_response && m.request->final_response->complete_frame < m.complete_frame)
+            wmem_strbuf_append(b, " (after the final response)");
+        return wmem_strbuf_get_str(b);
+    }
+    wmem_strbuf_append_printf(b, "%s id=%u", command_label(cmd), cmd.message_id);
+    if (!cmd.sop_class().empty()) wmem_strbuf_append_printf(b, " %s", uid_label(pinfo, cmd.sop_class()));
+    if (!cmd.sop_instance().empty()) wmem_strbuf_append_printf(b, " %s", cmd.sop_instance().c_str());
+    if (!cmd.move_destination.empty()) wmem_strbuf_append_printf(b, " to %s", cmd.move_destination.c_str());
+    if (complete && m.has_data) {
+        if (const Element *level = m.data_set.find(0x00080052))
+            wmem_strbuf_append_printf(b, " level=%s", g_strstrip(dicom_format_text(pinfo->pool, m.data_set.value(*level).data(),
+                                                                                    m.data_set.value(*level).size())));
+    }
+    return wmem_strbuf_get_str(b);
+}
+
+void tree_pdv_message_link(const PduContext &c, proto_tree *pdv_tree, const dicom::Message &m, guint8 bits,
+                           guint32 walked_in) {
+    if (!pdv_tree) return;
+    proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_message, c.tvb, 0, 0, m.index));
+    /* which DIMSE message, on every frame that carries a piece of it once its command is known
+     * (the same on every pass): a filter on the message finds all of its frames */
+    if (m.command.valid && m.command_frame && m.command_frame <= walked_in) {
+        proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_message_command, c.tvb, 0, 0, m.command.field));
+        const bool rsp = dicom::is_response(m.command.field);
+        if (rsp ? m.command.has_message_id_rsp : m.command.has_message_id)
+            proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_message_id, c.tvb, 0, 0,
+                                                         rsp ? m.command.message_id_rsp : m.command.message_id));
+    }
+    const bool here = walked_in == c.pinfo->num;
+    if ((bits & kUnitCommandDone) && !(bits & kUnitMessageDone) && here) /* the whole message is shown where it completes */
+        proto_tree_add_subtree_format(pdv_tree, c.tvb, 0, 0, ett_dimse, NULL, "[Command complete: %s; data set follows]",
+                                      message_summary(c, m, false));
+    if (m.complete_frame && !((bits & kUnitMessageDone) && here))
+        proto_item_set_generated(proto_tree_add_uint(pdv_tree, hf_pdv_completed_in, c.tvb, 0, 0, m.complete_frame));
+}
+
+/* "1448 bytes missing from the capture (data set offset 123456)" */
+static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, const dicom::Message &m) {
+    const dicom::CaptureDamage &d = *m.damage;
+    proto_item_set_generated(proto_tree_add_boolean(t, hf_dimse_incomplete, c.tvb, 0, 0, TRUE));
+    if (d.bytes_missing)
+        proto_item_set_generated(proto_tree_add_uint64(t, hf_dimse_bytes_missing, c.tvb, 0, 0, d.bytes_missing));
+    wmem_strbuf_t *b = wmem_strbuf_new(c.pinfo->pool, "");
+    if (d.bytes_missing) {
+        wmem_strbuf_append_printf(b, "%" G_GUINT64_FORMAT " bytes missing from the capture", d.bytes_missing);
+        if (d.first_missing != ~uint64_t(0))
+            wmem_strbuf_append_printf(b, " (first at data set offset %" G_GUINT64_FORMAT ")", d.first_missing);
+    }
+    if (d.gap)
+        wmem_strbuf_append_printf(b, "%sa capture gap of %" G_GUINT64_FORMAT " bytes hit PDU or PDV headers while it was sent",
+                                  wmem_strbuf_get_len(b) ? "; " : "", d.gap_bytes);
+    if (d.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
+    expert_add_info_format(c.pinfo, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
+                           "%s incomplete: %s (a capture gap, not an error of the peers)",
+                           m.command.valid ? command_label(m.command) : "DIMSE message", wmem_strbuf_get_str(b));
+    const bool exportable = m.has_data && (m.command.field == dicom::kCStoreRq || dicom_prefs.export_all);
+    if (exportable && !dicom_prefs.export_incomplete)
+        expert_add_info(c.pinfo, anchor, &ei_not_exported);
+}
+
+void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char *summary) {
+    proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
+    proto_item_set_text(ti, "DIMSE %s", summary);
+    proto_tree *t = proto_item_add_subtree(ti, ett_dimse);
+    proto_tree *ft = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_fragments, NULL,
+                                                   "%u fragment%s in %u frame%s", m.command_fragments + m.data_fragments,
+                                                   m.command_fragments + m.data_fragments == 1 ? "" : "s",
+                                                   (unsigned)m.frames.size(), m.frames.size() == 1 ? "" : "s");
+    proto_item_set_generated(proto_tree_add_uint(ft, hf_dimse_fragment_count, c.tvb, 0, 0,
+                                                 m.command_fragments + m.data_fragments));
+    for (size_t i = 0; i < m.frames.size() && i < 1000; ++i)
+        proto_item_set_generated(proto_tree_add_uint(ft, hf_dimse_fragment, c.tvb, 0, 0, m.frames[i]));
+    proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
+                                                   (unsigned)m.command_set.elements.size());
+    add_dataset(c, ct, m.command_set, true, &m.command, m.command_bytes, "Command Set");
+    if (m.command.valid) /* the operation a request and its responses share: filters and the SRT rows */
+        proto_item_set_hidden(proto_tree_add_uint(t, hf_dimse_operation, c.tvb, 0, 0, m.command.field & 0x7FFF));
+    tree_message_timing(c, t, m);
+    if (m.command.valid && dicom::is_response(m.command.field) && m.command.has_status)
+        add_status(c, t, m.command);
+    if (m.incomplete()) add_missing(c, t, ti, m);
+    for (dicom::Problem p : m.problems)
+        if (p != dicom::Problem::BytesMissing) proto_tree_add_expert(t, c.pinfo, &ei_problem[(int)p], c.tvb, 0, 0);
+    if (!m.has_data) return;
+    proto_item *sz = proto_tree_add_uint64(t, hf_dimse_data_set_size, c.tvb, 0, 0, m.data_size);
+    proto_item_set_generated(sz);
+    proto_tree *dt = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_dataset, NULL,
+                                                   "Data Set (%u elements, %s)", (unsigned)m.data_set.elements.size(),
+                                                   uid_label(c.pinfo, m.transfer_syntax));
+    if (m.syntax_inferred)
+        expert_add_info_format(c.pinfo, dt, &ei_inferred, "Transfer syntax inferred from the data (%s): the "
+                               "association set-up is not in the capture", uid_label(c.pinfo, m.transfer_syntax));
+    add_dataset(c, dt, m.data_set, false, NULL, m.data_set_bytes,
+                dicom::syntax_for(m.transfer_syntax).deflated ? "Data Set (inflated)" : "Data Set");
+}
