@@ -2,10 +2,11 @@
  * (user information sub-items); docs/fields.md documents each one. */
 #include "fields.h"
 
+#include "session/connection.hpp"
 #include "session/findings.hpp"
 #include "compat.h"
 
-#include "base/codes.hpp"
+#include "ul/ul_codes.hpp"
 #include "dimse/dimse.hpp"
 
 int proto_dicom_ul = -1;
@@ -84,11 +85,11 @@ const value_string *vals_from(const dicom::CodeName *t) {
 }
 
 const value_string transport_vals[] = {
-    {1, "Plain DICOM"},
-    {2, "TLS on a plain DICOM port"},
-    {3, "DICOM over TLS"},
-    {4, "Plain DICOM on the DICOM-over-TLS port"},
-    {5, "DICOM over TLS, not decrypted"},
+    {(guint32)dicom::Transport::Plain, "Plain DICOM"},
+    {(guint32)dicom::Transport::TlsOnPlainPort, "TLS on a plain DICOM port"},
+    {(guint32)dicom::Transport::Tls, "DICOM over TLS"},
+    {(guint32)dicom::Transport::PlainOnTlsPort, "Plain DICOM on the DICOM-over-TLS port"},
+    {(guint32)dicom::Transport::TlsNotDecrypted, "DICOM over TLS, not decrypted"},
     {0, NULL},
 };
 

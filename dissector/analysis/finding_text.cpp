@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "base/codes.hpp"
+#include "ul/ul_codes.hpp"
 #include "base/problems.hpp"
 #include "base/uids.hpp"
 #include "dimse/dimse.hpp"

@@ -1,5 +1,6 @@
-// Code tables of PS3.8 fields (PDU and item types, results, sources, reasons), shared by the
-// parsers and by the plugin's value strings.
+// Code tables: a code and its name, as the standard's tables give them (PS3.8 fields in
+// ul/ul_codes.hpp, DIMSE commands and statuses in dimse/dimse.hpp), shared by the parsers and by
+// the plugin's value strings.
 #pragma once
 #include <cstdint>
 
@@ -9,16 +10,8 @@ struct CodeName {
     uint32_t code;
     const char *name;
 };
-// Each table ends with {0, nullptr}.
-extern const CodeName kRejectResults[];
-extern const CodeName kRejectSources[];
-extern const CodeName kAbortSources[];
-extern const CodeName kAbortReasons[];       // service-provider reasons (source 2)
-extern const CodeName kContextResults[];
-extern const CodeName kUserIdentityTypes[];
-extern const CodeName kPduTypes[];
-extern const CodeName kItemTypes[];
 
-const char *code_name(const CodeName *table, uint32_t code); // nullptr if absent
+// The name of `code` in `table` (which ends with {0, nullptr}); nullptr if absent.
+const char *code_name(const CodeName *table, uint32_t code);
 
 } // namespace dicom

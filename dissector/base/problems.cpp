@@ -22,7 +22,6 @@ const char *problem_text(Problem p) {
     case Problem::TransferSyntaxMissing: return "Presentation context has no transfer syntax";
     case Problem::TransferSyntaxTooMany: return "Accepted presentation context carries more than one transfer syntax";
     case Problem::PdvLengthInvalid: return "PDV item length does not fit the PDU";
-    case Problem::PdvEmptyList: return "P-DATA-TF PDU carries no PDV item";
     case Problem::PdvFlagsReserved: return "Reserved bits of the PDV message control header are set";
     case Problem::ValueOutOfRange: return "Value not defined by PS3.8";
     case Problem::ElementPastEnd: return "Element value length runs past the end of its sequence item or data set";
@@ -66,7 +65,6 @@ const char *problem_key(Problem p) {
     case Problem::TransferSyntaxMissing: return "transfer_syntax_missing";
     case Problem::TransferSyntaxTooMany: return "transfer_syntax_too_many";
     case Problem::PdvLengthInvalid: return "pdv_length_invalid";
-    case Problem::PdvEmptyList: return "pdv_list_empty";
     case Problem::PdvFlagsReserved: return "pdv_flags_reserved";
     case Problem::ValueOutOfRange: return "value_out_of_range";
     case Problem::ElementPastEnd: return "element_past_end";

@@ -27,7 +27,6 @@ enum class Problem : uint8_t {
     TransferSyntaxMissing,
     TransferSyntaxTooMany,  // an AC context carries exactly one transfer syntax
     PdvLengthInvalid,
-    PdvEmptyList,
     PdvFlagsReserved,
     ValueOutOfRange,        // an enumerated field holds a value PS3.8 does not define
     // Data sets and DIMSE messages (PS3.5, PS3.7)

@@ -86,7 +86,20 @@ private:
     }
     void keep_value(Element &e, uint64_t avail);
     uint32_t keep_limit(const Element &e) const;
+    // What step() read at off_.
+    struct At {
+        uint8_t h[12];
+        uint32_t tag = 0;
+        uint8_t depth = 0;
+        bool implicit = false, big = false;
+        uint64_t size = 0, container_end = 0, after_header = 0;
+    };
     bool step(); // one element; false to stop
+    bool step_item_or_delimiter(const At &a);
+    bool read_vr_and_length(At &a, Element &e);
+    bool step_undefined_length(Element &e);
+    bool step_sequence(Element &e, uint64_t room);
+    bool step_value(Element &e, uint64_t room);
 
     const ChunkedBytes &bytes_;
     Syntax syntax_;
@@ -127,6 +140,7 @@ void Walker::keep_value(Element &e, uint64_t avail) {
     }
 }
 
+// Reads the element header at off_ (its first 8 bytes are in `a.h`); false when the step stops.
 bool Walker::step() {
     Container &top = stack_.back();
     const uint64_t size = bytes_.size();
@@ -141,155 +155,182 @@ bool Walker::step() {
         if (stack_.size() > 1) note(Problem::SequenceNotClosed);
         return false;
     }
-    const bool implicit = top.implicit || !syntax_.explicit_vr;
-    const bool big = syntax_.big_endian && !top.implicit;
-    uint8_t h[12];
+    At a;
+    a.implicit = top.implicit || !syntax_.explicit_vr;
+    a.big = syntax_.big_endian && !top.implicit;
+    a.size = size;
     if (size - off_ < 8) {
         if (!final_) return pause();
         note(Problem::ElementPastEnd);
         return false;
     }
-    if (!bytes_.read(off_, 8, h)) return missing();
-    uint32_t tag = uint32_t(u16(h, big)) << 16 | u16(h + 2, big);
-    const uint8_t depth = uint8_t(stack_.size() - 1);
-    const uint64_t container_end = top.undefined ? (final_ ? size : kOpenEnd) : top.end;
-    const uint64_t after_header = container_end >= off_ + 8 ? container_end - off_ - 8 : 0;
-
-    if ((tag >> 16) == 0xFFFE) {
-        Element e;
-        e.tag = tag;
-        e.offset = off_;
-        e.header_len = 8;
-        e.length = u32(h + 4, big);
-        e.depth = depth;
-        if (tag == kItem && top.kind == Container::Sequence) {
-            if (top.fragments) {
-                e.kind = ElementKind::Fragment;
-                if (e.length == kUndefinedLength || e.length > after_header) {
-                    e.truncated = true;
-                    uint32_t at = emit(e);
-                    note(Problem::ElementPastEnd, at);
-                    return false;
-                }
-                last_value_ = emit(e);
-                off_ += 8 + uint64_t(e.length);
-                return true;
-            }
-            e.kind = ElementKind::Item;
-            uint32_t at = emit(e);
-            Container c{Container::Item, e.length == kUndefinedLength, false, top.implicit, 0, at};
-            if (!c.undefined) {
-                if (e.length > after_header) {
-                    note(Problem::ElementPastEnd, at);
-                    c.end = container_end;
-                } else {
-                    c.end = off_ + 8 + e.length;
-                }
-            }
-            off_ += 8;
-            if (stack_.size() > limits_.max_depth) {
-                note(Problem::NestingTooDeep, at);
-                if (c.undefined) return false;
-                off_ = c.end;
-                return true;
-            }
-            stack_.push_back(c);
-            return true;
-        }
-        // A delimiter closes the undefined-length container it belongs to.
-        const bool closes_item = tag == kItemEnd && top.kind == Container::Item;
-        const bool closes_sequence = tag == kSequenceEnd && top.kind == Container::Sequence;
-        if ((closes_item || closes_sequence) && top.undefined) {
-            e.kind = closes_item ? ElementKind::ItemEnd : ElementKind::SequenceEnd;
-            e.depth = uint8_t(depth - 1);
-            emit(e);
-            stack_.pop_back();
-            off_ += 8;
-            return true;
-        }
-        note(Problem::DelimiterUnexpected, emit(e));
-        off_ += 8;
-        return true;
-    }
+    if (!bytes_.read(off_, 8, a.h)) return missing();
+    a.tag = uint32_t(u16(a.h, a.big)) << 16 | u16(a.h + 2, a.big);
+    a.depth = uint8_t(stack_.size() - 1);
+    a.container_end = top.undefined ? (final_ ? size : kOpenEnd) : top.end;
+    a.after_header = a.container_end >= off_ + 8 ? a.container_end - off_ - 8 : 0;
+    if ((a.tag >> 16) == 0xFFFE) return step_item_or_delimiter(a);
     if (top.kind == Container::Sequence) { // only items may appear directly in a sequence
         Element e;
-        e.tag = tag;
+        e.tag = a.tag;
         e.offset = off_;
-        e.depth = depth;
+        e.depth = a.depth;
         note(Problem::DelimiterUnexpected, emit(e));
         return false;
     }
-
     Element e;
-    e.tag = tag;
+    e.tag = a.tag;
     e.offset = off_;
-    e.depth = depth;
-    if (implicit) {
-        e.header_len = 8;
-        e.length = u32(h + 4, big);
-        e.vr_implicit = true;
-        const DictEntry *d = find_tag(tag);
-        if ((tag & 0xFFFF) == 0) e.vr = vr_code('U', 'L');                      // group length
-        else if (((tag >> 16) & 1) && (tag & 0xFF00) == 0 && (tag & 0xFF) >= 0x10) e.vr = vr_code('L', 'O'); // private creator
-        else e.vr = d ? vr_code(d->vr[0], d->vr[1]) : vr_code('U', 'N');
-    } else {
-        e.vr = vr_code(char(h[4]), char(h[5]));
-        if (!vr_is_known(e.vr)) {
-            note(Problem::VrUnknown, emit(e));
-            return false;
-        }
-        if (vr_has_long_length(e.vr)) {
-            if (size - off_ < 12) {
-                if (!final_) return pause();
-                note(Problem::ElementPastEnd, emit(e));
+    e.depth = a.depth;
+    if (!read_vr_and_length(a, e)) return false;
+    if (e.length == kUndefinedLength) return step_undefined_length(e);
+    const uint64_t value_start = off_ + e.header_len;
+    const uint64_t room = a.container_end > value_start ? a.container_end - value_start : 0;
+    if (e.vr == vr_code('S', 'Q')) return step_sequence(e, room);
+    return step_value(e, room);
+}
+
+// An item, an item of encapsulated pixel data, or a delimiter.
+bool Walker::step_item_or_delimiter(const At &a) {
+    Container &top = stack_.back();
+    Element e;
+    e.tag = a.tag;
+    e.offset = off_;
+    e.header_len = 8;
+    e.length = u32(a.h + 4, a.big);
+    e.depth = a.depth;
+    if (a.tag == kItem && top.kind == Container::Sequence) {
+        if (top.fragments) {
+            e.kind = ElementKind::Fragment;
+            if (e.length == kUndefinedLength || e.length > a.after_header) {
+                e.truncated = true;
+                uint32_t at = emit(e);
+                note(Problem::ElementPastEnd, at);
                 return false;
             }
-            if (!bytes_.read(off_ + 8, 4, h + 8)) return missing();
-            e.header_len = 12;
-            e.length = u32(h + 8, big);
-        } else {
-            e.header_len = 8;
-            e.length = u16(h + 6, big);
+            last_value_ = emit(e);
+            off_ += 8 + uint64_t(e.length);
+            return true;
         }
-    }
-    const uint64_t value_start = off_ + e.header_len;
-    if (e.length == kUndefinedLength) {
-        bool sq = e.vr == vr_code('S', 'Q') || e.vr == vr_code('U', 'N');
-        bool pixels = tag == kPixelData;
-        if (!sq && !pixels) {
-            note(Problem::UndefinedLengthNotAllowed, emit(e));
-            return false;
-        }
-        e.kind = ElementKind::Sequence;
+        e.kind = ElementKind::Item;
         uint32_t at = emit(e);
-        off_ = value_start;
+        Container c{Container::Item, e.length == kUndefinedLength, false, top.implicit, 0, at};
+        if (!c.undefined) {
+            if (e.length > a.after_header) {
+                note(Problem::ElementPastEnd, at);
+                c.end = a.container_end;
+            } else {
+                c.end = off_ + 8 + e.length;
+            }
+        }
+        off_ += 8;
         if (stack_.size() > limits_.max_depth) {
             note(Problem::NestingTooDeep, at);
-            return false;
-        }
-        // An undefined-length UN holds an implicit VR little endian sequence (PS3.5 6.2.2).
-        bool inner_implicit = top.implicit || e.vr == vr_code('U', 'N');
-        stack_.push_back(Container{Container::Sequence, true, pixels && !sq, inner_implicit, 0});
-        return true;
-    }
-    const uint64_t room = container_end > value_start ? container_end - value_start : 0;
-    if (e.vr == vr_code('S', 'Q')) {
-        e.kind = ElementKind::Sequence;
-        uint32_t at = emit(e);
-        Container c{Container::Sequence, false, false, top.implicit, value_start + e.length, at};
-        if (e.length > room) {
-            note(Problem::ElementPastEnd, at);
-            c.end = value_start + room;
-        }
-        off_ = value_start;
-        if (stack_.size() > limits_.max_depth) {
-            note(Problem::NestingTooDeep, at);
+            if (c.undefined) return false;
             off_ = c.end;
             return true;
         }
         stack_.push_back(c);
         return true;
     }
+    // A delimiter closes the undefined-length container it belongs to.
+    const bool closes_item = a.tag == kItemEnd && top.kind == Container::Item;
+    const bool closes_sequence = a.tag == kSequenceEnd && top.kind == Container::Sequence;
+    if ((closes_item || closes_sequence) && top.undefined) {
+        e.kind = closes_item ? ElementKind::ItemEnd : ElementKind::SequenceEnd;
+        e.depth = uint8_t(a.depth - 1);
+        emit(e);
+        stack_.pop_back();
+        off_ += 8;
+        return true;
+    }
+    note(Problem::DelimiterUnexpected, emit(e));
+    off_ += 8;
+    return true;
+}
+
+// The VR (from the dictionary in implicit VR) and value length; false when the step stops.
+bool Walker::read_vr_and_length(At &a, Element &e) {
+    if (a.implicit) {
+        const uint32_t tag = a.tag;
+        e.header_len = 8;
+        e.length = u32(a.h + 4, a.big);
+        e.vr_implicit = true;
+        const DictEntry *d = find_tag(tag);
+        if ((tag & 0xFFFF) == 0) e.vr = vr_code('U', 'L');                      // group length
+        else if (((tag >> 16) & 1) && (tag & 0xFF00) == 0 && (tag & 0xFF) >= 0x10) e.vr = vr_code('L', 'O'); // private creator
+        else e.vr = d ? vr_code(d->vr[0], d->vr[1]) : vr_code('U', 'N');
+        return true;
+    }
+    e.vr = vr_code(char(a.h[4]), char(a.h[5]));
+    if (!vr_is_known(e.vr)) {
+        note(Problem::VrUnknown, emit(e));
+        return false;
+    }
+    if (!vr_has_long_length(e.vr)) {
+        e.header_len = 8;
+        e.length = u16(a.h + 6, a.big);
+        return true;
+    }
+    if (a.size - off_ < 12) {
+        if (!final_) return pause();
+        note(Problem::ElementPastEnd, emit(e));
+        return false;
+    }
+    if (!bytes_.read(off_ + 8, 4, a.h + 8)) return missing();
+    e.header_len = 12;
+    e.length = u32(a.h + 8, a.big);
+    return true;
+}
+
+// A sequence (or encapsulated pixel data) of undefined length: its items follow.
+bool Walker::step_undefined_length(Element &e) {
+    const Container &top = stack_.back();
+    const bool sq = e.vr == vr_code('S', 'Q') || e.vr == vr_code('U', 'N');
+    const bool pixels = e.tag == kPixelData;
+    if (!sq && !pixels) {
+        note(Problem::UndefinedLengthNotAllowed, emit(e));
+        return false;
+    }
+    e.kind = ElementKind::Sequence;
+    const bool top_implicit = top.implicit;
+    uint32_t at = emit(e);
+    off_ += e.header_len;
+    if (stack_.size() > limits_.max_depth) {
+        note(Problem::NestingTooDeep, at);
+        return false;
+    }
+    // An undefined-length UN holds an implicit VR little endian sequence (PS3.5 6.2.2).
+    bool inner_implicit = top_implicit || e.vr == vr_code('U', 'N');
+    stack_.push_back(Container{Container::Sequence, true, pixels && !sq, inner_implicit, 0});
+    return true;
+}
+
+// A sequence of defined length: its items follow, up to its end.
+bool Walker::step_sequence(Element &e, uint64_t room) {
+    const uint64_t value_start = off_ + e.header_len;
+    e.kind = ElementKind::Sequence;
+    const bool top_implicit = stack_.back().implicit;
+    uint32_t at = emit(e);
+    Container c{Container::Sequence, false, false, top_implicit, value_start + e.length, at};
+    if (e.length > room) {
+        note(Problem::ElementPastEnd, at);
+        c.end = value_start + room;
+    }
+    off_ = value_start;
+    if (stack_.size() > limits_.max_depth) {
+        note(Problem::NestingTooDeep, at);
+        off_ = c.end;
+        return true;
+    }
+    stack_.push_back(c);
+    return true;
+}
+
+// An ordinary element: its value is kept (as far as the limits say) or stepped over.
+bool Walker::step_value(Element &e, uint64_t room) {
+    const uint64_t value_start = off_ + e.header_len;
+    const uint64_t size = bytes_.size();
     if (!final_) { // the part of the value that is kept must have arrived
         const uint64_t want = std::min<uint64_t>({e.length, room, keep_limit(e)});
         if (size < value_start || want > size - value_start) return pause();

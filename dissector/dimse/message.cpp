@@ -44,6 +44,16 @@ static uint64_t expected_size(const DataSet &ds) {
     return e.value_offset() + e.length;
 }
 
+// The encoding of the message's data set: its context's transfer syntax, or, when the
+// association set-up was not captured, inferred from the first bytes (and remembered as such).
+static Syntax data_set_syntax(Message &m, const ChunkedBytes &data) {
+    if (!m.transfer_syntax.empty()) return syntax_for(m.transfer_syntax);
+    const Syntax syntax = infer_syntax(data);
+    m.transfer_syntax = syntax_uid(syntax);
+    m.syntax_inferred = true;
+    return syntax;
+}
+
 static void add_frame(Message &m, uint32_t frame) {
     if (frame == 0) return; // bytes no frame carried (lost in a capture gap)
     if (m.frames.empty() || m.frames.back() < frame) m.frames.push_back(frame);
@@ -80,13 +90,8 @@ void MessageAssembler::feed_data(Pending &p, uint8_t keep) {
     }
     if (!p.parser) {
         if (p.parse_at_end) return;
-        Syntax syntax = syntax_for(m.transfer_syntax);
-        if (m.transfer_syntax.empty()) { // association set-up not captured
-            if (p.data.size() < 8) return; // inference reads the first element's header
-            syntax = infer_syntax(p.data);
-            m.transfer_syntax = syntax_uid(syntax);
-            m.syntax_inferred = true;
-        }
+        if (m.transfer_syntax.empty() && p.data.size() < 8) return; // inference reads the first element's header
+        const Syntax syntax = data_set_syntax(m, p.data);
         if (syntax.deflated) {
             p.parse_at_end = true;
             return;
@@ -108,12 +113,7 @@ void MessageAssembler::finish_data(Pending &p, uint8_t keep) {
         p.parser->finish();
         p.parser.reset();
     } else {
-        Syntax syntax = syntax_for(m.transfer_syntax);
-        if (m.transfer_syntax.empty()) {
-            syntax = infer_syntax(p.data);
-            m.transfer_syntax = syntax_uid(syntax);
-            m.syntax_inferred = true;
-        }
+        const Syntax syntax = data_set_syntax(m, p.data);
         if (syntax.deflated) {
             ChunkedBytes inflated;
             const bool ok = inflate_raw(p.data, inflated, uint64_t(4) << 30);

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "base/codes.hpp"
+#include "ul/ul_codes.hpp"
 #include "ul/control_pdus.hpp"
 #include "ul/pdu.hpp"
 

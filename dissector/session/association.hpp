@@ -48,6 +48,13 @@ public:
     int requestor_dir = -1;
     Endpoint requestor, acceptor;
     bool requestor_known() const { return requestor_dir >= 0; }
+    // The A-ASSOCIATE (or the TCP handshake) showed that direction `dir` of the connection
+    // carries the requestor's PDUs; `requestor` and `acceptor` are the two ends.
+    void know_requestor(int dir, const Endpoint &requestor_end, const Endpoint &acceptor_end) {
+        requestor_dir = dir;
+        requestor = requestor_end;
+        acceptor = acceptor_end;
+    }
     // 1 when direction `dir` of the connection carries the requestor's PDUs, 0 for the
     // acceptor's, -1 when the A-ASSOCIATE-RQ was not seen.
     int direction_from_requestor(int dir) const { return requestor_dir < 0 ? -1 : dir == requestor_dir; }

@@ -21,7 +21,7 @@ struct CaptureSettings {
     DiagnosisSettings diagnosis;
 };
 
-class Capture {
+class Capture final : public ConnectionHost {
 public:
     explicit Capture(const CaptureSettings &settings) : settings_(settings) {}
     Capture(const Capture &) = delete;
@@ -29,17 +29,17 @@ public:
 
     Connection &new_connection(uint32_t tcp_stream);
     // A new association on `conn`, numbered 1, 2, ... (it becomes the connection's current one).
-    Association &new_association(const Connection &conn);
+    Association &new_association(const Connection &conn) override;
     const std::vector<std::unique_ptr<Association>> &associations() const { return associations_; }
 
     // ---- what one association tells the others (first pass) -----------------------------------
     // The A-ASSOCIATE-RQ of `a` was walked: links it to the last association between the same AEs.
-    void associate_requested(Association &a);
+    void associate_requested(Association &a) override;
     // A message of `a` completed (or was closed incomplete), or only its command set.
-    void message_completed(Association &a, Message &m);
-    void command_completed(Association &a, Message &m);
+    void message_completed(Association &a, Message &m) override;
+    void command_completed(Association &a, Message &m) override;
     // `a`'s A-RELEASE-RQ was walked at `frame`: findings that need the other associations.
-    void release_requested(Association &a, uint32_t frame, double time, std::vector<Diagnostic> &out);
+    void release_requested(Association &a, uint32_t frame, double time, std::vector<Diagnostic> &out) override;
 
     // ---- the indexes, for display ---------------------------------------------------------------
     // The C-MOVE-RQ that a sub-association's C-STORE-RQ serves, if known.
@@ -48,7 +48,7 @@ public:
     const std::vector<uint32_t> *move_sub_associations(const Message *move) const;
     // Whether messages may keep their command set and small data set (kKeepToShow): a capture of
     // millions of queries stops keeping them at a budget.
-    bool may_keep_shown_bytes() const { return shown_bytes_ < kShownBytesBudget; }
+    bool may_keep_shown_bytes() const override { return shown_bytes_ < kShownBytesBudget; }
 
 private:
     static constexpr uint64_t kShownBytesBudget = uint64_t(256) << 20;

@@ -1,7 +1,5 @@
 #include "session/connection.hpp"
 
-#include "session/capture.hpp"
-#include "session/connection_walk.hpp"
 #include "session/diagnose.hpp"
 
 namespace dicom {
@@ -19,8 +17,8 @@ bool starts_pdu(ByteView bytes, const void *pdu_cap) {
 Connection::Direction::Direction(const ConnectionSettings &s, const uint32_t *pdu_cap)
     : reassembly(s.hold_limit, starts_pdu, pdu_cap), walker(s.pdu_cap) {}
 
-Connection::Connection(Capture &capture, const ConnectionSettings &settings, uint32_t tcp_stream)
-    : capture_(capture), settings_(settings), tcp_stream_(tcp_stream),
+Connection::Connection(ConnectionHost &host, const ConnectionSettings &settings, uint32_t tcp_stream)
+    : host_(host), settings_(settings), tcp_stream_(tcp_stream),
       dir_{{settings_, &settings_.pdu_cap}, {settings_, &settings_.pdu_cap}}, timeline_(settings.stall_seconds) {}
 
 void Connection::learn_numbering(int dir, uint32_t wire_seq, uint32_t tcp_seq) {
@@ -39,7 +37,7 @@ void Connection::remember_endpoints(const Packet &p) {
 }
 
 Association &Connection::association_for(bool starts_new) {
-    if (!assoc_ || (starts_new && assoc_->rq_frame)) assoc_ = &capture_.new_association(*this);
+    if (!assoc_ || (starts_new && assoc_->rq_frame)) assoc_ = &host_.new_association(*this);
     return *assoc_;
 }
 
@@ -81,44 +79,11 @@ void Connection::after_segment(const Packet &p, const TcpFacts &facts, const Sta
     if (!found.empty()) obs.findings(UnitPlace{a, dir}, found);
 }
 
-void Connection::payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, const TcpFacts *segment,
-                         ConnectionObserver &obs) {
-    const int dir = p.direction & 1;
-    remember_endpoints(p);
-    ConnectionWalk walk(*this, p, dir, origin.source, obs);
-    Stall stall;
-    const bool stalled = segment && feed_timeline(dir, *segment, stall);
-    Direction &d = dir_[dir];
-    // TCP's relative sequence numbers (its default) start each direction at 1: a first segment
-    // numbered higher overtook the stream's first one, which is still to come.
-    if (seq && !d.reassembly.delivered() && !d.reassembly.holding() && *seq > 1 && *seq < (1u << 20))
-        d.reassembly.expect_start(1);
-    if (seq) d.reassembly.add_segment(*seq, bytes, origin, walk);
-    else d.reassembly.add_in_order(bytes, origin, walk);
-    if (segment) after_segment(p, *segment, stalled ? &stall : nullptr, walk.first_message(), obs);
-}
-
-void Connection::segment(const Packet &p, const TcpFacts *segment, const uint32_t *ack_of_other, ConnectionObserver &obs) {
-    const int dir = p.direction & 1;
-    if (segment) {
-        remember_endpoints(p);
-        Stall stall;
-        const bool stalled = feed_timeline(dir, *segment, stall);
-        after_segment(p, *segment, stalled ? &stall : nullptr, nullptr, obs);
-    }
-    if (ack_of_other) { // the other direction waits for missing bytes; this says whether they came
-        ConnectionWalk other(*this, p, dir ^ 1, nullptr, obs);
-        dir_[dir ^ 1].reassembly.peer_acknowledged(*ack_of_other, other);
-    }
-}
-
 void Connection::raise_transport(const Packet &p, int requestor_dir, DiagCode code) {
     Association &a = association_for(false);
     if (a.requestor_dir < 0 && requestor_dir >= 0) {
         const bool sender = requestor_dir == p.direction; // this packet's sender opened it
-        a.requestor_dir = requestor_dir;
-        a.requestor = sender ? p.src : p.dst;
-        a.acceptor = sender ? p.dst : p.src;
+        a.know_requestor(requestor_dir, sender ? p.src : p.dst, sender ? p.dst : p.src);
     }
     if (!a.first_time) a.first_time = a.last_time = p.time;
     std::vector<Diagnostic> shown_by_the_glue;

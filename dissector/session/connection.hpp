@@ -21,8 +21,6 @@
 
 namespace dicom {
 
-class Capture;
-
 // What a TCP connection carries. The values are those of the dicom.transport field.
 enum class Transport : uint8_t {
     Unknown = 0,
@@ -101,9 +99,27 @@ protected:
     ~ConnectionObserver() = default;
 };
 
+// What a connection needs of the capture it belongs to (session/capture.hpp): new associations,
+// and what one association's messages tell the others.
+class ConnectionHost {
+public:
+    // A new association on `conn`, numbered in the capture.
+    virtual Association &new_association(const Connection &conn) = 0;
+    virtual void associate_requested(Association &a) = 0; // its A-ASSOCIATE-RQ was walked
+    virtual void message_completed(Association &a, Message &m) = 0; // or closed incomplete
+    virtual void command_completed(Association &a, Message &m) = 0; // a data set follows
+    // Its A-RELEASE-RQ was walked: findings that need the other associations.
+    virtual void release_requested(Association &a, uint32_t frame, double time, std::vector<Diagnostic> &out) = 0;
+    // Whether messages may keep their command set and small data set (kKeepToShow).
+    virtual bool may_keep_shown_bytes() const = 0;
+
+protected:
+    ~ConnectionHost() = default;
+};
+
 class Connection {
 public:
-    Connection(Capture &capture, const ConnectionSettings &settings, uint32_t tcp_stream);
+    Connection(ConnectionHost &host, const ConnectionSettings &settings, uint32_t tcp_stream);
     Connection(const Connection &) = delete;
     Connection &operator=(const Connection &) = delete;
 
@@ -146,7 +162,7 @@ public:
     size_t frame_ip_offset = 0;          // where the IP header was in the last frame read (0: not yet)
 
 private:
-    friend class ConnectionWalk;
+    class Walk; // one direction's walk within one entry call (connection_walk.cpp)
     // One direction of the connection.
     struct Direction {
         TcpReassembly reassembly;
@@ -179,7 +195,7 @@ private:
     void after_segment(const Packet &packet, const TcpFacts &facts, const Stall *stall, Message *walked_message,
                        ConnectionObserver &obs);
 
-    Capture &capture_;
+    ConnectionHost &host_;
     ConnectionSettings settings_;
     uint32_t tcp_stream_;
     Direction dir_[2];

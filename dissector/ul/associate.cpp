@@ -1,6 +1,6 @@
 #include "ul/associate.hpp"
 
-#include "base/codes.hpp"
+#include "ul/ul_codes.hpp"
 #include "ul/pdu.hpp"
 
 #include <bitset>
@@ -59,6 +59,9 @@ struct Parser {
     void presentation_context(const Item &it, bool in_rq, PresentationContext &pc);
     void user_information(const Item &it, UserInformation &ui);
     void user_info_entry(UserInfoEntry &e);
+    void role_selection(UserInfoEntry &e, uint32_t off, uint32_t end);
+    void common_extended_negotiation(UserInfoEntry &e, uint32_t off, uint32_t end);
+    void user_identity_rq(UserInfoEntry &e, uint32_t off, uint32_t end);
 };
 
 void Parser::presentation_context(const Item &it, bool in_rq, PresentationContext &pc) {
@@ -101,6 +104,50 @@ void Parser::presentation_context(const Item &it, bool in_rq, PresentationContex
         note(Problem::TransferSyntaxTooMany, it.where);
 }
 
+// SCP/SCU Role Selection (PS3.7 D.3.3.4).
+void Parser::role_selection(UserInfoEntry &e, uint32_t off, uint32_t end) {
+    Span uid;
+    if (!counted(off, end, uid) || end - off != 2) return;
+    e.uid = uid_at(uid);
+    e.scu_at = Span{off, 1};
+    e.scp_at = Span{off + 1, 1};
+    e.scu_role = b.u8(off);
+    e.scp_role = b.u8(off + 1);
+    if (e.scu_role > 1) note(Problem::ValueOutOfRange, e.scu_at);
+    if (e.scp_role > 1) note(Problem::ValueOutOfRange, e.scp_at);
+    e.decoded = true;
+}
+
+// SOP Class Common Extended Negotiation (PS3.7 D.3.3.6): SOP class, service class, related classes.
+void Parser::common_extended_negotiation(UserInfoEntry &e, uint32_t off, uint32_t end) {
+    Span sop, service, related;
+    if (!counted(off, end, sop) || !counted(off, end, service) || !counted(off, end, related) || off != end) return;
+    e.uid = uid_at(sop);
+    e.service_class = uid_at(service);
+    uint32_t r = related.off;
+    while (r < related.end()) {
+        Span one;
+        if (!counted(r, related.end(), one)) {
+            note(Problem::ItemLengthInvalid, r, related.end() - r);
+            break;
+        }
+        e.related.push_back(uid_at(one));
+    }
+    e.decoded = true;
+}
+
+// User Identity Negotiation, request (PS3.7 D.3.3.7.1).
+void Parser::user_identity_rq(UserInfoEntry &e, uint32_t off, uint32_t end) {
+    const uint32_t start = off;
+    if (end - off < 2) return;
+    e.identity_type = b.u8(off);
+    e.response_requested = b.u8(off + 1);
+    off += 2;
+    if (!counted(off, end, e.primary) || !counted(off, end, e.secondary) || off != end) return;
+    if (e.identity_type < 1 || e.identity_type > 5) note(Problem::ValueOutOfRange, start, 1);
+    e.decoded = true;
+}
+
 void Parser::user_info_entry(UserInfoEntry &e) {
     const Span body = e.item.body;
     uint32_t off = body.off, end = body.end();
@@ -125,19 +172,7 @@ void Parser::user_info_entry(UserInfoEntry &e) {
         e.performed = b.be16(off + 2);
         e.decoded = true;
         break;
-    case kSubRoleSelection: {
-        Span uid;
-        if (!counted(off, end, uid) || end - off != 2) break;
-        e.uid = uid_at(uid);
-        e.scu_at = Span{off, 1};
-        e.scp_at = Span{off + 1, 1};
-        e.scu_role = b.u8(off);
-        e.scp_role = b.u8(off + 1);
-        if (e.scu_role > 1) note(Problem::ValueOutOfRange, e.scu_at);
-        if (e.scp_role > 1) note(Problem::ValueOutOfRange, e.scp_at);
-        e.decoded = true;
-        break;
-    }
+    case kSubRoleSelection: role_selection(e, off, end); break;
     case kSubSopClassExtendedNegotiation: {
         Span uid;
         if (!counted(off, end, uid)) break;
@@ -146,35 +181,8 @@ void Parser::user_info_entry(UserInfoEntry &e) {
         e.decoded = true;
         break;
     }
-    case kSubSopClassCommonExtendedNegotiation: {
-        Span sop, service, related;
-        if (!counted(off, end, sop) || !counted(off, end, service) ||
-            !counted(off, end, related) || off != end)
-            break;
-        e.uid = uid_at(sop);
-        e.service_class = uid_at(service);
-        uint32_t r = related.off;
-        while (r < related.end()) {
-            Span one;
-            if (!counted(r, related.end(), one)) {
-                note(Problem::ItemLengthInvalid, r, related.end() - r);
-                break;
-            }
-            e.related.push_back(uid_at(one));
-        }
-        e.decoded = true;
-        break;
-    }
-    case kSubUserIdentityRq:
-        if (end - off < 2) break;
-        e.identity_type = b.u8(off);
-        e.response_requested = b.u8(off + 1);
-        off += 2;
-        if (!counted(off, end, e.primary) || !counted(off, end, e.secondary) || off != end)
-            break;
-        if (e.identity_type < 1 || e.identity_type > 5) note(Problem::ValueOutOfRange, body.off, 1);
-        e.decoded = true;
-        break;
+    case kSubSopClassCommonExtendedNegotiation: common_extended_negotiation(e, off, end); break;
+    case kSubUserIdentityRq: user_identity_rq(e, off, end); break;
     case kSubUserIdentityAc:
         if (!counted(off, end, e.server_response) || off != end) break;
         e.decoded = true;
@@ -215,8 +223,6 @@ void Parser::user_information(const Item &it, UserInformation &ui) {
 }
 
 } // namespace
-
-const char *item_type_name(uint8_t type) { return code_name(kItemTypes, type); }
 
 const UserInfoEntry *Associate::find_sub(uint8_t type) const {
     if (!has_user_info) return nullptr;

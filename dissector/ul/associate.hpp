@@ -7,38 +7,9 @@
 
 #include "base/bytes.hpp"
 #include "base/problems.hpp"
+#include "ul/ul_codes.hpp"
 
 namespace dicom {
-
-enum ItemType : uint8_t {
-    kItemApplicationContext = 0x10,
-    kItemPresentationContextRq = 0x20,
-    kItemPresentationContextAc = 0x21,
-    kItemAbstractSyntax = 0x30,
-    kItemTransferSyntax = 0x40,
-    kItemUserInformation = 0x50,
-    kSubMaxLength = 0x51,
-    kSubImplementationClassUid = 0x52,
-    kSubAsyncOperationsWindow = 0x53,
-    kSubRoleSelection = 0x54,
-    kSubImplementationVersionName = 0x55,
-    kSubSopClassExtendedNegotiation = 0x56,
-    kSubSopClassCommonExtendedNegotiation = 0x57,
-    kSubUserIdentityRq = 0x58,
-    kSubUserIdentityAc = 0x59,
-};
-
-// "Presentation Context (RQ)" etc., or nullptr.
-const char *item_type_name(uint8_t type);
-
-// Presentation context result/reason of an A-ASSOCIATE-AC (PS3.8 Table 9-18).
-enum ContextResult : uint8_t {
-    kAcceptance = 0,
-    kUserRejection = 1,
-    kNoReason = 2,
-    kAbstractSyntaxNotSupported = 3,
-    kTransferSyntaxesNotSupported = 4,
-};
 
 struct Item {
     uint8_t type = 0;

@@ -4,31 +4,6 @@
 
 namespace dicom {
 
-const char *reject_reason_name(uint8_t source, uint8_t reason) {
-    switch (source) {
-    case 1:
-        switch (reason) {
-        case 1: return "no-reason-given";
-        case 2: return "application-context-name-not-supported";
-        case 3: return "calling-AE-title-not-recognized";
-        case 7: return "called-AE-title-not-recognized";
-        }
-        return reason <= 10 ? "reserved" : nullptr;
-    case 2:
-        switch (reason) {
-        case 1: return "no-reason-given";
-        case 2: return "protocol-version-not-supported";
-        }
-        return nullptr;
-    case 3:
-        switch (reason) {
-        case 1: return "temporary-congestion";
-        case 2: return "local-limit-exceeded";
-        }
-        return reason <= 7 ? "reserved" : nullptr;
-    }
-    return nullptr;
-}
 
 void parse_control_pdu(ByteView pdu, ControlPdu &out) {
     if (!pdu.has(0, kPduHeaderLen)) {

@@ -1,16 +1,13 @@
 // The small fixed-size PDUs: A-ASSOCIATE-RJ (PS3.8 9.3.4), A-RELEASE-RQ/RP (9.3.6, 9.3.7)
-// and A-ABORT (9.3.8), plus the code tables their fields use.
+// and A-ABORT (9.3.8).
 #pragma once
 #include <cstdint>
 
 #include "base/bytes.hpp"
-#include "base/codes.hpp"
+#include "ul/ul_codes.hpp"
 #include "base/problems.hpp"
 
 namespace dicom {
-
-// The reject reason's meaning depends on the source (PS3.8 Table 9-21).
-const char *reject_reason_name(uint8_t source, uint8_t reason);
 
 struct ControlPdu {
     uint8_t type = 0;

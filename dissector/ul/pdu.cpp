@@ -1,11 +1,9 @@
 #include "ul/pdu.hpp"
 
-#include "base/codes.hpp"
-#include "ul/control_pdus.hpp"
+#include "ul/ul_codes.hpp"
+
 
 namespace dicom {
-
-const char *pdu_type_name(uint8_t type) { return code_name(kPduTypes, type); }
 
 bool parse_pdu_header(ByteView b, PduHeader &out) {
     if (!b.has(0, kPduHeaderLen)) return false;

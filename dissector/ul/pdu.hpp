@@ -4,18 +4,10 @@
 #include <cstdint>
 
 #include "base/bytes.hpp"
+#include "ul/ul_codes.hpp"
 
 namespace dicom {
 
-enum PduType : uint8_t {
-    kAssociateRq = 0x01,
-    kAssociateAc = 0x02,
-    kAssociateRj = 0x03,
-    kPData = 0x04,
-    kReleaseRq = 0x05,
-    kReleaseRp = 0x06,
-    kAbort = 0x07,
-};
 
 constexpr uint32_t kPduHeaderLen = 6;  // type, reserved, length (PS3.8 9.3.1)
 constexpr uint32_t kPdvHeaderLen = 6;  // PDV item length (4), presentation context ID, message control header
@@ -36,8 +28,6 @@ inline bool pdata_reserved_set(ByteView header) { return header.has(1, 1) && hea
 // A PDV's message control header uses bits PS3.8 E.2 reserves.
 inline bool pdv_flags_reserved_set(uint8_t flags) { return (flags & ~(kPdvCommand | kPdvLast)) != 0; }
 
-// "A-ASSOCIATE-RQ" etc., or nullptr for a type PS3.8 does not define.
-const char *pdu_type_name(uint8_t type);
 
 struct PduHeader {
     uint8_t type = 0;

@@ -129,7 +129,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (cs->transport == dicom::Transport::Unknown && n > 0) {
         guint k = n < 256 ? n : 256;
         dicom::ByteView head(tvb_get_ptr(tvb, 0, k), k);
-        bool plain = dicom::looks_like_associate_rq(head) || dicom::looks_like_midstream_pdu(head, 1u << 24);
+        bool plain = dicom::looks_like_associate_rq(head) || dicom::looks_like_midstream_pdu(head, dicom_pdu_cap());
         cs->transport = plain ? dicom::Transport::PlainOnTlsPort : dicom::Transport::Tls;
     }
     if (cs->transport == dicom::Transport::PlainOnTlsPort) {

@@ -99,6 +99,47 @@ static char query_retrieve_kind(std::string_view sop) {
 
 static bool is_storage(std::string_view sop) { return sop.substr(0, 24) == "1.2.840.10008.5.1.4.1.1."; }
 
+/* SOP Class Extended Negotiation (PS3.7 D.3.3.5): the application information by service. */
+static void tree_extended_negotiation(const PduContext &c, proto_tree *t, const dicom::UserInfoEntry &e) {
+    tvbuff_t *tvb = c.tvb;
+    add_uid(c, t, hf_extneg_sop_class, e.uid.where);
+    proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
+    if (e.app_info.len) proto_tree_add_item(t, hf_extneg_info, tvb, e.app_info.off, e.app_info.len, ENC_NA);
+    const char qr = query_retrieve_kind(e.uid.value);
+    if (qr == 'F') { /* PS3.4 C.5.1.1 */
+        const int hfs[] = {hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone};
+        for (guint32 i = 0; i < 4 && i < e.app_info.len; ++i)
+            proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
+    } else if (qr == 'R') { /* PS3.4 C.5.2.1, C.5.3.1 */
+        const int hfs[] = {hf_extneg_relational_retrieval, hf_extneg_enhanced_conversion};
+        for (guint32 i = 0; i < 2 && i < e.app_info.len; ++i)
+            proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
+    } else if (is_storage(e.uid.value)) { /* PS3.4 B.3.1.1: odd bytes are reserved */
+        const int hfs[] = {hf_extneg_storage_level, hf_extneg_signature_level, hf_extneg_coercion};
+        for (guint32 i = 0; i < 3 && 2 * i < e.app_info.len; ++i)
+            proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + 2 * i, 1, ENC_BIG_ENDIAN);
+    }
+}
+
+/* User Identity Negotiation, request (PS3.7 D.3.3.7.1); the passcode masked unless asked. */
+static void tree_user_identity_rq(const PduContext &c, proto_tree *t, const dicom::UserInfoEntry &e) {
+    tvbuff_t *tvb = c.tvb;
+    const Span b = e.item.body;
+    proto_tree_add_item(t, hf_uid_type, tvb, b.off, 1, ENC_BIG_ENDIAN);
+    proto_tree_add_item(t, hf_uid_response_requested, tvb, b.off + 1, 1, ENC_BIG_ENDIAN);
+    const char *type = dicom::code_name(dicom::kUserIdentityTypes, e.identity_type);
+    proto_item_append_text(t, ": %s", type ? type : "unknown type");
+    if (e.identity_type == 3) /* Kerberos ticket: binary */
+        proto_tree_add_item(t, hf_uid_primary_bytes, tvb, e.primary.off, e.primary.len, ENC_NA);
+    else
+        proto_tree_add_string(t, hf_uid_primary, tvb, e.primary.off, e.primary.len, span_text(c, e.primary));
+    if (e.identity_type == 1 || e.identity_type == 2)
+        proto_item_append_text(t, " \"%s\"", span_text(c, e.primary));
+    if (e.secondary.len || e.identity_type == 2)
+        proto_tree_add_string(t, hf_uid_secondary, tvb, e.secondary.off, e.secondary.len,
+                              dicom_prefs.show_passcode ? span_text(c, e.secondary) : "********");
+}
+
 static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const dicom::UserInfoEntry &e) {
     const char *name = dicom::item_type_name(e.item.type);
     proto_tree *t = item_subtree(c, parent, e.item, ett_sub, name ? name : "Unknown sub-item");
@@ -133,26 +174,7 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         proto_tree_add_item(t, hf_role_scp, tvb, e.scp_at.off, 1, ENC_BIG_ENDIAN);
         proto_item_append_text(t, ": %s, SCU %u, SCP %u", uid_label(c.pinfo, e.uid.value), e.scu_role, e.scp_role);
         break;
-    case dicom::kSubSopClassExtendedNegotiation: {
-        add_uid(c, t, hf_extneg_sop_class, e.uid.where);
-        proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
-        if (e.app_info.len) proto_tree_add_item(t, hf_extneg_info, tvb, e.app_info.off, e.app_info.len, ENC_NA);
-        const char qr = query_retrieve_kind(e.uid.value);
-        if (qr == 'F') { /* PS3.4 C.5.1.1 */
-            const int hfs[] = {hf_extneg_relational, hf_extneg_datetime, hf_extneg_fuzzy, hf_extneg_timezone};
-            for (guint32 i = 0; i < 4 && i < e.app_info.len; ++i)
-                proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
-        } else if (qr == 'R') { /* PS3.4 C.5.2.1, C.5.3.1 */
-            const int hfs[] = {hf_extneg_relational_retrieval, hf_extneg_enhanced_conversion};
-            for (guint32 i = 0; i < 2 && i < e.app_info.len; ++i)
-                proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + i, 1, ENC_BIG_ENDIAN);
-        } else if (is_storage(e.uid.value)) { /* PS3.4 B.3.1.1: odd bytes are reserved */
-            const int hfs[] = {hf_extneg_storage_level, hf_extneg_signature_level, hf_extneg_coercion};
-            for (guint32 i = 0; i < 3 && 2 * i < e.app_info.len; ++i)
-                proto_tree_add_item(t, hfs[i], tvb, e.app_info.off + 2 * i, 1, ENC_BIG_ENDIAN);
-        }
-        break;
-    }
+    case dicom::kSubSopClassExtendedNegotiation: tree_extended_negotiation(c, t, e); break;
     case dicom::kSubSopClassCommonExtendedNegotiation:
         proto_tree_add_item(t, hf_cextneg_version, tvb, e.item.where.off + 1, 1, ENC_BIG_ENDIAN);
         add_uid(c, t, hf_cextneg_sop_class, e.uid.where);
@@ -160,22 +182,7 @@ static void tree_user_info_entry(const PduContext &c, proto_tree *parent, const 
         for (const dicom::UidField &r : e.related) add_uid(c, t, hf_cextneg_related, r.where);
         proto_item_append_text(t, ": %s", uid_label(c.pinfo, e.uid.value));
         break;
-    case dicom::kSubUserIdentityRq: {
-        proto_tree_add_item(t, hf_uid_type, tvb, b.off, 1, ENC_BIG_ENDIAN);
-        proto_tree_add_item(t, hf_uid_response_requested, tvb, b.off + 1, 1, ENC_BIG_ENDIAN);
-        const char *type = dicom::code_name(dicom::kUserIdentityTypes, e.identity_type);
-        proto_item_append_text(t, ": %s", type ? type : "unknown type");
-        if (e.identity_type == 3) /* Kerberos ticket: binary */
-            proto_tree_add_item(t, hf_uid_primary_bytes, tvb, e.primary.off, e.primary.len, ENC_NA);
-        else
-            proto_tree_add_string(t, hf_uid_primary, tvb, e.primary.off, e.primary.len, span_text(c, e.primary));
-        if (e.identity_type == 1 || e.identity_type == 2)
-            proto_item_append_text(t, " \"%s\"", span_text(c, e.primary));
-        if (e.secondary.len || e.identity_type == 2)
-            proto_tree_add_string(t, hf_uid_secondary, tvb, e.secondary.off, e.secondary.len,
-                                  dicom_prefs.show_passcode ? span_text(c, e.secondary) : "********");
-        break;
-    }
+    case dicom::kSubUserIdentityRq: tree_user_identity_rq(c, t, e); break;
     case dicom::kSubUserIdentityAc:
         if (e.server_response.len)
             proto_tree_add_item(t, hf_uid_server_response, tvb, e.server_response.off, e.server_response.len, ENC_NA);
