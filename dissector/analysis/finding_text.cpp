@@ -189,9 +189,10 @@ std::string conformance_text(const Words &w) {
     case DiagCode::MalformedDataSet: {
         std::string s = w.who + " sent " + w.msg + " with a " + (d.aux ? "command set" : "data set") +
                         " that does not follow PS3.5";
-        const DataSet *ds = d.message ? (d.aux ? &d.message->command_set : &d.message->data_set) : nullptr;
-        if (ds)
-            for (const DataSetFinding &f : ds->findings)
+        const std::vector<DataSetFinding> *findings =
+            d.message ? (d.aux ? &d.message->command_findings : &d.message->data_set.findings) : nullptr;
+        if (findings)
+            for (const DataSetFinding &f : *findings)
                 if (problem_is_malformed(f.what)) return s + ": " + problem_text(f.what);
         return s;
     }

@@ -9,7 +9,7 @@
 namespace dicom {
 
 TimeBudget time_budget(const Association &a) {
-    const std::deque<Message> &messages = a.messages.messages();
+    const StableList<Message> &messages = a.messages.messages();
     TimeBudget b;
     const double start = a.rq_time ? a.rq_time : a.first_time;
     const double end = a.end_time();

@@ -1,8 +1,6 @@
 // Where an association's time went: set-up, release, waiting for each side, transfer and TCP
 // stalls, from its PDU times, messages and stalls.
 #pragma once
-#include <deque>
-
 namespace dicom {
 
 class Association;

@@ -252,14 +252,10 @@ bool Walker::step_item_or_delimiter(const At &a) {
 // The VR (from the dictionary in implicit VR) and value length; false when the step stops.
 bool Walker::read_vr_and_length(At &a, Element &e) {
     if (a.implicit) {
-        const uint32_t tag = a.tag;
         e.header_len = 8;
         e.length = u32(a.h + 4, a.big);
         e.vr_implicit = true;
-        const DictEntry *d = find_tag(tag);
-        if ((tag & 0xFFFF) == 0) e.vr = vr_code('U', 'L');                      // group length
-        else if (((tag >> 16) & 1) && (tag & 0xFF00) == 0 && (tag & 0xFF) >= 0x10) e.vr = vr_code('L', 'O'); // private creator
-        else e.vr = d ? vr_code(d->vr[0], d->vr[1]) : vr_code('U', 'N');
+        e.vr = implicit_vr(a.tag);
         return true;
     }
     e.vr = vr_code(char(a.h[4]), char(a.h[5]));

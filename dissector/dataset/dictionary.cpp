@@ -87,4 +87,11 @@ unsigned vr_number_size(uint16_t vr) {
     return 0;
 }
 
+uint16_t implicit_vr(uint32_t tag) {
+    if ((tag & 0xFFFF) == 0) return vr_code('U', 'L');                                                // group length
+    if (((tag >> 16) & 1) && (tag & 0xFF00) == 0 && (tag & 0xFF) >= 0x10) return vr_code('L', 'O'); // private creator
+    const DictEntry *d = find_tag(tag);
+    return d ? vr_code(d->vr[0], d->vr[1]) : vr_code('U', 'N');
+}
+
 } // namespace dicom

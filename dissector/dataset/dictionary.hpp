@@ -23,6 +23,10 @@ const DictEntry *find_tag(uint32_t tag);
 // A two-letter VR code as a 16-bit value, e.g. vr_code('O', 'B').
 constexpr uint16_t vr_code(char a, char b) { return uint16_t(uint8_t(a) << 8 | uint8_t(b)); }
 
+// The VR an element has in implicit VR encoding: UL for a group length, LO for a private
+// creator, else the dictionary's, UN when the dictionary does not know the tag.
+uint16_t implicit_vr(uint32_t tag);
+
 bool vr_is_known(uint16_t vr);
 // Explicit VR: 2 reserved bytes and a 4-byte length follow the VR (PS3.5 Table 7.1-1).
 bool vr_has_long_length(uint16_t vr);

@@ -15,6 +15,14 @@ std::string_view trim_value(uint16_t vr, std::string_view s) {
     return s;
 }
 
+std::string_view first_value(uint16_t vr, std::string_view raw) {
+    if (vr == vr_code('U', 'I')) {
+        while (!raw.empty() && raw.back() == '\0') raw.remove_suffix(1);
+    }
+    if (!vr_is_single_text(vr)) raw = raw.substr(0, raw.find('\\'));
+    return trim_value(vr, raw);
+}
+
 std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw) {
     std::vector<std::string_view> out;
     if (vr == vr_code('U', 'I')) {

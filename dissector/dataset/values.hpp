@@ -13,6 +13,9 @@ namespace dicom {
 // trailing NUL of UI).
 std::vector<std::string_view> split_values(uint16_t vr, std::string_view raw);
 
+// The first of those values, without splitting the rest.
+std::string_view first_value(uint16_t vr, std::string_view raw);
+
 // A value without the padding its VR allows: trailing spaces (and NULs), and leading spaces
 // where PS3.5 says they are insignificant (all but LT, ST, UT and UC).
 std::string_view trim_value(uint16_t vr, std::string_view s);

@@ -80,43 +80,66 @@ const char *status_meaning(uint16_t s, uint16_t field) {
     return nullptr;
 }
 
+namespace {
+
+// What one element of a command set says (PS3.7 E.1), as far as the plugin shows it.
+void apply_command_element(uint32_t tag, uint16_t vr, std::string_view v, Command &c) {
+    auto u16 = [&](uint16_t &dst) {
+        if (v.size() < 2) return false;
+        dst = uint16_t(uint8_t(v[0]) | uint8_t(v[1]) << 8);
+        return true;
+    };
+    auto text = [&](std::string &dst) { dst.assign(first_value(vr, v)); };
+    switch (tag) {
+    case kTagCommandField: c.valid = u16(c.field); break;
+    case kTagMessageId: c.has_message_id = u16(c.message_id); break;
+    case kTagMessageIdRsp: c.has_message_id_rsp = u16(c.message_id_rsp); break;
+    case kTagPriority: u16(c.priority); break;
+    case kTagDataSetType: u16(c.data_set_type); break;
+    case kTagStatus: c.has_status = u16(c.status); break;
+    case kTagAffectedSopClass: text(c.affected_sop_class); break;
+    case kTagRequestedSopClass: text(c.extra().requested_sop_class); break;
+    case kTagAffectedSopInstance: text(c.affected_sop_instance); break;
+    case kTagRequestedSopInstance: text(c.extra().requested_sop_instance); break;
+    case kTagMoveDestination: text(c.extra().move_destination); break;
+    case kTagMoveOriginatorAe: text(c.extra().move_originator_ae); break;
+    case kTagErrorComment: text(c.extra().error_comment); break;
+    case kTagMoveOriginatorId: c.has_move_originator_id = u16(c.move_originator_id); break;
+    case kTagRemaining: c.has_remaining = u16(c.remaining); break;
+    case kTagCompleted: c.has_completed = u16(c.completed); break;
+    case kTagFailed: c.has_failed = u16(c.failed); break;
+    case kTagWarning: c.has_warning = u16(c.warning); break;
+    case kTagEventTypeId: c.has_event_type = u16(c.event_type_id); break;
+    case kTagActionTypeId: c.has_action_type = u16(c.action_type_id); break;
+    }
+}
+
+} // namespace
+
 void extract_command(const DataSet &cs, Command &c) {
     for (const Element &e : cs.elements) {
         if (e.depth != 0 || e.kind != ElementKind::Value || (e.tag >> 16) != 0) continue;
-        std::string_view v = cs.value(e);
-        auto u16 = [&](uint16_t &dst) {
-            if (v.size() < 2) return false;
-            dst = uint16_t(uint8_t(v[0]) | uint8_t(v[1]) << 8);
-            return true;
-        };
-        auto text = [&](std::string &dst) {
-            auto parts = split_values(e.vr, v);
-            dst.assign(parts.empty() ? std::string_view() : parts[0]);
-        };
-        switch (e.tag) {
-        case kTagCommandField: c.valid = u16(c.field); break;
-        case kTagMessageId: c.has_message_id = u16(c.message_id); break;
-        case kTagMessageIdRsp: c.has_message_id_rsp = u16(c.message_id_rsp); break;
-        case kTagPriority: u16(c.priority); break;
-        case kTagDataSetType: u16(c.data_set_type); break;
-        case kTagStatus: c.has_status = u16(c.status); break;
-        case kTagAffectedSopClass: text(c.affected_sop_class); break;
-        case kTagRequestedSopClass: text(c.requested_sop_class); break;
-        case kTagAffectedSopInstance: text(c.affected_sop_instance); break;
-        case kTagRequestedSopInstance: text(c.requested_sop_instance); break;
-        case kTagMoveDestination: text(c.move_destination); break;
-        case kTagMoveOriginatorAe: text(c.move_originator_ae); break;
-        case kTagErrorComment: text(c.error_comment); break;
-        case kTagMoveOriginatorId: c.has_move_originator_id = u16(c.move_originator_id); break;
-        case kTagRemaining: c.has_remaining = u16(c.remaining); break;
-        case kTagCompleted: c.has_completed = u16(c.completed); break;
-        case kTagFailed: c.has_failed = u16(c.failed); break;
-        case kTagWarning: c.has_warning = u16(c.warning); break;
-        case kTagEventTypeId: c.has_event_type = u16(c.event_type_id); break;
-        case kTagActionTypeId: c.has_action_type = u16(c.action_type_id); break;
-        }
+        apply_command_element(e.tag, e.vr, cs.value(e), c);
     }
     c.has_suboperations = c.has_remaining || c.has_completed || c.has_failed || c.has_warning;
+}
+
+bool read_plain_command(ByteView b, Command &out) {
+    constexpr uint32_t kPlainValue = 1024; // longer values (never in a real command) take the walk
+    Command c;
+    size_t off = 0;
+    while (off < b.size) {
+        if (b.size - off < 8) return false;
+        const uint32_t tag = uint32_t(b.u8(off + 1) << 8 | b.u8(off)) << 16 | uint32_t(b.u8(off + 3) << 8 | b.u8(off + 2));
+        const uint32_t len = uint32_t(b.u8(off + 7)) << 24 | uint32_t(b.u8(off + 6)) << 16 |
+                             uint32_t(b.u8(off + 5)) << 8 | b.u8(off + 4);
+        if ((tag >> 16) != 0 || (len & 1) || len > kPlainValue || len > b.size - off - 8) return false;
+        apply_command_element(tag, implicit_vr(tag), b.chars(off + 8, len), c);
+        off += 8 + size_t(len);
+    }
+    c.has_suboperations = c.has_remaining || c.has_completed || c.has_failed || c.has_warning;
+    out = std::move(c);
+    return true;
 }
 
 } // namespace dicom

@@ -2,6 +2,7 @@
 // elements, and status codes with their meaning per service (PS3.7 Annex C, PS3.4).
 #pragma once
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -42,13 +43,18 @@ enum CommandTag : uint32_t {
     kTagWarning = 0x00001023, kTagMoveOriginatorAe = 0x00001030, kTagMoveOriginatorId = 0x00001031,
 };
 
+// Command elements most commands do not carry, kept only by those that do.
+struct CommandExtras {
+    std::string requested_sop_class, requested_sop_instance, move_destination, move_originator_ae, error_comment;
+};
+
 struct Command {
     bool valid = false; // has a Command Field
     uint16_t field = 0;
     uint16_t message_id = 0, message_id_rsp = 0, priority = 0, data_set_type = 0x0101, status = 0;
     bool has_message_id = false, has_message_id_rsp = false, has_status = false;
-    std::string affected_sop_class, requested_sop_class, affected_sop_instance, requested_sop_instance;
-    std::string move_destination, move_originator_ae, error_comment;
+    std::string affected_sop_class, affected_sop_instance;
+    std::unique_ptr<CommandExtras> extras;
     bool has_suboperations = false;
     uint16_t remaining = 0, completed = 0, failed = 0, warning = 0;
     bool has_remaining = false, has_completed = false, has_failed = false, has_warning = false;
@@ -57,11 +63,33 @@ struct Command {
     bool has_event_type = false, has_action_type = false;
     uint16_t event_type_id = 0, action_type_id = 0;
     bool has_data_set() const { return data_set_type != 0x0101; }
-    const std::string &sop_class() const { return affected_sop_class.empty() ? requested_sop_class : affected_sop_class; }
-    const std::string &sop_instance() const { return affected_sop_instance.empty() ? requested_sop_instance : affected_sop_instance; }
+    const std::string &requested_sop_class() const { return extras ? extras->requested_sop_class : none(); }
+    const std::string &requested_sop_instance() const { return extras ? extras->requested_sop_instance : none(); }
+    const std::string &move_destination() const { return extras ? extras->move_destination : none(); }
+    const std::string &move_originator_ae() const { return extras ? extras->move_originator_ae : none(); }
+    const std::string &error_comment() const { return extras ? extras->error_comment : none(); }
+    const std::string &sop_class() const { return affected_sop_class.empty() ? requested_sop_class() : affected_sop_class; }
+    const std::string &sop_instance() const {
+        return affected_sop_instance.empty() ? requested_sop_instance() : affected_sop_instance;
+    }
+    CommandExtras &extra() {
+        if (!extras) extras.reset(new CommandExtras());
+        return *extras;
+    }
+
+private:
+    static const std::string &none() {
+        static const std::string empty;
+        return empty;
+    }
 };
 
 // Reads the elements of a parsed command set (always implicit VR little endian).
 void extract_command(const DataSet &command_set, Command &out);
+// The same for the common case, read straight from the bytes of a whole command set: every
+// element of group 0000 with an even, defined length, the elements filling the set exactly
+// (the data set walk finds nothing wrong with such a set). False, `out` untouched, for anything
+// else, which the walk must look at.
+bool read_plain_command(ByteView bytes, Command &out);
 
 } // namespace dicom

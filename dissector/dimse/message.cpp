@@ -279,23 +279,39 @@ PdvOutcome MessageAssembler::complete(Pending &p, uint32_t frame, double time, P
     return out;
 }
 
-// Parses the command set held so far (only the bytes before a gap of unknown extent).
-void MessageAssembler::finish_command_bytes(Pending &p, uint8_t keep) {
+// Parses the command set held so far (only the bytes before a gap of unknown extent). A whole
+// one is walked in a scratch set and kept as bytes; a damaged one keeps its elements.
+void MessageAssembler::finish_command_bytes(Pending &p, uint8_t) {
     Message &m = *p.message;
+    DataSet *parsed = &command_scratch_;
     if (p.command_sound < p.command.size()) {
+        parsed = &m.damaged().command_set;
         ChunkedBytes sound;
         std::string bytes;
         p.command.read_filled(0, size_t(p.command_sound), bytes);
         sound.append(reinterpret_cast<const uint8_t *>(bytes.data()), bytes.size());
-        parse_dataset(sound, Syntax{}, m.command_set);
-        m.command_set.findings.push_back({Problem::DataSetBytesMissing, kNoElement});
+        parse_dataset(sound, Syntax{}, *parsed);
+        parsed->findings.push_back({Problem::DataSetBytesMissing, kNoElement});
+    } else if (!p.command.complete()) {
+        parsed = &m.damaged().command_set;
+        parse_dataset(p.command, Syntax{}, *parsed);
     } else {
-        parse_dataset(p.command, Syntax{}, m.command_set);
-        if ((keep & kKeepToShow) && p.command.complete() && p.command.size() <= kShownDataSetLimit)
-            p.command.read_into(0, size_t(p.command.size()), m.command_bytes);
+        p.command.read_into(0, size_t(p.command.size()), m.command_bytes);
+        const ByteView bytes(reinterpret_cast<const uint8_t *>(m.command_bytes.data()), m.command_bytes.size());
+        if (read_plain_command(bytes, m.command)) return finish_command_set(p);
+        command_scratch_.elements.clear(); // storage kept for the next command
+        command_scratch_.pool.clear();
+        command_scratch_.findings.clear();
+        command_scratch_.parsed_to = 0;
+        parse_dataset(p.command, Syntax{}, command_scratch_);
     }
-    m.command_set.elements.shrink_to_fit(); // kept for every message: no slack
-    extract_command(m.command_set, m.command);
+    m.command_findings = parsed->findings;
+    extract_command(*parsed, m.command);
+    finish_command_set(p);
+}
+
+void MessageAssembler::finish_command_set(Pending &p) {
+    Message &m = *p.message;
     if (!m.command.valid && !m.incomplete()) m.problems.push_back(Problem::CommandInvalid);
     p.command.clear();
     p.command_done = true;

@@ -5,13 +5,13 @@
 #pragma once
 #include <cstdint>
 #include <algorithm>
-#include <deque>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "base/chunks.hpp"
+#include "base/containers.hpp"
 #include "dataset/dataset.hpp"
 #include "dimse/dimse.hpp"
 
@@ -24,6 +24,9 @@ struct CaptureDamage {
     uint64_t gap_bytes = 0;                // stream bytes lost over PDU or PDV headers while it was in progress
     bool gap = false;                      // such a loss happened while it was in progress
     bool closed = false;                   // ended without its last fragment (lost in a gap)
+    // A command set that lost bytes: its elements as far as they could be read (a whole one is
+    // parsed again from Message::command_bytes when it is shown).
+    DataSet command_set;
 };
 
 struct Message {
@@ -35,8 +38,11 @@ struct Message {
     uint32_t command_frame = 0;  // frame whose PDV completed the command set
     uint32_t complete_frame = 0; // frame that completed the message; 0 while incomplete
     uint32_t command_fragments = 0, data_fragments = 0;
-    DataSet command_set;
     Command command;
+    // The command set as sent, kept for every whole command (they are small) and parsed again
+    // when it is shown, so that each element can point at its bytes; and what its walk found.
+    std::string command_bytes;
+    std::vector<DataSetFinding> command_findings;
     bool has_data = false;
     std::string transfer_syntax; // of the data set, as negotiated (or inferred)
     bool syntax_inferred = false; // the negotiation was not captured: guessed from the data
@@ -44,9 +50,9 @@ struct Message {
     uint64_t expected_data_size = 0; // where the data set will end, once its Pixel Data header tells (0: not known)
     DataSet data_set;
     std::unique_ptr<ChunkedBytes> kept_data; // the data set as sent, kept only for Export Objects
-    // The command set and a small data set (inflated if it was deflated) as walked, kept
-    // (kKeepToShow) so that each element can be shown with its bytes; empty otherwise.
-    std::string command_bytes, data_set_bytes;
+    // A small data set (inflated if it was deflated) as walked, kept (kKeepToShow) so that each
+    // element can be shown with its bytes; empty otherwise.
+    std::string data_set_bytes;
     std::vector<Problem> problems;
     std::unique_ptr<CaptureDamage> damage; // bytes sent but not in the capture (not the peers' doing)
     CaptureDamage &damaged() {
@@ -106,7 +112,7 @@ struct PdvPiece {
 // What the assembler keeps of the bytes it walks, as flags.
 enum KeepBytes : uint8_t {
     kKeepForExport = 1, // every data set, as sent (Message::kept_data)
-    kKeepToShow = 2,    // the command set, and data sets up to kShownDataSetLimit, as walked
+    kKeepToShow = 2,    // data sets up to kShownDataSetLimit, as walked
 };
 constexpr uint64_t kShownDataSetLimit = 64 * 1024; // query identifiers, worklist items, reports: not images
 
@@ -127,8 +133,8 @@ public:
     Message *in_progress(uint8_t stream) const;
     // Messages whose command is complete and announced a data set that has not begun.
     std::vector<Message *> awaiting_data() const;
-    std::deque<Message> &messages() { return messages_; }
-    const std::deque<Message> &messages() const { return messages_; }
+    StableList<Message> &messages() { return messages_; }
+    const StableList<Message> &messages() const { return messages_; }
 
 private:
     struct Pending {
@@ -149,12 +155,14 @@ private:
     static bool passes_unread(const Pending &p, uint64_t n, uint8_t keep);
     PdvOutcome finish_command(Pending &p, const PdvPiece &piece, uint8_t keep);
     void finish_command_bytes(Pending &p, uint8_t keep);
+    void finish_command_set(Pending &p); // the command is read: on to its data set
     PdvOutcome complete(Pending &p, uint32_t frame, double time, PdvOutcome out); // message done
     Message *close(Pending &p, uint32_t frame, double time, uint8_t keep); // ends an incomplete message
 
-    std::deque<Pending> pending_; // one per direction and context in use; a handful (stable addresses)
-    std::deque<Message> messages_; // stable addresses
+    StableList<Pending> pending_;  // one per direction and context in use; a handful
+    StableList<Message> messages_;
     uint32_t gap_epoch_ = 0;      // mark_gap() calls so far
+    DataSet command_scratch_;     // each command set is walked here (its storage reused)
 };
 
 // Inflates a deflated data set (PS3.5 A.5: raw deflate, no zlib header) into `out`,

@@ -167,7 +167,7 @@ void Association::on_message(Message &m) {
             }
         }
         outstanding_[c.message_id] = &m; // a reused ID replaces the older, unanswered request
-        outstanding_order_.push_back(&m);
+        outstanding_order_.push(&m);
         if (outstanding_.size() > outstanding_cap) {
             forget_oldest();
             m.problems.push_back(Problem::TooManyOutstanding);
@@ -175,10 +175,10 @@ void Association::on_message(Message &m) {
         // Answered requests stay in the queue until they reach its front; compact it before
         // it grows much beyond what is outstanding.
         if (outstanding_order_.size() > 2 * outstanding_.size() + 64) {
-            std::deque<Message *> live;
+            std::vector<Message *> live;
             for (Message *q : outstanding_order_)
                 if (is_outstanding(q)) live.push_back(q);
-            outstanding_order_.swap(live);
+            outstanding_order_.assign(std::move(live));
         }
     }
 }
@@ -191,7 +191,7 @@ bool Association::is_outstanding(const Message *q) const {
 void Association::forget_oldest() {
     while (!outstanding_order_.empty()) {
         Message *q = outstanding_order_.front();
-        outstanding_order_.pop_front();
+        outstanding_order_.pop();
         if (!is_outstanding(q)) continue;
         outstanding_.erase(q->command.message_id);
         ++requests_forgotten;

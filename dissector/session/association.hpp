@@ -6,7 +6,6 @@
 #pragma once
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <string>
 #include <unordered_map>
@@ -14,6 +13,8 @@
 
 #include "ul/associate.hpp"
 #include "ul/control_pdus.hpp"
+#include "base/containers.hpp"
+#include "base/recent_values.hpp"
 #include "dimse/message.hpp"
 #include "session/findings.hpp"
 #include "tcp/endpoint.hpp"
@@ -117,7 +118,7 @@ public:
     // Records a finding (merged into `diagnostics`) and appends it to `out`.
     void raise(const Diagnostic &d, std::vector<Diagnostic> &out);
     // Response times of the last final responses, for "slower than usual".
-    std::deque<double> recent_response_times;
+    RecentValues<double, 64> recent_response_times;
     bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)
     bool protocol_state_reported = false;
     uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
@@ -146,7 +147,7 @@ private:
     std::unordered_map<uint16_t, Message *> outstanding_; // requests by message ID
     std::unordered_map<uint16_t, Message *> answered_;    // last answered request by ID (late C-CANCELs)
     std::map<uint16_t, Message *> early_responses_;       // responses whose request was not complete yet
-    std::deque<Message *> outstanding_order_; // oldest first; answered ones are skipped lazily
+    Fifo<Message *> outstanding_order_; // oldest first; answered ones are skipped lazily
     void forget_oldest();
     bool is_outstanding(const Message *q) const;
 };

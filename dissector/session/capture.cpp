@@ -59,8 +59,8 @@ void Capture::release_requested(Association &a, uint32_t frame, double time, std
 
 const Message *Capture::move_request(const Message &m) const {
     const Command &cmd = m.command;
-    if (cmd.move_originator_ae.empty() || !cmd.has_move_originator_id) return nullptr;
-    auto it = moves_.find(move_key(cmd.move_originator_ae, cmd.move_originator_id));
+    if (cmd.move_originator_ae().empty() || !cmd.has_move_originator_id) return nullptr;
+    auto it = moves_.find(move_key(cmd.move_originator_ae(), cmd.move_originator_id));
     if (it == moves_.end()) return nullptr;
     const Message *move = it->second;
     // within the C-MOVE's life: after the request, before its final response

@@ -60,10 +60,10 @@ bool Connection::feed_timeline(int dir, TcpFacts facts, Stall &stall) {
 void Connection::after_segment(const Packet &p, const TcpFacts &facts, const Stall *stall, Message *walked_message,
                                ConnectionObserver &obs) {
     const int dir = p.direction & 1;
-    std::deque<Direction::AckWatch> &w = dir_[dir ^ 1].ack_watches;
+    Fifo<Direction::AckWatch> &w = dir_[dir ^ 1].ack_watches;
     while (!w.empty() && (facts.flags & kAck) && int32_t(facts.ack - w.front().seq) >= 0) {
         w.front().message->acked_time = facts.time;
-        w.pop_front();
+        w.pop();
     }
     Association *a = assoc_;
     if (!a) return;

@@ -9,9 +9,9 @@
 // one whose acknowledgement of the other direction matters).
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <vector>
 
+#include "base/containers.hpp"
 #include "base/recent_values.hpp"
 #include "session/association.hpp"
 #include "tcp/endpoint.hpp"
@@ -184,7 +184,7 @@ private:
             uint32_t seq;
             Message *message;
         };
-        std::deque<AckWatch> ack_watches;
+        Fifo<AckWatch> ack_watches;
         Direction(const ConnectionSettings &s, const uint32_t *pdu_cap);
     };
 

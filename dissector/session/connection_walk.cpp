@@ -274,7 +274,7 @@ void Connection::Walk::after_piece(Step &s, bool lost, const WalkedBytes &w) {
     if (!s.pdv.message_done || !m->command.valid || is_response(m->command.field)) return;
     uint32_t end;
     auto &watches = c_.dir_[dir_].ack_watches;
-    if (c_.timeline_.sent_end(dir_, end) && watches.size() < 4096) watches.push_back(Direction::AckWatch{end, m});
+    if (c_.timeline_.sent_end(dir_, end) && watches.size() < 4096) watches.push(Direction::AckWatch{end, m});
 }
 
 void Connection::Walk::pdv_value(const WalkedBytes &w, const PdvPosition &pdv) {

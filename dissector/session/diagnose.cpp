@@ -149,10 +149,11 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
     if (rsp && m.request && m.request->final_response == &m && c.field != kCCancelRq) {
         const double t = m.complete_time - m.request->complete_time;
         if (t >= 0) {
-            std::deque<double> &recent = a.recent_response_times;
+            RecentValues<double, 64> &recent = a.recent_response_times;
             double typical = -1;
             if (recent.size() >= 5) {
-                std::vector<double> v(recent.begin(), recent.end());
+                std::vector<double> v;
+                for (size_t i = 0; i < recent.size(); ++i) v.push_back(recent[i]);
                 std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
                 typical = v[v.size() / 2];
             }
@@ -164,8 +165,7 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
                                    uint32_t(std::max(0.0, m.processing) * 1000), &m},
                         out);
             }
-            recent.push_back(t);
-            if (recent.size() > 64) recent.pop_front();
+            recent.push(t);
         }
     }
     if (!rsp && m.has_data && !m.incomplete()) {
@@ -179,9 +179,9 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
     }
     // bytes the peer sent that do not follow PS3.5 (not those a capture gap took away)
     for (int which = 1; which >= 0; --which) {
-        const DataSet &ds = which ? m.command_set : m.data_set;
+        const std::vector<DataSetFinding> &findings = which ? m.command_findings : m.data_set.findings;
         uint32_t bad = 0;
-        for (const DataSetFinding &f : ds.findings) bad += problem_is_malformed(f.what) && !problem_is_capture(f.what);
+        for (const DataSetFinding &f : findings) bad += problem_is_malformed(f.what) && !problem_is_capture(f.what);
         if (bad && !(which == 0 && !m.has_data)) {
             a.raise(Diagnostic{DiagCode::MalformedDataSet, sender, frame, time, double(bad), uint32_t(which), &m}, out);
             break;

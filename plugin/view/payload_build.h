@@ -23,8 +23,12 @@ struct Build {
     guint16 pdv_index;
     guint32 pdv_count;
     bool pdata_header;     /* the item starts with the P-DATA-TF header */
-    wmem_strbuf_t *pdata_info; /* " ctx 1 CT Image Storage (command, last)" */
-    int last_ctx;
+    /* The P-DATA item's Info lists its PDVs (" ctx 1 CT Image Storage (command, last)"): each one's
+     * context ID << 8 | flags, made into text only if no message summary takes the Info. */
+    bool pdata_info;
+    guint16 pdv_info_inline[8];
+    guint16 *pdv_info; /* pdv_info_inline, or in pinfo->pool once there are more */
+    unsigned n_pdv_info, cap_pdv_info;
     bool info_message;     /* the P-DATA item completed a message: its summary is the Info */
     bool native_ae;        /* the item being opened is an A-ASSOCIATE-RQ/AC: it has its own AE titles */
     const char *pdata_continues; /* the item's only PDV continues a known message: its progress is the Info */

@@ -55,6 +55,52 @@ proto_tree *open_item(Build &b, tvbuff_t *tvb, guint32 off, guint32 len, const c
     return b.item_tree;
 }
 
+/* The P-DATA item's Info: its PDVs, by context. */
+static const char *pdata_info_text(Build &b) {
+    wmem_strbuf_t *s = wmem_strbuf_new(b.pinfo->pool, "");
+    int last_ctx = -1;
+    for (unsigned i = 0; i < b.n_pdv_info; ++i) {
+        const guint8 ctx = (guint8)(b.pdv_info[i] >> 8), flags = (guint8)b.pdv_info[i];
+        if (ctx != last_ctx) {
+            if (last_ctx >= 0) wmem_strbuf_append(s, "),");
+            const dicom::NegotiatedContext *nc = b.run->assoc ? b.run->assoc->context(ctx) : NULL;
+            char text[32] = " ctx ";
+            *put_decimal(text + 5, ctx) = '\0';
+            wmem_strbuf_append(s, text);
+            if (nc && !nc->abstract_syntax.empty()) {
+                wmem_strbuf_append_c(s, ' ');
+                wmem_strbuf_append(s, uid_label(b.pinfo, nc->abstract_syntax));
+            }
+            wmem_strbuf_append(s, " (");
+            last_ctx = ctx;
+        } else {
+            wmem_strbuf_append(s, "; ");
+        }
+        wmem_strbuf_append(s, (flags & dicom::kPdvCommand) ? "command" : "data");
+        if (flags & dicom::kPdvLast) wmem_strbuf_append(s, ", last");
+    }
+    if (last_ctx >= 0) wmem_strbuf_append(s, ")");
+    return wmem_strbuf_get_str(s);
+}
+
+static void start_pdv_info(Build &b) {
+    b.pdata_info = true;
+    b.pdv_info = b.pdv_info_inline;
+    b.n_pdv_info = 0;
+    b.cap_pdv_info = G_N_ELEMENTS(b.pdv_info_inline);
+}
+
+static void add_pdv_info(Build &b, const UnitRecord &u) {
+    if (!b.pdata_info) return;
+    if (b.n_pdv_info == b.cap_pdv_info) {
+        auto *more = wmem_alloc_array(b.pinfo->pool, guint16, 2 * b.cap_pdv_info);
+        memcpy(more, b.pdv_info, sizeof(guint16) * b.n_pdv_info);
+        b.pdv_info = more;
+        b.cap_pdv_info *= 2;
+    }
+    b.pdv_info[b.n_pdv_info++] = (guint16)(u.type << 8 | u.pdv_flags);
+}
+
 void close_item(Build &b) {
     if (b.pdata_open && b.pdata_header) {
         proto_item_set_generated(proto_tree_add_uint(b.item_tree, hf_pdv_count, b.tvb, 0, 0, b.pdv_count));
@@ -63,23 +109,20 @@ void close_item(Build &b) {
     if (b.pdata_open && b.pdata_info && !b.info_message && b.pdv_count == 1 && b.pdata_continues) {
         set_info(b.pinfo, *b.info, b.pdata_continues, kContinued);
     } else if (b.pdata_open && b.pdata_info && !b.info_message) {
-        if (b.last_ctx >= 0) wmem_strbuf_append(b.pdata_info, ")");
+        const char *pdvs = pdata_info_text(b);
         set_info(b.pinfo, *b.info,
                  b.pdv_count == 1 || !b.pdata_header
-                     ? wmem_strdup_printf(b.pinfo->pool, "P-DATA%s", wmem_strbuf_get_str(b.pdata_info))
-                     : wmem_strdup_printf(b.pinfo->pool, "P-DATA %u PDVs%s", b.pdv_count, wmem_strbuf_get_str(b.pdata_info)));
+                     ? wmem_strdup_printf(b.pinfo->pool, "P-DATA%s", pdvs)
+                     : wmem_strdup_printf(b.pinfo->pool, "P-DATA %u PDVs%s", b.pdv_count, pdvs));
     }
     b.item = NULL;
     b.item_tree = NULL;
     b.pdata_open = false;
     b.pdv_tree = NULL;
-    b.pdata_info = NULL;
-    b.last_ctx = -1;
+    b.pdata_info = false;
     b.info_message = false;
     b.pdata_continues = NULL;
 }
-
-/* The tvb holding a unit's bytes: a part of the payload, or the copy of an assembled one. */
 
 void continue_pdata(Build &b) {
     if (b.pdata_open) return;
@@ -203,27 +246,6 @@ void build_pdu(Build &b, const UnitRecord &u) {
     });
 }
 
-void pdata_info_pdv(Build &b, const UnitRecord &u) {
-    if (!b.pdata_info) return;
-    if (u.type != b.last_ctx) {
-        if (b.last_ctx >= 0) wmem_strbuf_append(b.pdata_info, "),");
-        const dicom::NegotiatedContext *nc = b.run->assoc ? b.run->assoc->context(u.type) : NULL;
-        char ctx[32] = " ctx ";
-        *put_decimal(ctx + 5, u.type) = '\0';
-        wmem_strbuf_append(b.pdata_info, ctx);
-        if (nc && !nc->abstract_syntax.empty()) {
-            wmem_strbuf_append_c(b.pdata_info, ' ');
-            wmem_strbuf_append(b.pdata_info, uid_label(b.pinfo, nc->abstract_syntax));
-        }
-        wmem_strbuf_append(b.pdata_info, " (");
-        b.last_ctx = u.type;
-    } else {
-        wmem_strbuf_append(b.pdata_info, "; ");
-    }
-    wmem_strbuf_append(b.pdata_info, (u.pdv_flags & dicom::kPdvCommand) ? "command" : "data");
-    if (u.pdv_flags & dicom::kPdvLast) wmem_strbuf_append(b.pdata_info, ", last");
-}
-
 void start_pdata(Build &b, const UnitRecord &u) {
     close_item(b);
     guint32 off;
@@ -237,16 +259,12 @@ void start_pdata(Build &b, const UnitRecord &u) {
     tree_association(c, dicom::kPData);
     b.pdata_open = true;
     b.pdata_header = true;
-    b.pdata_info = wmem_strbuf_new(b.pinfo->pool, "");
-    b.last_ctx = -1;
+    start_pdv_info(b);
 }
 
 void build_pdv_header(Build &b, const UnitRecord &u) {
     continue_pdata(b);
-    if (!b.pdata_info) {
-        b.pdata_info = wmem_strbuf_new(b.pinfo->pool, "");
-        b.last_ctx = -1;
-    }
+    if (!b.pdata_info) start_pdv_info(b);
     guint32 off;
     tvbuff_t *tvb = unit_tvb(b, u, &off);
     PduContext c = context(b, tvb, b.item_tree, b.item);
@@ -257,12 +275,12 @@ void build_pdv_header(Build &b, const UnitRecord &u) {
     if (u.bits & kUnitInvalid) {
         proto_tree_add_expert(b.pdv_tree, b.pinfo, &ei_problem[(int)dicom::Problem::PdvLengthInvalid], tvb, (gint)off, 4);
         set_info(b.pinfo, *b.info, "P-DATA (PDV length does not fit the PDU)");
-        b.pdata_info = NULL;
+        b.pdata_info = false;
         return;
     }
     if (dicom::pdv_flags_reserved_set(u.pdv_flags))
         proto_tree_add_expert(b.pdv_tree, b.pinfo, &ei_problem[(int)dicom::Problem::PdvFlagsReserved], tvb, (gint)off + 5, 1);
-    pdata_info_pdv(b, u);
+    add_pdv_info(b, u);
 }
 
 void build_value(Build &b, const UnitRecord &u) {
@@ -336,7 +354,6 @@ void build_payload(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const Pa
     b.tree = tree;
     b.info = &info;
     b.rec = rec;
-    b.last_ctx = -1;
     for (const Run *r = &rec->run; r; r = r->next) {
         b.run = r;
         const UnitRecord *units = r->units();

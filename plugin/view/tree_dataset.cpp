@@ -361,6 +361,17 @@ proto_item *add_element(Walk &w, proto_tree **stack, const Element &e) {
     return it;
 }
 
+/* The kept bytes of a command or data set as a data source of the frame (a tab of the bytes
+ * pane), so that its elements can point at them; NULL when they were not kept. */
+tvbuff_t *set_bytes_source(const PduContext &c, const std::string &bytes, const char *name) {
+    if (bytes.empty() || bytes.size() > G_MAXINT32) return NULL;
+    tvbuff_t *t = tvb_new_child_real_data(c.tvb, (const guint8 *)bytes.data(), (guint)bytes.size(), (gint)bytes.size());
+    add_new_data_source(c.pinfo, t, name);
+    return t;
+}
+
+} // namespace
+
 /* Whether element items under `t` can be seen or filtered on. A tree that exists only so
  * that other fields can be read (a postdissector's, a filter's) need not hold them: the
  * values are decoded for nothing otherwise, for every message. */
@@ -389,17 +400,6 @@ bool elements_wanted(proto_tree *t, bool command) {
     }
     return false;
 }
-
-/* The kept bytes of a command or data set as a data source of the frame (a tab of the bytes
- * pane), so that its elements can point at them; NULL when they were not kept. */
-tvbuff_t *set_bytes_source(const PduContext &c, const std::string &bytes, const char *name) {
-    if (bytes.empty() || bytes.size() > G_MAXINT32) return NULL;
-    tvbuff_t *t = tvb_new_child_real_data(c.tvb, (const guint8 *)bytes.data(), (guint)bytes.size(), (gint)bytes.size());
-    add_new_data_source(c.pinfo, t, name);
-    return t;
-}
-
-} // namespace
 
 void add_dataset(const PduContext &c, proto_tree *t, const dicom::DataSet &ds, bool command,
                  const dicom::Command *cmd, const std::string &bytes, const char *source_name) {

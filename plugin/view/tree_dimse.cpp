@@ -10,6 +10,7 @@
 #include "model/records.h"
 #include "session/association.hpp"
 #include "view/tree_dataset.h"
+#include "view/info.h"
 #include "view/tree_timing.h"
 
 using dicom::Element;
@@ -38,6 +39,55 @@ const char *message_summary(const PduContext &c, const dicom::Message &m, bool c
     return wmem_strdup_printf(c.pinfo->pool, "%s [incomplete: bytes missing from the capture]", text);
 }
 
+/* wmem_strbuf_append of a number in decimal, or of a 16-bit value as 0xHHHH: the summary is made
+ * for every message, and printf costs more than the rest of it. */
+static void append_decimal(wmem_strbuf_t *b, guint64 v) {
+    char digits[24];
+    *put_decimal(digits, v) = '\0';
+    wmem_strbuf_append(b, digits);
+}
+
+static void append_hex16(wmem_strbuf_t *b, guint16 v) {
+    static const char hex[] = "0123456789ABCDEF";
+    const char text[7] = {'0', 'x', hex[v >> 12], hex[(v >> 8) & 15], hex[(v >> 4) & 15], hex[v & 15], '\0'};
+    wmem_strbuf_append(b, text);
+}
+
+/* "C-FIND-RSP id=3 Pending (remaining 2, completed 5)", "C-STORE-RSP id=1 Warning 0xB000 ..." */
+static const char *response_summary(packet_info *pinfo, const dicom::Command &cmd) {
+    dicom::StatusCategory cat = dicom::status_category(cmd.status);
+    wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, command_label(cmd));
+    wmem_strbuf_append(b, " id=");
+    append_decimal(b, cmd.message_id_rsp);
+    wmem_strbuf_append_c(b, ' ');
+    const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
+    wmem_strbuf_append(b, cat_name ? cat_name : "(null)");
+    if (cat != dicom::StatusCategory::Success) {
+        wmem_strbuf_append_c(b, ' ');
+        append_hex16(b, cmd.status);
+        if (const char *meaning = dicom::status_meaning(cmd.status, cmd.field)) {
+            wmem_strbuf_append_c(b, ' ');
+            wmem_strbuf_append(b, meaning);
+        }
+    }
+    if (cmd.has_suboperations) { /* only the counters the response carries */
+        const char *sep = " (";
+        const struct { bool has; const char *name; unsigned v; } counters[] = {
+            {cmd.has_remaining, "remaining", cmd.remaining}, {cmd.has_completed, "completed", cmd.completed},
+            {cmd.has_failed, "failed", cmd.failed}, {cmd.has_warning, "warning", cmd.warning}};
+        for (const auto &k : counters) {
+            if (!k.has) continue;
+            wmem_strbuf_append(b, sep);
+            wmem_strbuf_append(b, k.name);
+            wmem_strbuf_append_c(b, ' ');
+            append_decimal(b, k.v);
+            sep = ", ";
+        }
+        wmem_strbuf_append(b, ")");
+    }
+    return wmem_strbuf_get_str(b);
+}
+
 static const char *summary_text(const PduContext &c, const dicom::Message &m, bool complete) {
     packet_info *pinfo = c.pinfo;
     const dicom::Command &cmd = m.command;
@@ -45,44 +95,33 @@ static const char *summary_text(const PduContext &c, const dicom::Message &m, bo
         return m.command_fragments ? "DIMSE message without a valid command"
                : m.incomplete() && m.damage->gap ? "Data set whose command was lost in a capture gap"
                                   : "Data set whose command is not in the capture";
-    if (dicom::is_response(cmd.field)) {
-        dicom::StatusCategory cat = dicom::status_category(cmd.status);
-        const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
-        wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
-        wmem_strbuf_append_printf(b, "%s id=%u %s", command_label(cmd), cmd.message_id_rsp, cat_name);
-        if (cat != dicom::StatusCategory::Success) {
-            const char *meaning = dicom::status_meaning(cmd.status, cmd.field);
-            wmem_strbuf_append_printf(b, " 0x%04X%s%s", cmd.status, meaning ? " " : "", meaning ? meaning : "");
-        }
-        if (cmd.has_suboperations) { /* only the counters the response carries */
-            const char *sep = " (";
-            const struct { bool has; const char *name; unsigned v; } counters[] = {
-                {cmd.has_remaining, "remaining", cmd.remaining}, {cmd.has_completed, "completed", cmd.completed},
-                {cmd.has_failed, "failed", cmd.failed}, {cmd.has_warning, "warning", cmd.warning}};
-            for (const auto &k : counters) {
-                if (!k.has) continue;
-                wmem_strbuf_append_printf(b, "%s%s %u", sep, k.name, k.v);
-                sep = ", ";
-            }
-            wmem_strbuf_append(b, ")");
-        }
-        return wmem_strbuf_get_str(b);
-    }
+    if (dicom::is_response(cmd.field)) return response_summary(pinfo, cmd);
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
     if (cmd.field == dicom::kCCancelRq) { /* names the request it cancels */
-        wmem_strbuf_append_printf(b, "C-CANCEL-RQ for id=%u", cmd.message_id_rsp);
+        wmem_strbuf_append(b, "C-CANCEL-RQ for id=");
+        append_decimal(b, cmd.message_id_rsp);
         if (m.request && m.request->final_response && m.request->final_response->complete_frame < m.complete_frame)
             wmem_strbuf_append(b, " (after the final response)");
         return wmem_strbuf_get_str(b);
     }
-    wmem_strbuf_append_printf(b, "%s id=%u", command_label(cmd), cmd.message_id);
-    if (!cmd.sop_class().empty()) wmem_strbuf_append_printf(b, " %s", uid_label(pinfo, cmd.sop_class()));
-    if (!cmd.sop_instance().empty()) wmem_strbuf_append_printf(b, " %s", cmd.sop_instance().c_str());
-    if (!cmd.move_destination.empty()) wmem_strbuf_append_printf(b, " to %s", cmd.move_destination.c_str());
+    wmem_strbuf_append(b, command_label(cmd));
+    wmem_strbuf_append(b, " id=");
+    append_decimal(b, cmd.message_id);
+    const struct { bool has; const char *prefix; const char *text; } parts[] = {
+        {!cmd.sop_class().empty(), " ", cmd.sop_class().empty() ? "" : uid_label(pinfo, cmd.sop_class())},
+        {!cmd.sop_instance().empty(), " ", cmd.sop_instance().c_str()},
+        {!cmd.move_destination().empty(), " to ", cmd.move_destination().c_str()}};
+    for (const auto &p : parts) {
+        if (!p.has) continue;
+        wmem_strbuf_append(b, p.prefix);
+        wmem_strbuf_append(b, p.text);
+    }
     if (complete && m.has_data) {
-        if (const Element *level = m.data_set.find(0x00080052))
-            wmem_strbuf_append_printf(b, " level=%s", g_strstrip(dicom_format_text(pinfo->pool, m.data_set.value(*level).data(),
-                                                                                    m.data_set.value(*level).size())));
+        if (const Element *level = m.data_set.find(0x00080052)) {
+            wmem_strbuf_append(b, " level=");
+            wmem_strbuf_append(b, g_strstrip(dicom_format_text(pinfo->pool, m.data_set.value(*level).data(),
+                                                               m.data_set.value(*level).size())));
+        }
     }
     return wmem_strbuf_get_str(b);
 }
@@ -132,6 +171,34 @@ static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, 
         expert_add_info(c.pinfo, anchor, &ei_not_exported);
 }
 
+static void show_command_set(const PduContext &c, proto_tree *t, const dicom::Message &m, const dicom::DataSet &cs) {
+    proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
+                                                   (unsigned)cs.elements.size());
+    add_dataset(c, ct, cs, true, &m.command, m.command_bytes, "Command Set");
+}
+
+/* The command set's elements: a whole one parsed again from its bytes (only when they can be
+ * seen or filtered on: else its findings are enough), a damaged one as the first pass read it. */
+static void add_command_set(const PduContext &c, proto_tree *t, const dicom::Message &m) {
+    static const dicom::DataSet no_command; /* data that came without its command */
+    if (m.command_bytes.empty()) {
+        show_command_set(c, t, m, m.damage ? m.damage->command_set : no_command);
+        return;
+    }
+    if (!elements_wanted(t, true)) {
+        proto_tree *ct = proto_tree_add_subtree(t, c.tvb, 0, 0, ett_command, NULL, "Command Set");
+        for (const dicom::DataSetFinding &f : m.command_findings)
+            proto_tree_add_expert(ct, c.pinfo, &ei_problem[(int)f.what], c.tvb, 0, 0);
+        return;
+    }
+    auto *cs = parse_noexcept<dicom::DataSet>([&](dicom::DataSet &d) {
+        dicom::ChunkedBytes bytes;
+        bytes.append(reinterpret_cast<const uint8_t *>(m.command_bytes.data()), m.command_bytes.size());
+        dicom::parse_dataset(bytes, dicom::Syntax{}, d);
+    });
+    if (cs) build_then_free(cs, [&](const dicom::DataSet &d) { show_command_set(c, t, m, d); });
+}
+
 void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char *summary) {
     proto_item *ti = proto_tree_add_item(c.tree, hf_dimse, c.tvb, 0, 0, ENC_NA);
     proto_item_set_text(ti, "DIMSE %s", summary);
@@ -144,9 +211,7 @@ void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char
                                                  m.command_fragments + m.data_fragments));
     for (size_t i = 0; i < m.frames.size() && i < 1000; ++i)
         proto_item_set_generated(proto_tree_add_uint(ft, hf_dimse_fragment, c.tvb, 0, 0, m.frames[i]));
-    proto_tree *ct = proto_tree_add_subtree_format(t, c.tvb, 0, 0, ett_command, NULL, "Command Set (%u elements)",
-                                                   (unsigned)m.command_set.elements.size());
-    add_dataset(c, ct, m.command_set, true, &m.command, m.command_bytes, "Command Set");
+    add_command_set(c, t, m);
     if (m.command.valid) /* the operation a request and its responses share: filters and the SRT rows */
         proto_item_set_hidden(proto_tree_add_uint(t, hf_dimse_operation, c.tvb, 0, 0, m.command.field & 0x7FFF));
     tree_message_timing(c, t, m);

@@ -188,7 +188,7 @@ std::vector<MessageDigest> ConnectionHarness::messages() const {
             d.command = msg.command.field;
             d.id = is_response(msg.command.field) ? msg.command.message_id_rsp : msg.command.message_id;
             d.data_size = msg.data_size;
-            d.elements = msg.data_set.elements.size() + msg.command_set.elements.size();
+            d.elements = msg.data_set.elements.size() + msg.command_bytes.size() + msg.command_findings.size();
             d.incomplete = msg.incomplete();
             d.sop_instance = msg.command.sop_instance();
             out.push_back(d);

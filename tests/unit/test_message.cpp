@@ -288,10 +288,10 @@ TEST(Message, SmallSetsAreKeptToShowTheirBytes) {
         ASSERT_LE(e.offset + 4, msg.data_set_bytes.size());
         EXPECT_EQ(uint8_t(msg.data_set_bytes[e.offset]), uint8_t(e.tag >> 16 & 0xFF));
     }
-    // without the flag, nothing is kept
+    // without the flag only the command set is kept (it replaces its parsed elements)
     MessageAssembler plain;
     for (size_t i = 0; i < store.size(); ++i) add(plain, store[i], uint32_t(i + 1));
-    EXPECT_TRUE(plain.messages().at(0).command_bytes.empty());
+    EXPECT_EQ(plain.messages().at(0).command_bytes, msg.command_bytes);
     EXPECT_TRUE(plain.messages().at(0).data_set_bytes.empty());
 }
 
