@@ -8,8 +8,11 @@ instruction count of one run is exact and repeatable, so it shows what a change 
 when the timings cannot. It does not see cache misses or memory bandwidth: read it alongside
 bench/run.py, not instead of it.
 
-Usage (root, after building and after bench/run.py made the captures):
-    bench/instructions.py [--captures ct100,echo50000]
+Usage (root, after building): bench/instructions.py [--captures ct100,echo50000]
+Known captures (bench/run.py's names; one that is missing is made, with its impaired copy):
+ctN (N CT images), echoN (N C-ECHOs on one association), assocsN (N associations of one C-ECHO
+each), findN (one C-FIND, N pending responses); any other NAME must already be in the captures
+folder as NAME.pcap and NAME-impaired.pcap (e.g. echo10k, a cut of echo50000: docs/performance.md).
 Each run takes about 50 times as long as without valgrind."""
 import argparse
 import os
@@ -20,10 +23,23 @@ import tempfile
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
 os.environ.setdefault("DICOM_PLUGIN", os.path.join(ROOT, "build", "dicom-ul.so"))
 import tshark_run  # noqa: E402
+import run as bench_run  # noqa: E402  (bench/run.py: the captures and their names)
 
-CAPTURES = os.environ.get("DICOM_BENCH_DIR", "/var/tmp/dicom-bench")
+CAPTURES = bench_run.CAPTURES
+
+
+def ensure(name):
+    """Makes a missing capture of a known name (and its impaired copy) the way bench/run.py does."""
+    what = bench_run.what_of(name)
+    path = os.path.join(CAPTURES, name + ".pcap")
+    if what is not None:
+        bench_run.impaired(bench_run.capture(name, what, 1500, 16384))
+    elif not os.path.exists(path):
+        raise SystemExit("no %s, and %s is not a capture name bench/run.py knows (ctN, echoN, assocsN, findN)"
+                         % (path, name))
 
 
 def instructions(args, plugin):
@@ -42,8 +58,11 @@ def instructions(args, plugin):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--captures", default="ct100,echo50000",
-                    help="names of bench/run.py captures; each is measured clean and impaired")
+                    help="names of bench/run.py captures (ctN, echoN, assocsN, findN, or a NAME.pcap already in "
+                         "the captures folder); each is measured clean and impaired")
     a = ap.parse_args()
+    for name in a.captures.split(","):
+        ensure(name)
     # what tshark costs before the first packet (start-up, field registration): measured on
     # the first 10 packets of the first capture, and subtracted for the per-packet ratio
     first = os.path.join(CAPTURES, a.captures.split(",")[0] + ".pcap")
@@ -59,7 +78,7 @@ def main():
         for suffix in ("", "-impaired"):
             path = os.path.join(CAPTURES, name + suffix + ".pcap")
             if not os.path.exists(path):
-                raise SystemExit("no %s: run bench/run.py first, it makes the captures" % path)
+                raise SystemExit("no %s: bench/impair.py makes it from %s.pcap" % (path, name))
             dst = tshark_run.stage(path)
             floor = instructions(["-r", dst, "-d", "tcp.port==11112,data"], False)
             plugin = instructions(["-r", dst], True)

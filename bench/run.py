@@ -4,12 +4,21 @@ DICOM dissector, on captures of real dcmtk traffic made by bench/make_capture.sh
 the same captures impaired by bench/impair.py (late, duplicated and reordered segments).
 
 Usage (root, after building): bench/run.py [--sizes 100,200,400] [--echo 50000] [--runs 3]
+                                           [--assocs 5000,50000] [--find 10000]
                                            [--builtin-cap 300] [--plot docs/images/bench.png]
                                            [--extra big=1x16000x16000] [--modes floor,plugin]
 Prints wall time, CPU time and peak memory for each capture and mode, each as a ratio to the
-floor measured in the same run (median of --runs runs)."""
+floor measured in the same run (median of --runs runs).
+
+The captures, made once and kept in /var/tmp/dicom-bench (or $DICOM_BENCH_DIR), by name:
+  ctN          N synthetic 512x512 CT images stored on one association (--sizes)
+  echoN        N C-ECHOs on one association (--echo)
+  assocsN      N associations, each one C-ECHO and a release (--assocs)
+  findN        one Modality Worklist C-FIND answered by N pending responses and a final one (--find)
+and NAME=OBJECTSxROWSxCOLUMNS (--extra)."""
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -20,13 +29,31 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
 os.environ.setdefault("DICOM_PLUGIN", os.path.join(ROOT, "build", "dicom-ul.so"))
 import tshark_run  # noqa: E402
 
-CAPTURES = "/var/tmp/dicom-bench"
+CAPTURES = os.environ.get("DICOM_BENCH_DIR", "/var/tmp/dicom-bench")
+# capture name -> bench/make_capture.sh WHAT
+KINDS = [(r"ct(\d+)", "%s"), (r"echo(\d+)", "echo:%s"), (r"assocs(\d+)", "assocs:%s"), (r"find(\d+)", "find:%s")]
+
+
+def what_of(name):
+    """The make_capture.sh WHAT of a capture named as bench/run.py names them, or None."""
+    for pattern, what in KINDS:
+        m = re.fullmatch(pattern, name)
+        if m:
+            return what % m.group(1)
+    return None
+
+
+def counts(text):
+    """A comma separated list of counts; 0 or nothing: none."""
+    return [int(x) for x in text.split(",") if x.strip() and int(x)]
 
 
 def capture(name, what, mtu, pdu):
     path = os.path.join(CAPTURES, name + ".pcap")
     if not os.path.exists(path):
         os.makedirs(CAPTURES, exist_ok=True)
+        # some take long: assocs50000 (one echoscu process per association) took 43 min on 2 busy cores
+        print("making %s: bench/make_capture.sh %s %s %d %d" % (name, path, what, mtu, pdu), file=sys.stderr)
         subprocess.run([os.path.join(ROOT, "bench", "make_capture.sh"), path, what, str(mtu), str(pdu)],
                        check=True, stdout=subprocess.DEVNULL)
     return path
@@ -90,7 +117,12 @@ def packets(path):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--sizes", default="100,200,400", help="CT objects per capture, comma separated")
-    ap.add_argument("--echo", type=int, default=50000, help="C-ECHOs in the many-small-messages capture (0: none)")
+    ap.add_argument("--echo", default="50000",
+                    help="C-ECHOs on one association, comma separated, one capture each (0: none)")
+    ap.add_argument("--assocs", default="",
+                    help="associations of one C-ECHO each, comma separated, one capture each (e.g. 5000,50000)")
+    ap.add_argument("--find", default="",
+                    help="pending responses to one C-FIND, comma separated, one capture each (e.g. 10000)")
     ap.add_argument("--mtu", type=int, default=1500)
     ap.add_argument("--max-pdu", type=int, default=16384)
     ap.add_argument("--runs", type=int, default=3)
@@ -107,8 +139,8 @@ def main():
 
     caps = [("ct%s" % n, n) for n in a.sizes.split(",") if n]
     caps += [tuple(x.split("=", 1)) for x in a.extra]
-    if a.echo:
-        caps.append(("echo%d" % a.echo, "echo:%d" % a.echo))
+    for kind, option in (("echo", a.echo), ("assocs", a.assocs), ("find", a.find)):
+        caps += [("%s%d" % (kind, n), "%s:%d" % (kind, n)) for n in counts(option)]
     modes = [  # (label, extra args, plugin loaded, is floor, filter)
         ("floor", ["-d", "tcp.port==11112,data"], False),
         ("plugin", [], True),
@@ -122,8 +154,9 @@ def main():
     rows = []
     print("machine: %s, %d cores; tshark %s; %d interleaved rounds, medians (built-in: one run)" % (
         os.uname().machine, os.cpu_count(), tshark_run._ws_version(), a.runs))
-    print("%-10s %7s %8s | %-10s %8s %8s %8s | %6s %6s %6s" % (
-        "capture", "MB", "packets", "mode", "wall s", "cpu s", "peak MB", "wall x", "cpu x", "mem x"))
+    w = max([10] + [len(name) + (0 if a.no_impaired else 4) for name, _ in caps])  # capture names' column
+    print("%-*s %7s %8s | %-10s %8s %8s %8s | %6s %6s %6s" % (
+        w, "capture", "MB", "packets", "mode", "wall s", "cpu s", "peak MB", "wall x", "cpu x", "mem x"))
     runs = []
     for name, what in caps:
         path = capture(name, str(what), a.mtu, a.max_pdu)
@@ -164,12 +197,12 @@ def main():
             if label.startswith("floor"):
                 base[label] = r
             if r is None:
-                print("%-10s %7.1f %8d | %-10s %8s %8s %8s | capped at %.0f s" % (name, size, npk, label, ">cap", "-", "-",
-                                                                              a.builtin_cap))
+                print("%-*s %7.1f %8d | %-10s %8s %8s %8s | capped at %.0f s" % (w, name, size, npk, label, ">cap", "-",
+                                                                                 "-", a.builtin_cap))
                 rows.append((name, size, label, None))
                 continue
             ratio = ("%6.2f %6.2f %6.2f" % (r[0] / ref[0], r[1] / ref[1], r[2] / ref[2])) if ref else ""
-            print("%-10s %7.1f %8d | %-10s %8.2f %8.2f %8.1f | %s" % (name, size, npk, label, r[0], r[1], r[2], ratio))
+            print("%-*s %7.1f %8d | %-10s %8.2f %8.2f %8.1f | %s" % (w, name, size, npk, label, r[0], r[1], r[2], ratio))
             rows.append((name, size, label, r))
             sys.stdout.flush()
     if a.plot:

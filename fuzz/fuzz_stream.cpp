@@ -42,6 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ConnectionHarness whole(limits);
     whole.payload(0, Segment{base, stream});
     whole.ack(1, uint32_t(base + n));
+    whole.pause(1.0); // past the grace an acknowledged gap waits for late bytes
     if (whole.conn.delivered(0) != n) __builtin_trap();
     check_events(whole.rec);
 
@@ -61,6 +62,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     ConnectionHarness cut_up(limits);
     cut_up.payloads(0, rough);
     cut_up.ack(1, uint32_t(base + n));
+    cut_up.pause(1.0);
     // Nothing waits and nothing is lost once every byte came; the walk covers the stream from
     // the first segment to arrive (one that overtook the real first and starts a PDU itself
     // is taken for the start: the bytes before it then count as old).
@@ -81,6 +83,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (gap.conn.held_bytes(0) > limits.hold_limit + seg) __builtin_trap();
         }
         gap.ack(1, uint32_t(base + n));
+        gap.pause(1.0);
         if (gap.conn.delivered(0) != n || gap.conn.holding(0)) __builtin_trap();
         check_events(gap.rec);
     }

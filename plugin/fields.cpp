@@ -50,7 +50,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
 int hf_tag = -1, hf_element = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
 int hf_dimse_operation = -1, hf_message_command = -1, hf_message_id = -1;
-int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_stall_time = -1,
+int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_finding_doubt = -1, hf_stall_time = -1,
     hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
     hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1, hf_move_sub_association = -1;
@@ -68,7 +68,7 @@ expert_field ei_retransmitted = EI_INIT, ei_held = EI_INIT, ei_resync_after_gap 
     ei_capture_starts_inside_pdu = EI_INIT, ei_not_exported = EI_INIT;
 expert_field ei_not_pdu = EI_INIT, ei_context_rejected = EI_INIT, ei_pdv_context_unknown = EI_INIT,
              ei_parse_failed = EI_INIT, ei_charset_raw = EI_INIT, ei_inferred = EI_INIT, ei_tls_encrypted = EI_INIT;
-expert_field ei_diag[(int)dicom::DiagCode::Count];
+expert_field ei_diag[(int)dicom::DiagCode::Count][3];
 
 namespace {
 
@@ -371,7 +371,10 @@ void dicom_register_fields(void) {
         FIELD(hf_finding_ae, "AE Title", "dicom.finding.ae", FT_STRING, BASE_NONE, NULL, 0,
               "The AE title of the party the finding concerns, when it is a peer"),
         FIELD(hf_finding_severity, "Severity", "dicom.finding.severity", FT_STRING, BASE_NONE, NULL, 0,
-              "error, warning or note"),
+              "error, warning or note: the code's usual severity, or note when the capture cannot prove the finding"),
+        FIELD(hf_finding_doubt, "Uncertain", "dicom.finding.uncertain", FT_STRING, BASE_NONE, NULL, 0,
+              "Why the capture cannot prove the finding: sender_bytes_missed, bytes_missed, syntax_inferred, reordered, "
+              "roles_unknown"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
         FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,
@@ -495,19 +498,30 @@ void dicom_register_fields(void) {
         {dicom::DiagCode::ProtocolViolation, "dicom.expert.protocol_violation", PI_PROTOCOL},
         {dicom::DiagCode::TlsOnPlainPort, "dicom.expert.tls_on_plain_port", PI_PROTOCOL},
         {dicom::DiagCode::PlainOnTlsPort, "dicom.expert.plain_on_tls_port", PI_PROTOCOL},
+        {dicom::DiagCode::CaptureMirrorPort, "dicom.expert.capture_mirror_port", PI_SEQUENCE},
     };
     G_STATIC_ASSERT(G_N_ELEMENTS(diag_experts) == (int)dicom::DiagCode::Count);
-    ei_register_info *ei_findings = g_new0(ei_register_info, G_N_ELEMENTS(diag_experts));
+    /* The severity model: a finding's severity is its own (the code's usual one, or lower when
+     * the capture cannot prove it, findings.hpp), and Wireshark fixes an expert info's severity
+     * at registration: so each code has one expert info per severity. The usual one keeps the
+     * plain abbreviation; the others add the severity: dicom.expert.malformed_data_set.note. */
+    const size_t n_findings = G_N_ELEMENTS(diag_experts) * 3;
+    ei_register_info *ei_findings = g_new0(ei_register_info, n_findings);
     for (size_t i = 0; i < G_N_ELEMENTS(diag_experts); ++i) {
         const int code = (int)diag_experts[i].code;
-        const dicom::Severity sev = dicom::diag_severity(diag_experts[i].code);
-        ei_diag[code] = EI_INIT;
-        ei_findings[i].ids = &ei_diag[code];
-        ei_findings[i].eiinfo.name = diag_experts[i].abbrev;
-        ei_findings[i].eiinfo.group = diag_experts[i].group;
-        ei_findings[i].eiinfo.severity = sev == dicom::Severity::Error ? PI_ERROR : sev == dicom::Severity::Warning ? PI_WARN : PI_NOTE;
-        ei_findings[i].eiinfo.summary = dicom::diag_code_title(diag_experts[i].code);
-        HFILL_INIT(ei_findings[i].eiinfo.hf_info);
+        const dicom::Severity usual = dicom::diag_severity(diag_experts[i].code);
+        for (int sev = 0; sev < 3; ++sev) {
+            ei_register_info &r = ei_findings[i * 3 + sev];
+            ei_diag[code][sev] = EI_INIT;
+            r.ids = &ei_diag[code][sev];
+            r.eiinfo.name = sev == (int)usual ? diag_experts[i].abbrev
+                                              : g_strdup_printf("%s.%s", diag_experts[i].abbrev,
+                                                                dicom::severity_name((dicom::Severity)sev));
+            r.eiinfo.group = diag_experts[i].group;
+            r.eiinfo.severity = sev == (int)dicom::Severity::Error ? PI_ERROR : sev == (int)dicom::Severity::Warning ? PI_WARN : PI_NOTE;
+            r.eiinfo.summary = dicom::diag_code_title(diag_experts[i].code);
+            HFILL_INIT(r.eiinfo.hf_info);
+        }
     }
 
     proto_register_field_array(proto_dicom_ul, hf, array_length(hf));
@@ -515,5 +529,5 @@ void dicom_register_fields(void) {
     expert_module_t *em = expert_register_protocol(proto_dicom_ul);
     expert_register_field_array(em, ei_core, n_problems);
     expert_register_field_array(em, ei, array_length(ei));
-    expert_register_field_array(em, ei_findings, (int)G_N_ELEMENTS(diag_experts));
+    expert_register_field_array(em, ei_findings, (int)n_findings);
 }

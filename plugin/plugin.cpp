@@ -62,6 +62,12 @@ static void proto_register_dicom_ul(void) {
         "retransmission a few segments later). Past this many KiB per direction the missing "
         "bytes are declared lost from the capture and the walk goes on.",
         10, &dicom_prefs.hold_limit_kb);
+    prefs_register_uint_preference(m, "ack_grace_ms", "Wait for data captured after its ACK (ms)",
+        "A capture from a switch's mirror port can show the receiver's ACK before the data it "
+        "acknowledges. Bytes the receiver acknowledged but the capture has not shown yet are "
+        "waited for this long (and for 16 more segments of their direction) before they are "
+        "declared missing from the capture.",
+        10, &dicom_prefs.ack_grace_ms);
     prefs_register_bool_preference(m, "export_incomplete", "Export incomplete objects",
         "Export Objects leaves out data sets that lost bytes in a capture gap. With this on they "
         "are exported too, with \"-incomplete\" in the file name and zeros where bytes are missing.",
@@ -92,8 +98,10 @@ static void proto_register_dicom_ul(void) {
         "A peer that announces a maximum PDU length below this gets a small_max_pdu finding.",
         10, &dicom_prefs.small_pdu);
     prefs_register_uint_preference(m, "max_pdu_cap", "Largest PDU length to reassemble",
-        "A PDU header announcing more bytes than this is treated as not a PDU, so a corrupt "
-        "length cannot swallow the rest of the stream.",
+        "Where the association's negotiation is not in the capture, a PDU header announcing more "
+        "bytes than this is treated as not a PDU, so a corrupt length cannot swallow the rest of "
+        "the stream. Once the receiver's Maximum Length is known, that limit applies instead "
+        "(0: no limit).",
         10, &dicom_prefs.max_pdu_cap);
     prefs_register_uint_preference(m, "max_outstanding", "Unanswered requests tracked per association",
         "At most this many requests of one association wait for their response; beyond it the "

@@ -7,6 +7,7 @@
 
 struct DicomPrefs {
     guint hold_limit_kb = 8192;         /* bytes held per direction ahead of a capture gap */
+    guint ack_grace_ms = 50;            /* a gap acknowledged past waits this long for late bytes (mirror ports) */
     dicom_pref_bool show_passcode = FALSE;
     guint max_pdu_cap = 16u * 1024 * 1024;
     dicom_pref_bool mask_patient = FALSE;

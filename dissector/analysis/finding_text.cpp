@@ -146,6 +146,10 @@ std::string transport_text(const Words &w) {
     case DiagCode::OutOfOrder: return "the network: " + fmt("%.0f", d.value) + " DICOM bytes arrived out of order";
     case DiagCode::CaptureGap:
         return "the capture misses " + fmt("%.0f", d.value) + " bytes the peers exchanged (not the peers' doing)";
+    case DiagCode::CaptureMirrorPort:
+        return "the capture looks taken on a switch's mirror port: an acknowledgement came before the data it "
+               "acknowledges, or a frame was captured twice; the two directions are put back in the order the peers "
+               "had them, and their timing is uncertain by a few milliseconds";
     case DiagCode::OneAssociationPerObject:
         return w.who + " opens one association per object (associations " + std::to_string(d.aux) + " and " +
                std::to_string(w.a.number) + " each carried one C-STORE, and each paid for a set-up and a release)";
@@ -233,7 +237,38 @@ std::string message_label(const Message &m, bool with_frame) {
     return s;
 }
 
+namespace {
+
+// What the capture cannot tell about a finding in doubt (the evidence rule, findings.hpp).
+std::string doubt_text(const Association &a, Doubt doubt, Party party) {
+    switch (doubt) {
+    case Doubt::None: break;
+    case Doubt::SenderBytesMissed:
+        return "uncertain: the capture missed bytes " + a.party_label(party, false) + " sent before this";
+    case Doubt::BytesMissed: return "uncertain: the capture missed bytes of this association before this";
+    case Doubt::SyntaxInferred:
+        return "uncertain: the transfer syntax was inferred from the bytes (the set-up is not in the capture)";
+    case Doubt::RolesUnknown:
+        return "uncertain: the association's set-up is not in the capture, so which side is the requestor is a guess";
+    case Doubt::Reordered:
+        return "uncertain: the same direction showed reordering or loss within a round trip, so the network may "
+               "have held the bytes";
+    }
+    return std::string();
+}
+
+std::string sentence(const Association &a, const Diagnostic &d);
+
+} // namespace
+
 std::string diagnostic_text(const Association &a, const Diagnostic &d) {
+    if (d.doubt == Doubt::None) return sentence(a, d);
+    return sentence(a, d) + " (" + doubt_text(a, d.doubt, d.party) + ")";
+}
+
+namespace {
+
+std::string sentence(const Association &a, const Diagnostic &d) {
     const Words w(a, d);
     switch (d.code) {
     case DiagCode::AssociationRejected:
@@ -255,6 +290,7 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     case DiagCode::Retransmissions:
     case DiagCode::OutOfOrder:
     case DiagCode::CaptureGap:
+    case DiagCode::CaptureMirrorPort:
     case DiagCode::OneAssociationPerObject:
     case DiagCode::SmallMaxPdu: return transport_text(w);
     case DiagCode::ProtocolViolation: return violation_text(w);
@@ -264,8 +300,21 @@ std::string diagnostic_text(const Association &a, const Diagnostic &d) {
     return w.who;
 }
 
+std::string merged_text(const Association &a, const DiagnosticSummary &s);
+
+} // namespace
+
 std::string summary_text(const Association &a, const DiagnosticSummary &s) {
-    Diagnostic first{s.code, s.party, s.first_frame, 0, s.first_value, s.first_aux, s.first_message};
+    if (!s.doubtful) return merged_text(a, s);
+    const std::string doubt = doubt_text(a, s.first_doubt, s.party);
+    if (s.doubtful == s.count) return merged_text(a, s) + " (" + doubt + ")";
+    return merged_text(a, s) + " (" + std::to_string(s.doubtful) + " of them " + doubt + ")";
+}
+
+namespace {
+
+std::string merged_text(const Association &a, const DiagnosticSummary &s) {
+    Diagnostic first{s.code, s.party, s.first_frame, 0, s.first_value, s.first_aux, s.first_message}; // its doubt is told once, by summary_text
     if (s.count <= 1) return diagnostic_text(a, first);
     const std::string who = a.party_label(s.party), peer = a.party_label(other_party(s.party), false);
     const std::string times = std::to_string(s.count) + " times";
@@ -290,6 +339,8 @@ std::string summary_text(const Association &a, const DiagnosticSummary &s) {
     case DiagCode::SlowResponse:
         return who + " was slow to answer " + times + " (up to " + duration(s.worst / 1000) + ", frame " +
                std::to_string(s.worst_frame) + "); first: " + diagnostic_text(a, first);
+    case DiagCode::CaptureMirrorPort:
+        return diagnostic_text(a, first) + " (" + times + ")";
     case DiagCode::Retransmissions:
     case DiagCode::OutOfOrder:
     case DiagCode::CaptureGap: {
@@ -301,12 +352,14 @@ std::string summary_text(const Association &a, const DiagnosticSummary &s) {
     }
 }
 
+} // namespace
+
 std::vector<const DiagnosticSummary *> ordered_findings(const Association &a) {
     std::vector<const DiagnosticSummary *> v;
     for (const DiagnosticSummary &s : a.diagnostics) v.push_back(&s);
     auto cost = [](const DiagnosticSummary *s) { return diag_value_is_ms(s->code) ? s->total : -1.0; };
     std::stable_sort(v.begin(), v.end(), [&](const DiagnosticSummary *x, const DiagnosticSummary *y) {
-        if (diag_severity(x->code) != diag_severity(y->code)) return diag_severity(x->code) > diag_severity(y->code);
+        if (x->severity != y->severity) return x->severity > y->severity;
         const bool fx = cost(x) < 0, fy = cost(y) < 0; // not a matter of time
         if (fx != fy) return fx;
         return cost(x) > cost(y);

@@ -10,7 +10,7 @@ bool NodeInventory::failed(const Association &a) {
     if (a.rj_time || a.abort_time) return true;
     if (std::strcmp(a.outcome(), "released") != 0 && std::strcmp(a.outcome(), "cut_off") != 0) return true;
     for (const DiagnosticSummary &s : a.diagnostics)
-        if (diag_severity(s.code) == Severity::Error) return true;
+        if (s.severity == Severity::Error) return true;
     return false;
 }
 

@@ -39,7 +39,9 @@ const char *problem_text(Problem p) {
     case Problem::TooManyOutstanding: return "Outstanding-request limit of the association reached: the oldest unanswered request is no longer matched";
     case Problem::BytesMissing: return "Bytes of this message are missing from the capture (a capture gap, not an error of the peers)";
     case Problem::DataSetBytesMissing: return "The data set walk reached bytes that are missing from the capture: the rest is not parsed";
-    case Problem::CommandLostInGap: return "Data set fragment whose command set was lost in a capture gap";
+    case Problem::CommandLostInGap:
+        return "Data set fragment whose command set is not in the capture (a capture gap, or the capture started inside "
+               "the message)";
     case Problem::Count: break;
     }
     return "Unknown problem";

@@ -21,7 +21,10 @@ void Association::apply_rq(const Associate &rq, uint32_t frame) {
     rq_frame = frame;
     calling_ae.assign(rq.calling_ae.value);
     called_ae.assign(rq.called_ae.value);
-    if (const UserInfoEntry *max = rq.find_sub(kSubMaxLength)) max_pdu_requestor = max->max_length;
+    if (const UserInfoEntry *max = rq.find_sub(kSubMaxLength)) {
+        max_pdu_requestor = max->max_length;
+        max_pdu_requestor_announced = true;
+    }
     if (const UserInfoEntry *e = rq.find_sub(kSubImplementationClassUid)) requestor_class_uid.assign(e->uid.value);
     if (const UserInfoEntry *e = rq.find_sub(kSubImplementationVersionName)) requestor_version.assign(e->text);
     for (const PresentationContext &pc : rq.contexts) {
@@ -35,7 +38,10 @@ void Association::apply_rq(const Associate &rq, uint32_t frame) {
 
 void Association::apply_ac(const Associate &ac, uint32_t frame) {
     ac_frame = frame;
-    if (const UserInfoEntry *max = ac.find_sub(kSubMaxLength)) max_pdu_acceptor = max->max_length;
+    if (const UserInfoEntry *max = ac.find_sub(kSubMaxLength)) {
+        max_pdu_acceptor = max->max_length;
+        max_pdu_acceptor_announced = true;
+    }
     if (const UserInfoEntry *e = ac.find_sub(kSubImplementationClassUid)) acceptor_class_uid.assign(e->uid.value);
     if (const UserInfoEntry *e = ac.find_sub(kSubImplementationVersionName)) acceptor_version.assign(e->text);
     for (const PresentationContext &pc : ac.contexts) {
@@ -105,6 +111,15 @@ void Association::on_pdu(int from_req, uint8_t type, uint64_t bytes, double time
     }
 }
 
+// An object stored: a C-STORE-RSP with a success or warning status matched with its request,
+// so that "N of M objects stored" never counts a response whose request the capture lacks.
+void Association::count_stored(const Message &rsp) {
+    const Command &c = rsp.command;
+    if (c.field != kCStoreRsp || !c.has_status || !rsp.request || rsp.request->command.field != kCStoreRq) return;
+    const StatusCategory cat = status_category(c.status);
+    if (cat == StatusCategory::Success || cat == StatusCategory::Warning) ++stored;
+}
+
 void Association::on_message(Message &m) {
     if (!m.command.valid) return;
     const Command &c = m.command;
@@ -113,12 +128,9 @@ void Association::on_message(Message &m) {
     if (m.complete_time > last_message_time) last_message_time = m.complete_time;
     if (c.field == kCStoreRq) ++store_requests;
     if (is_response(c.field)) {
-        if (c.has_status) {
-            StatusCategory cat = status_category(c.status);
-            failures += cat == StatusCategory::Failure;
-            warnings += cat == StatusCategory::Warning;
-            if (c.field == kCStoreRsp && (cat == StatusCategory::Success || cat == StatusCategory::Warning)) ++stored;
-        }
+        const StatusCategory cat = c.has_status ? status_category(c.status) : StatusCategory::Success;
+        failures += c.has_status && cat == StatusCategory::Failure;
+        warnings += c.has_status && cat == StatusCategory::Warning;
         auto it = outstanding_.find(c.message_id_rsp);
         if (it == outstanding_.end() || (it->second->command.field | 0x8000) != c.field) {
             // The request may not be complete yet in the walk: its last bytes were lost in
@@ -130,7 +142,11 @@ void Association::on_message(Message &m) {
         Message *rq = it->second;
         m.request = rq;
         ++rq->responses;
+        count_stored(m);
         bool pending = c.has_status && status_category(c.status) == StatusCategory::Pending;
+        // a retrieve's progress: its pending responses, and the C-STORE sub-operations of a
+        // C-GET, which the requestor answers on this association
+        if (pending || (c.field == kCStoreRsp && m.from_requestor == 1)) last_progress_time = m.complete_time;
         if (!pending && m.first_time) { // the responder's processing: from the request acknowledged to the response
             const double from = rq->acked_time > rq->complete_time && rq->acked_time <= m.first_time ? rq->acked_time
                                                                                                      : rq->complete_time;
@@ -160,6 +176,7 @@ void Association::on_message(Message &m) {
             early_responses_.erase(early);
             rsp->request = &m;
             ++m.responses;
+            count_stored(*rsp);
             if (!(rsp->command.has_status && status_category(rsp->command.status) == StatusCategory::Pending)) {
                 m.final_response = rsp;
                 answered_[c.message_id] = &m;
@@ -228,11 +245,25 @@ std::string Association::party_label(Party p, bool with_software) const {
     return ae + " (" + role + (software.empty() ? "" : ", " + software) + ")";
 }
 
-void Association::raise(const Diagnostic &d, std::vector<Diagnostic> &out) {
+void Association::raise(const Diagnostic &found, std::vector<Diagnostic> &out) {
+    Diagnostic d = found;
+    // bytes of a side still waited for count as missed (they may yet be)
+    if (d.doubt == Doubt::None)
+        d.doubt = doubt_for(d.code, d.party, missed_from_requestor + (pending_from_requestor ? 1 : 0),
+                            missed_from_acceptor + (pending_from_acceptor ? 1 : 0), d.message && d.message->syntax_inferred);
+    // who is requestor and who acceptor is not in the capture (its set-up is not): a finding
+    // that names one of them names a guess
+    if (d.doubt == Doubt::None && requestor_dir < 0 && (d.party == Party::Requestor || d.party == Party::Acceptor) &&
+        diag_severity(d.code) != Severity::Note && d.code != DiagCode::TlsOnPlainPort &&
+        d.code != DiagCode::PlainOnTlsPort) /* those name the side by the port it connected to */
+        d.doubt = Doubt::RolesUnknown;
+    d.severity = d.doubt == Doubt::None ? diag_severity(d.code) : Severity::Note;
     out.push_back(d);
     for (DiagnosticSummary &s : diagnostics)
         if (s.code == d.code && s.party == d.party) {
             ++s.count;
+            s.severity = std::max(s.severity, d.severity);
+            if (d.doubt != Doubt::None && !s.doubtful++) s.first_doubt = d.doubt;
             s.total += d.value;
             if (d.value > s.worst) {
                 s.worst = d.value;
@@ -248,6 +279,9 @@ void Association::raise(const Diagnostic &d, std::vector<Diagnostic> &out) {
     s.total = s.worst = s.first_value = d.value;
     s.first_aux = d.aux;
     s.first_message = d.message;
+    s.severity = d.severity;
+    s.doubtful = d.doubt != Doubt::None;
+    s.first_doubt = d.doubt;
     diagnostics.push_back(s);
 }
 

@@ -71,8 +71,9 @@ public:
     std::map<uint16_t, uint32_t> operations; // completed messages by command field
     uint32_t failures = 0, warnings = 0;
     uint32_t store_requests = 0;        // C-STORE-RQs
-    uint32_t stored = 0;                // C-STORE-RSPs with a success or warning status
+    uint32_t stored = 0;                // C-STORE-RSPs with a success or warning status, matched with their request
     double last_message_time = 0;       // the last DIMSE message completed
+    double last_progress_time = 0;      // the last pending response or C-GET sub-operation answered
     uint32_t responses = 0;                 // final responses matched with their request
     double response_time_sum = 0, response_time_max = 0; // request complete to final response
     uint8_t reject_result = 0, reject_source = 0, reject_reason = 0;
@@ -119,14 +120,23 @@ public:
     void raise(const Diagnostic &d, std::vector<Diagnostic> &out);
     // Response times of the last final responses, for "slower than usual".
     RecentValues<double, 64> recent_response_times;
+    // Bytes the capture missed so far, by sender (a hole in a stream whose sides are unknown
+    // counts for both): the evidence rule's measure (findings.hpp, Doubt).
+    uint64_t missed_from_requestor = 0, missed_from_acceptor = 0;
+    // the connection waits for bytes of that side (a gap's grace, segments held for the data
+    // they acknowledge) as a finding is raised: bytes that may yet prove it wrong
+    bool pending_from_requestor = false, pending_from_acceptor = false;
     bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)
+    bool mirror_noted = false;           // capture_mirror_port was noted on a frame
     bool protocol_state_reported = false;
     uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
     uint32_t release_rq_frame = 0, release_rp_frame = 0, abort_frame = 0;
     // Largest P-DATA-TF each side said it can receive (0: no limit, or not seen).
     uint32_t max_pdu_requestor = 0, max_pdu_acceptor = 0;
+    bool max_pdu_requestor_announced = false, max_pdu_acceptor_announced = false; // 0 then means no limit
 
     void apply_rq(const Associate &rq, uint32_t frame);
+    void count_stored(const Message &rsp);
     void apply_ac(const Associate &ac, uint32_t frame);
     // A-ASSOCIATE-RJ, A-RELEASE-RQ/RP, A-ABORT: their codes and frames (the first of each).
     void apply_control(const ControlPdu &pdu, uint32_t frame);

@@ -74,4 +74,10 @@ const std::vector<uint32_t> *Capture::move_sub_associations(const Message *move)
     return it == move_subs_.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+void Capture::finish(ConnectionObserver &obs) {
+    if (finished_) return;
+    finished_ = true;
+    for (const std::unique_ptr<Connection> &c : connections_) c->finish(obs);
+}
+
 } // namespace dicom

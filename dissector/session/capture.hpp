@@ -28,6 +28,9 @@ public:
     Capture &operator=(const Capture &) = delete;
 
     Connection &new_connection(uint32_t tcp_stream);
+    // The capture ended (its reports are drawn): every connection's waiting bytes are walked
+    // or declared lost (Connection::finish). Once per capture.
+    void finish(ConnectionObserver &obs);
     // A new association on `conn`, numbered 1, 2, ... (it becomes the connection's current one).
     Association &new_association(const Connection &conn) override;
     const std::vector<std::unique_ptr<Association>> &associations() const { return associations_; }
@@ -57,6 +60,7 @@ private:
 
     CaptureSettings settings_;
     std::vector<std::unique_ptr<Connection>> connections_;
+    bool finished_ = false;
     std::vector<std::unique_ptr<Association>> associations_;
     std::unordered_map<std::string, Association *> last_by_aes_; // "calling\0called"
     // C-MOVE requests by "originator AE\0message ID", for their sub-associations' C-STOREs

@@ -1,4 +1,4 @@
-#include "session/connection.hpp"
+#include "session/connection_walk.hpp"
 
 #include <algorithm>
 
@@ -9,64 +9,8 @@
 
 namespace dicom {
 
-// The walk of one direction of a connection within one entry call: what reassembly delivers
-// goes to the PDU walker, and each unit the walker finds is applied to its association,
-// diagnosed and told to the connection's observer.
-class Connection::Walk final : public ReassemblyOutput, public WalkObserver {
-public:
-    Walk(Connection &c, const Packet &p, int dir, const void *current_source, ConnectionObserver &obs);
-    // the first message a PDV piece of the current payload belonged to
-    Message *first_message() const { return first_message_; }
-
-    // ReassemblyOutput
-    void deliver(uint64_t offset, ByteView bytes, Origin origin) override;
-    void deliver_hole(uint64_t offset, uint64_t length) override;
-    void duplicate(uint64_t offset, bool before_start, ByteView bytes, Origin origin, bool of_held) override;
-    void held(uint64_t offset, ByteView bytes, Origin origin) override;
-    // WalkObserver
-    void pdu(const WalkedBytes &w, uint8_t type, uint32_t length_field) override;
-    void pdata_header(const WalkedBytes &w, uint32_t length_field) override;
-    void pdv_header(const WalkedBytes &w, const PdvPosition &pdv) override;
-    void pdv_value(const WalkedBytes &w, const PdvPosition &pdv) override;
-    void skipped(const WalkedBytes &w, SkipReason why) override;
-    void garbage(const WalkedBytes &w) override;
-    void resync(const WalkedBytes &w, ResyncReason why) override;
-    void fragment(const WalkedBytes &w, uint8_t unit, ByteView so_far) override;
-    void fragment_completed(const WalkedBytes &w, uint8_t unit, Origin completed_by) override;
-    void lost(const WalkedBytes &w, LostKind kind, const PdvPosition &pdv) override;
-
-private:
-    // What applying one unit did.
-    struct Step {
-        Association *a = nullptr;
-        int from_requestor = -1;
-        PdvOutcome pdv;                // a PDV piece: what it led to
-        std::vector<Message *> closed; // messages found to be over without their last fragment
-        std::vector<Diagnostic> found; // findings the unit raised
-    };
-    Step begin(bool associate_rq = false, bool associate_ac = false);
-    void apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, uint32_t length_field);
-    void apply_piece(Step &s, const WalkedBytes &w, const PdvPosition &pdv, bool lost);
-    void count_completed(Step &s);
-    PieceOutcome outcome(const Step &s, const WalkedBytes &w, const PdvPosition &pdv, bool value) const;
-    void after_piece(Step &s, bool lost, const WalkedBytes &w);
-    void hand_over_kept(const Step &s, Message &m);
-    void finish(Step &s, const WalkedBytes &w, uint8_t pdu_type, bool remember_walked);
-    uint8_t keep() const;
-    // the bytes are the payload this entry call was given
-    bool current(const Origin &o) const { return current_source_ && o.source == current_source_; }
-    UnitPlace place(const Step &s) const { return UnitPlace{s.a, dir_}; }
-
-    Connection &c_;
-    const Packet &packet_;
-    int dir_;
-    const void *current_source_;
-    ConnectionObserver &obs_;
-    Message *first_message_ = nullptr;
-};
-
 Connection::Walk::Walk(Connection &c, const Packet &p, int dir, const void *current_source, ConnectionObserver &obs)
-    : c_(c), packet_(p), dir_(dir & 1), current_source_(current_source), obs_(obs) {}
+    : c_(c), packet_(p), time_(p.time), dir_(dir & 1), current_source_(current_source), obs_(obs) {}
 
 uint8_t Connection::Walk::keep() const {
     return uint8_t((packet_.keep_for_export ? kKeepForExport : 0) | (c_.host_.may_keep_shown_bytes() ? kKeepToShow : 0));
@@ -74,21 +18,27 @@ uint8_t Connection::Walk::keep() const {
 
 // ---- placement ----------------------------------------------------------------------------------
 
-void Connection::Walk::deliver(uint64_t offset, ByteView bytes, Origin origin) {
+void Connection::Walk::deliver(uint64_t offset, ByteView bytes, Origin origin, double time) {
+    time_ = time;
     c_.dir_[dir_].walker.walk(offset, bytes, origin, *this);
 }
 
-void Connection::Walk::deliver_hole(uint64_t offset, uint64_t length) {
+void Connection::Walk::deliver_hole(uint64_t offset, uint64_t length, double time) {
+    time_ = time;
+    ++c_.dir_[dir_].holes;
+    c_.dir_[dir_].disorder_time = packet_.time;
     c_.dir_[dir_].walker.walk_hole(offset, length, *this);
 }
 
 void Connection::Walk::duplicate(uint64_t offset, bool before_start, ByteView bytes, Origin origin, bool of_held) {
     Association *a = c_.assoc_;
     const WalkedBytes w{offset, uint32_t(bytes.size), bytes, origin, uint32_t(bytes.size), false};
-    if (a) diagnose_stream_trouble(*a, DiagCode::Retransmissions, bytes.size, packet_.frame, packet_.time);
+    if (!capture_copy) c_.dir_[dir_].disorder_time = packet_.time;
+    if (a && !capture_copy) diagnose_stream_trouble(*a, DiagCode::Retransmissions, a->direction_from_requestor(dir_), bytes.size, packet_.frame, time_);
     Repeat r;
     r.of_held = of_held;
-    const Connection::Direction &d = c_.dir_[dir_];
+    r.capture_copy = capture_copy;
+    const Direction &d = c_.dir_[dir_];
     if (!of_held && !before_start) {
         // the unit walked last at or before `offset` (binary search: the first starting after it)
         const auto &walked = d.walked;
@@ -110,8 +60,10 @@ void Connection::Walk::duplicate(uint64_t offset, bool before_start, ByteView by
 
 void Connection::Walk::held(uint64_t offset, ByteView bytes, Origin origin) {
     Association *a = c_.assoc_;
-    if (a) diagnose_stream_trouble(*a, DiagCode::OutOfOrder, bytes.size, packet_.frame, packet_.time);
-    obs_.held(UnitPlace{a, dir_}, WalkedBytes{offset, uint32_t(bytes.size), bytes, origin, uint32_t(bytes.size), false});
+    c_.dir_[dir_].disorder_time = packet_.time;
+    if (a) diagnose_stream_trouble(*a, DiagCode::OutOfOrder, a->direction_from_requestor(dir_), bytes.size, packet_.frame, time_);
+    obs_.held(UnitPlace{a, dir_}, WalkedBytes{offset, uint32_t(bytes.size), bytes, origin, uint32_t(bytes.size), false},
+              HeldReason::AheadOfGap);
 }
 
 // ---- each walked unit: its association, what it changes there, what it raised -------------------
@@ -127,6 +79,7 @@ Connection::Walk::Step Connection::Walk::begin(bool associate_rq, bool associate
         a.know_requestor(req, c_.dir_[req].sender, c_.dir_[1 - req].sender);
     }
     s.from_requestor = a.direction_from_requestor(dir_);
+    c_.note_pending(a);
     return s;
 }
 
@@ -172,7 +125,7 @@ void Connection::Walk::finish(Step &s, const WalkedBytes &w, uint8_t pdu_type, b
     if (!s.found.empty()) obs_.findings(place(s), s.found); // after the unit that raised them
     if (pdu_type == kReleaseRq && a.release_rq_frame == packet_.frame) {
         std::vector<Diagnostic> found;
-        c_.host_.release_requested(a, packet_.frame, packet_.time, found);
+        c_.host_.release_requested(a, packet_.frame, time_, found);
         if (!found.empty()) obs_.findings(place(s), found);
     }
     if (!remember_walked) return;
@@ -184,13 +137,14 @@ void Connection::Walk::finish(Step &s, const WalkedBytes &w, uint8_t pdu_type, b
 
 void Connection::Walk::apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, uint32_t length_field) {
     Association &a = *s.a;
-    a.on_pdu(s.from_requestor, type, w.length, packet_.time);
-    const PduFacts facts{type, s.from_requestor, length_field, packet_.frame, packet_.time};
+    a.on_pdu(s.from_requestor, type, w.length, time_);
+    const PduFacts facts{type, s.from_requestor, length_field, packet_.frame, time_};
     if (type == kAssociateRq || type == kAssociateAc) {
         Associate pdu;
         if (!parse_associate(w.bytes, pdu)) return; // too short even for its fixed part
         if (type == kAssociateRq) a.apply_rq(pdu, packet_.frame);
         else a.apply_ac(pdu, packet_.frame);
+        if (type == kAssociateAc) c_.follow_negotiated_limits(a);
         diagnose_pdu(a, facts, a.messages, s.found);
         return;
     }
@@ -198,7 +152,7 @@ void Connection::Walk::apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, ui
     parse_control_pdu(w.bytes, pdu);
     a.apply_control(pdu, packet_.frame);
     // The association ends: what a gap left unfinished will not finish.
-    if (type == kReleaseRq || type == kAbort) s.closed = a.messages.close_damaged(packet_.frame, packet_.time, keep());
+    if (type == kReleaseRq || type == kAbort) s.closed = a.messages.close_damaged(packet_.frame, time_, keep());
     diagnose_pdu(a, facts, a.messages, s.found);
 }
 
@@ -214,9 +168,9 @@ void Connection::Walk::pdu(const WalkedBytes &w, uint8_t type, uint32_t length_f
 void Connection::Walk::pdata_header(const WalkedBytes &w, uint32_t length_field) {
     Step s = begin();
     Association &a = *s.a;
-    a.pdata_header_time[dir_] = packet_.time;
-    a.on_pdu(s.from_requestor, kPData, kPduHeaderLen + uint64_t(length_field), packet_.time);
-    diagnose_pdu(a, PduFacts{kPData, s.from_requestor, length_field, packet_.frame, packet_.time}, a.messages, s.found);
+    a.pdata_header_time[dir_] = time_;
+    a.on_pdu(s.from_requestor, kPData, kPduHeaderLen + uint64_t(length_field), time_);
+    diagnose_pdu(a, PduFacts{kPData, s.from_requestor, length_field, packet_.frame, time_}, a.messages, s.found);
     obs_.pdata_header(place(s), w, length_field);
     finish(s, w, 0, true);
 }
@@ -242,15 +196,15 @@ void Connection::Walk::apply_piece(Step &s, const WalkedBytes &w, const PdvPosit
     piece.last = pdv.last;
     piece.frame = lost ? 0 : w.origin.frame;
     piece.walk_frame = packet_.frame;
-    piece.time = packet_.time;
+    piece.time = time_;
     piece.pdu_time = lost ? 0 : a.pdata_header_time[dir_];
     s.pdv = a.messages.add(piece, nc ? std::string_view(nc->transfer_syntax) : std::string_view(), keep());
     if (s.pdv.closed) s.closed.push_back(s.pdv.closed);
-    if (s.pdv.interrupted) diagnose_interrupted(a, *s.pdv.interrupted, packet_.frame, packet_.time, s.found);
+    if (s.pdv.interrupted) diagnose_interrupted(a, *s.pdv.interrupted, packet_.frame, time_, s.found);
     // the first piece of a message on a context the acceptor did not accept
     if (nc && nc->answered && !nc->accepted() && s.pdv.message && pdv.first && (pdv.flags & kPdvCommand) &&
         s.pdv.message->command_fragments == 1 && pdv.value_offset == 0)
-        diagnose_rejected_context_use(a, s.from_requestor, pdv.context_id, packet_.frame, packet_.time, s.found);
+        diagnose_rejected_context_use(a, s.from_requestor, pdv.context_id, packet_.frame, time_, s.found);
 }
 
 PieceOutcome Connection::Walk::outcome(const Step &s, const WalkedBytes &w, const PdvPosition &pdv, bool value) const {
@@ -288,7 +242,7 @@ void Connection::Walk::pdv_value(const WalkedBytes &w, const PdvPosition &pdv) {
 
 void Connection::Walk::lost(const WalkedBytes &w, LostKind kind, const PdvPosition &pdv) {
     Step s = begin();
-    diagnose_stream_trouble(*s.a, DiagCode::CaptureGap, w.length, packet_.frame, packet_.time);
+    diagnose_stream_trouble(*s.a, DiagCode::CaptureGap, s.a->direction_from_requestor(dir_), w.length, packet_.frame, time_);
     if (kind == LostKind::InValue) apply_piece(s, w, pdv, true);
     else s.a->messages.mark_gap(w.length);
     count_completed(s);
@@ -299,7 +253,7 @@ void Connection::Walk::lost(const WalkedBytes &w, LostKind kind, const PdvPositi
 
 void Connection::Walk::skipped(const WalkedBytes &w, SkipReason why) {
     Step s = begin();
-    if (why != SkipReason::AfterGap) diagnose_pdv_length(*s.a, s.from_requestor, packet_.frame, packet_.time, s.found);
+    if (why != SkipReason::AfterGap) diagnose_pdv_length(*s.a, s.from_requestor, packet_.frame, time_, s.found);
     obs_.skipped(place(s), w, why);
     finish(s, w, 0, true);
 }
@@ -327,39 +281,6 @@ void Connection::Walk::fragment(const WalkedBytes &w, uint8_t unit, ByteView so_
 
 void Connection::Walk::fragment_completed(const WalkedBytes &w, uint8_t unit, Origin completed_by) {
     obs_.fragment_completed(UnitPlace{c_.assoc_, dir_}, w, unit, completed_by);
-}
-
-// ---- the entry points ---------------------------------------------------------------------------
-
-void Connection::payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, const TcpFacts *segment,
-                         ConnectionObserver &obs) {
-    const int dir = p.direction & 1;
-    remember_endpoints(p);
-    Walk walk(*this, p, dir, origin.source, obs);
-    Stall stall;
-    const bool stalled = segment && feed_timeline(dir, *segment, stall);
-    Direction &d = dir_[dir];
-    // TCP's relative sequence numbers (its default) start each direction at 1: a first segment
-    // numbered higher overtook the stream's first one, which is still to come.
-    if (seq && !d.reassembly.delivered() && !d.reassembly.holding() && *seq > 1 && *seq < (1u << 20))
-        d.reassembly.expect_start(1);
-    if (seq) d.reassembly.add_segment(*seq, bytes, origin, walk);
-    else d.reassembly.add_in_order(bytes, origin, walk);
-    if (segment) after_segment(p, *segment, stalled ? &stall : nullptr, walk.first_message(), obs);
-}
-
-void Connection::segment(const Packet &p, const TcpFacts *segment, const uint32_t *ack_of_other, ConnectionObserver &obs) {
-    const int dir = p.direction & 1;
-    if (segment) {
-        remember_endpoints(p);
-        Stall stall;
-        const bool stalled = feed_timeline(dir, *segment, stall);
-        after_segment(p, *segment, stalled ? &stall : nullptr, nullptr, obs);
-    }
-    if (ack_of_other) { // the other direction waits for missing bytes; this says whether they came
-        Walk other(*this, p, dir ^ 1, nullptr, obs);
-        dir_[dir ^ 1].reassembly.peer_acknowledged(*ack_of_other, other);
-    }
 }
 
 } // namespace dicom

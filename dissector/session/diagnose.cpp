@@ -31,12 +31,24 @@ void end_checks(Association &a, uint32_t frame, double time, const MessageAssemb
                 std::vector<Diagnostic> &out) {
     if (a.end_checked) return;
     a.end_checked = true;
+    // The time a responder is owed before a missing answer is its fault: the shorter of the
+    // slow threshold and the association's typical response time. A side that ends the
+    // association sooner than that carries it (its close or abort is the finding).
+    double owed = a.diagnosis_settings.slow_seconds;
+    const RecentValues<double, 64> &recent = a.recent_response_times;
+    if (recent.size()) {
+        std::vector<double> v;
+        for (size_t i = 0; i < recent.size(); ++i) v.push_back(recent[i]);
+        std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
+        owed = std::min(owed, v[v.size() / 2]);
+    }
     for (Message *m : a.unanswered()) {
         if (m->command.field == kCCancelRq) continue;
         // the side that should have answered: the acceptor, unless the acceptor sent the request;
         // when that side ended the association itself, its abort or close says it all
         const Party responder = m->from_requestor == 0 ? Party::Requestor : Party::Acceptor;
         if (responder == ender) continue;
+        if (ender != Party::Network && m->complete_time && time - m->complete_time < owed) continue;
         a.raise(Diagnostic{DiagCode::UnansweredRequest, responder, frame, time, 1, m->index, m}, out);
     }
     for (Message *m : messages.awaiting_data())
@@ -147,7 +159,11 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
                     out);
     }
     if (rsp && m.request && m.request->final_response == &m && c.field != kCCancelRq) {
-        const double t = m.complete_time - m.request->complete_time;
+        // a retrieve (C-GET, C-MOVE) is judged by the time its sub-operations do not explain:
+        // from its last sign of progress to the final response
+        double from = m.request->complete_time;
+        if ((c.field == kCGetRsp || c.field == kCMoveRsp) && a.last_progress_time > from) from = a.last_progress_time;
+        const double t = m.complete_time - from;
         if (t >= 0) {
             RecentValues<double, 64> &recent = a.recent_response_times;
             double typical = -1;
@@ -219,7 +235,8 @@ void diagnose_pdv_length(Association &a, int from_requestor, uint32_t frame, dou
             out);
 }
 
-void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message *m, std::vector<Diagnostic> &out) {
+void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message *m, Doubt doubt,
+                    std::vector<Diagnostic> &out) {
     if (a.stalls.size() < a.diagnosis_settings.stalls_kept) a.stalls.push_back(s);
     else a.stall_seconds_unlisted += s.seconds();
     if (m) {
@@ -238,7 +255,10 @@ void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message 
     case StallCause::RoundTrip:
         d.code = DiagCode::RoundTripStall, d.party = Party::Network, d.aux = sender == Party::Requestor;
         break;
-    case StallCause::SenderIdle: d.code = DiagCode::SenderStall; break;
+    case StallCause::SenderIdle:
+        d.code = DiagCode::SenderStall;
+        d.doubt = doubt;
+        break;
     case StallCause::None: return;
     }
     a.raise(d, out);
@@ -259,8 +279,13 @@ void diagnose_close(Association &a, int from_requestor, const TcpClose &c, const
     end_checks(a, c.frame, c.time, messages, party_of(from_requestor, false), out);
 }
 
-void diagnose_stream_trouble(Association &a, DiagCode code, uint64_t bytes, uint32_t frame, double time) {
+void diagnose_stream_trouble(Association &a, DiagCode code, int from_requestor, uint64_t bytes, uint32_t frame,
+                             double time) {
     std::vector<Diagnostic> unused;
+    if (code == DiagCode::CaptureGap) {
+        if (from_requestor != 0) a.missed_from_requestor += bytes;
+        if (from_requestor != 1) a.missed_from_acceptor += bytes;
+    }
     a.raise(Diagnostic{code, code == DiagCode::CaptureGap ? Party::Capture : Party::Network, frame, time, double(bytes)},
             unused);
 }

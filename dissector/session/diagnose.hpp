@@ -34,12 +34,17 @@ void diagnose_rejected_context_use(Association &a, int from_requestor, uint8_t c
 // A PDV item length that does not fit its PDU.
 void diagnose_pdv_length(Association &a, int from_requestor, uint32_t frame, double time, std::vector<Diagnostic> &out);
 // A TCP stall of the side `from_requestor` while `m` (may be null) was under way.
-void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message *m, std::vector<Diagnostic> &out);
+// `doubt`: why the capture cannot prove that a pause was the sender's (reordering or loss of the
+// same direction around it, a gap still pending); applies to sender_stall.
+void diagnose_stall(Association &a, const Stall &s, int from_requestor, Message *m, Doubt doubt,
+                    std::vector<Diagnostic> &out);
 // The side `from_requestor` sent FIN or RST.
 void diagnose_close(Association &a, int from_requestor, const TcpClose &c, const MessageAssembler &messages,
                     std::vector<Diagnostic> &out);
 // Trouble the capture shows in the bytes (retransmitted, out of order, missing), which the
-// frames already carry expert infos for: counted, not shown again.
-void diagnose_stream_trouble(Association &a, DiagCode code, uint64_t bytes, uint32_t frame, double time);
+// frames already carry expert infos for: counted, not shown again. `from_requestor` as in
+// Association::direction_from_requestor; a capture gap makes later findings uncertain.
+void diagnose_stream_trouble(Association &a, DiagCode code, int from_requestor, uint64_t bytes, uint32_t frame,
+                             double time);
 
 } // namespace dicom

@@ -41,6 +41,7 @@ const CodeInfo kCodes[] = {
     {"protocol_violation", Severity::Error, "Upper Layer protocol violation"},
     {"tls_on_plain_port", Severity::Error, "TLS on a plain DICOM port"},
     {"plain_on_tls_port", Severity::Error, "Plain DICOM on the DICOM-over-TLS port"},
+    {"capture_mirror_port", Severity::Note, "The capture looks taken on a switch's mirror port"},
 };
 static_assert(sizeof kCodes / sizeof kCodes[0] == size_t(DiagCode::Count), "one entry per code");
 
@@ -60,6 +61,46 @@ const char *severity_name(Severity s) { return s == Severity::Error ? "error" : 
 const char *diag_code_name(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].name : "unknown"; }
 Severity diag_severity(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].severity : Severity::Note; }
 const char *diag_code_title(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].title : "Finding"; }
+
+const char *doubt_name(Doubt d) {
+    switch (d) {
+    case Doubt::None: return "";
+    case Doubt::SenderBytesMissed: return "sender_bytes_missed";
+    case Doubt::BytesMissed: return "bytes_missed";
+    case Doubt::SyntaxInferred: return "syntax_inferred";
+    case Doubt::Reordered: return "reordered";
+    case Doubt::RolesUnknown: return "roles_unknown";
+    }
+    return "";
+}
+
+Doubt doubt_for(DiagCode code, Party party, uint64_t missed_from_requestor, uint64_t missed_from_acceptor,
+                bool syntax_inferred) {
+    if (party != Party::Requestor && party != Party::Acceptor) return Doubt::None;
+    const uint64_t from_party = party == Party::Requestor ? missed_from_requestor : missed_from_acceptor;
+    switch (code) {
+    // judged from the named party's own bytes: a hole in them can fake the trouble (a PDU
+    // header read out of step, a data set cut short, a value that runs on)
+    case DiagCode::MalformedDataSet:
+    case DiagCode::SopInstanceMismatch:
+    case DiagCode::EncapsulatedOnNativeSyntax:
+    case DiagCode::NativeOnEncapsulatedSyntax:
+        if (syntax_inferred) return Doubt::SyntaxInferred;
+        [[fallthrough]];
+    case DiagCode::DataSetMissing:
+    case DiagCode::MaxPduExceeded:
+        return from_party ? Doubt::SenderBytesMissed : Doubt::None;
+    // judged from what both sides did (or did not) send: a hole on either side may hold the
+    // missing response, the A-RELEASE, the A-ASSOCIATE-AC or the request the peer needed
+    case DiagCode::ClosedWithoutRelease:
+    case DiagCode::UnansweredRequest:
+    case DiagCode::ProtocolViolation:
+    case DiagCode::ContextRejected:
+    case DiagCode::SenderStall: // told from TCP's pause by the ACKs, which may be in the hole
+        return missed_from_requestor || missed_from_acceptor ? Doubt::BytesMissed : Doubt::None;
+    default: return Doubt::None; // seen directly: a status, a rejection, an abort, a time
+    }
+}
 
 bool diag_value_is_ms(DiagCode c) {
     switch (c) {

@@ -1,6 +1,6 @@
 // The findings of the diagnosis as data: who is at fault and where the time went. Each finding
 // names the party it concerns (the requestor, the acceptor, the network or the capture), has a
-// code with a fixed severity, and is raised at the frame where it happened (session/diagnose.hpp);
+// code with a usual severity, and is raised at the frame where it happened (session/diagnose.hpp);
 // the association keeps them merged by code and party for the reports. Their sentences are made
 // in analysis/finding_text.hpp.
 #pragma once
@@ -51,12 +51,33 @@ enum class DiagCode : uint8_t {
     ProtocolViolation,          // [aux: which, see ViolationKind]
     TlsOnPlainPort,             // a TLS handshake on a plain DICOM port
     PlainOnTlsPort,             // plain DICOM on the DICOM-over-TLS port
+    CaptureMirrorPort,          // ACKs before the data they acknowledge, frames captured twice [events]
     Count
 };
 const char *diag_code_name(DiagCode c); // "association_rejected" ...
-Severity diag_severity(DiagCode c);
+Severity diag_severity(DiagCode c); // the code's usual severity
 // A PS3.8/PS3.7 phrase for the code's kind of trouble, for grouping: "Association rejected" ...
 const char *diag_code_title(DiagCode c);
+
+// The evidence rule (docs/diagnosis.md): a finding that names a peer must be provable from the
+// capture. Where the capture cannot tell, because it missed bytes or did not see the set-up,
+// the finding is kept at severity note and says what is uncertain; it is never an error
+// against a peer. Each finding carries its own severity: the code's usual one, or note.
+enum class Doubt : uint8_t {
+    None,
+    SenderBytesMissed, // the capture missed bytes the named party sent before this
+    BytesMissed,       // the capture missed bytes of the association (either side) before this
+    SyntaxInferred,    // the transfer syntax was inferred from the bytes (set-up not in the capture)
+    Reordered,         // the same direction showed reordering or loss within a round trip
+    RolesUnknown,      // the set-up is not in the capture: which side is the requestor is a guess
+};
+const char *doubt_name(Doubt d); // "", "sender_bytes_missed", "bytes_missed", "syntax_inferred", "reordered", "roles_unknown"
+
+// What the finding of `code` against `party` relies on, given what the capture missed before it
+// (bytes from the requestor, from the acceptor) and whether the data set's transfer syntax was
+// inferred: the doubt that applies, or Doubt::None when the capture proves it.
+Doubt doubt_for(DiagCode code, Party party, uint64_t missed_from_requestor, uint64_t missed_from_acceptor,
+                bool syntax_inferred);
 
 enum class ViolationKind : uint8_t {
     PdvOnRejectedContext = 1, // a PDV on a presentation context the acceptor did not accept
@@ -73,6 +94,8 @@ struct Diagnostic {
     double value = 0;
     uint32_t aux = 0;
     const Message *message = nullptr; // the DIMSE message it concerns, if any
+    Doubt doubt = Doubt::None;        // set by Association::raise (the evidence rule)
+    Severity severity = Severity::Note; // set by Association::raise: the code's, or note when in doubt
 };
 
 // The findings of one code and party in an association.
@@ -85,6 +108,9 @@ struct DiagnosticSummary {
     double first_value = 0;
     uint32_t first_aux = 0;
     const Message *first_message = nullptr;
+    Severity severity = Severity::Note; // the highest of its findings
+    uint32_t doubtful = 0;              // findings in doubt (at severity note)
+    Doubt first_doubt = Doubt::None;
 };
 
 struct DiagnosisSettings {

@@ -15,14 +15,15 @@ int64_t TcpReassembly::offset_of(uint32_t seq) const {
     return int64_t(delivered_) + int32_t(seq - delivered_seq);
 }
 
-void TcpReassembly::expect_start(uint32_t seq) {
+void TcpReassembly::starts_at(uint32_t seq) {
     if (started_) return;
-    started_ = starting_ = start_known_ = true;
+    started_ = true;
     base_seq_ = seq;
 }
 
-void TcpReassembly::add_segment(uint32_t seq, ByteView b, Origin origin, ReassemblyOutput &out) {
+void TcpReassembly::add_segment(uint32_t seq, ByteView b, Origin origin, double time, ReassemblyOutput &out) {
     if (b.size == 0) return;
+    if (grace_open_ && grace_segments_left_) --grace_segments_left_;
     if (!started_) {
         started_ = true;
         base_seq_ = seq;
@@ -32,7 +33,7 @@ void TcpReassembly::add_segment(uint32_t seq, ByteView b, Origin origin, Reassem
     }
     int64_t off = offset_of(seq);
     if (starting_) {
-        add_while_starting(off, seq, b, origin, out);
+        add_while_starting(off, seq, b, origin, time, out);
         return;
     }
     const int64_t delivered = int64_t(delivered_);
@@ -44,16 +45,13 @@ void TcpReassembly::add_segment(uint32_t seq, ByteView b, Origin origin, Reassem
         off = delivered;
         if (b.size == 0) return;
     }
-    if (off > delivered) hold(uint64_t(off), b, origin, out);
-    else deliver(b, origin, out);
-    settle(out);
+    if (off > delivered) hold(uint64_t(off), b, origin, time, out);
+    else deliver(b, origin, time, out);
+    settle(time, out);
 }
 
-void TcpReassembly::add_while_starting(int64_t off, uint32_t seq, ByteView b, Origin origin, ReassemblyOutput &out) {
-    if (off < 0 && start_known_) { // before the stream's first byte: older than the connection
-        out.duplicate(0, true, b, origin, false);
-        return;
-    }
+void TcpReassembly::add_while_starting(int64_t off, uint32_t seq, ByteView b, Origin origin, double time,
+                                       ReassemblyOutput &out) {
     if (off < 0) { // earlier than anything seen: the stream starts here
         std::map<uint64_t, Held> moved;
         for (auto &kv : held_) moved.emplace(kv.first + uint64_t(-off), std::move(kv.second));
@@ -61,28 +59,69 @@ void TcpReassembly::add_while_starting(int64_t off, uint32_t seq, ByteView b, Or
         base_seq_ = seq;
         off = 0;
     }
-    hold(uint64_t(off), b, origin, out);
-    begin_if_known(out);
+    hold(uint64_t(off), b, origin, time, out);
+    begin_if_known(time, out);
 }
 
-void TcpReassembly::add_in_order(ByteView b, Origin origin, ReassemblyOutput &out) {
+void TcpReassembly::add_in_order(ByteView b, Origin origin, double time, ReassemblyOutput &out) {
     if (b.size == 0) return;
     started_ = true;
-    deliver(b, origin, out);
+    deliver(b, origin, time, out);
 }
 
-void TcpReassembly::peer_acknowledged(uint32_t ack, ReassemblyOutput &out) {
+void TcpReassembly::peer_acknowledged(uint32_t ack, double time, ReassemblyOutput &out) {
     if (!started_) return;
     const int64_t a = offset_of(ack);
     if (a <= int64_t(acked_)) return;
     acked_ = uint64_t(a);
-    if (starting_) begin_if_known(out);
-    else settle(out);
+    if (starting_) begin_if_known(time, out);
+    else settle(time, out);
+}
+
+void TcpReassembly::acknowledged_bytes_lost(uint32_t ack, double time, ReassemblyOutput &out) {
+    if (!started_ || starting_) return;
+    const int64_t a = offset_of(ack);
+    if (a <= int64_t(delivered_)) return;
+    if (uint64_t(a) > acked_) acked_ = uint64_t(a);
+    const uint64_t to = held_.empty() ? uint64_t(a) : std::min(uint64_t(a), held_.begin()->first);
+    if (to <= delivered_) return;
+    grace_open_ = false;
+    const uint64_t at = delivered_;
+    delivered_ = to;
+    out.deliver_hole(at, to - at, time);
+    deliver_held(time, out);
+    settle(time, out);
+}
+
+void TcpReassembly::give_up_gaps(double time, ReassemblyOutput &out) {
+    while (!held_.empty()) {
+        const uint64_t first = held_.begin()->first;
+        if (first > delivered_) {
+            const uint64_t at = delivered_;
+            delivered_ = first;
+            grace_open_ = false;
+            out.deliver_hole(at, first - at, time);
+        }
+        deliver_held(time, out);
+    }
+}
+
+// The receiver acknowledged past the gap at the delivery point: the first time, a grace starts
+// (late bytes may still come, as from a mirror port); once it is over, the gap is lost.
+bool TcpReassembly::acknowledged_gap_is_lost(double time) {
+    if (!grace_open_ || grace_at_ != delivered_) {
+        grace_open_ = true;
+        grace_at_ = delivered_;
+        grace_from_ = time;
+        grace_until_ = time + grace_.seconds;
+        grace_segments_left_ = grace_.segments;
+    }
+    return time > grace_until_ || !grace_segments_left_;
 }
 
 // While the stream's first byte is uncertain: deliver once a held segment at the start begins
 // a unit, or once a few segments or an acknowledgement say that nothing earlier is coming.
-void TcpReassembly::begin_if_known(ReassemblyOutput &out) {
+void TcpReassembly::begin_if_known(double time, ReassemblyOutput &out) {
     if (held_.empty()) return;
     const uint64_t start = held_.begin()->first;
     // the bytes held contiguously from the start, as far as judging a unit start needs
@@ -93,24 +132,23 @@ void TcpReassembly::begin_if_known(ReassemblyOutput &out) {
         head.insert(head.end(), b.begin(), b.begin() + long(std::min(b.size(), kStartWindow - head.size())));
         at += b.size();
     }
-    if (start_known_) { // wait for the first byte, unless the receiver says it has it already
-        if (start != 0 && !acked_ && held_bytes_ <= hold_limit_) return;
-    } else {
-        const bool plausible = start == 0 && judge_(ByteView(head.data(), head.size()), judge_context_);
-        if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked_) return;
-    }
+    // the receiver says it has the bytes before what is held, and no late segment brought them
+    const bool acked = acked_ && acknowledged_gap_is_lost(time);
+    const bool plausible = start == 0 && judge_(ByteView(head.data(), head.size()), judge_context_);
+    if (!plausible && held_.size() < kStartSegments && held_bytes_ < kStartBytes && !acked) return;
     starting_ = false;
+    grace_open_ = false;
     delivered_ = start; // nothing before it is known
-    settle(out);
+    settle(time, out);
 }
 
-void TcpReassembly::deliver(ByteView b, Origin origin, ReassemblyOutput &out) {
+void TcpReassembly::deliver(ByteView b, Origin origin, double time, ReassemblyOutput &out) {
     const uint64_t at = delivered_;
     delivered_ += b.size;
-    out.deliver(at, b, origin);
+    out.deliver(at, b, origin, time);
 }
 
-void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, ReassemblyOutput &out) {
+void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, double time, ReassemblyOutput &out) {
     // Keep only what is not held yet; the overlap is a duplicate of held bytes.
     const uint64_t end = off + b.size;
     uint64_t pos = off;
@@ -131,6 +169,7 @@ void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, ReassemblyOutp
         Held h;
         h.bytes.assign(part.data, part.data + part.size);
         h.origin = origin.at(uint32_t(pos - off));
+        h.time = time;
         const Origin where = h.origin;
         held_.emplace(pos, std::move(h));
         held_bytes_ += part.size;
@@ -139,7 +178,11 @@ void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, ReassemblyOutp
     }
 }
 
-void TcpReassembly::deliver_held(ReassemblyOutput &out) {
+void TcpReassembly::deliver_held(double not_before, ReassemblyOutput &out) {
+    if (grace_open_ && !held_.empty() && held_.begin()->first <= delivered_) { // late bytes filled an acknowledged gap
+        grace_open_ = false;
+        ++acked_gaps_filled_;
+    }
     while (!held_.empty() && held_.begin()->first <= delivered_) {
         auto node = held_.extract(held_.begin());
         Held &h = node.mapped();
@@ -147,22 +190,29 @@ void TcpReassembly::deliver_held(ReassemblyOutput &out) {
         const uint64_t start = node.key();
         if (start + h.bytes.size() <= delivered_) continue; // cannot happen: delivery stops at held bytes
         const uint64_t skip = delivered_ - start;
-        deliver(ByteView(h.bytes.data() + skip, h.bytes.size() - skip), h.origin.at(uint32_t(skip)), out);
+        deliver(ByteView(h.bytes.data() + skip, h.bytes.size() - skip), h.origin.at(uint32_t(skip)),
+                std::max(h.time, not_before), out);
     }
 }
 
-void TcpReassembly::settle(ReassemblyOutput &out) {
-    deliver_held(out);
+void TcpReassembly::settle(double time, ReassemblyOutput &out) {
+    deliver_held(time, out);
     while (!held_.empty()) {
         const uint64_t first = held_.begin()->first;
         uint64_t to = 0;
-        if (acked_ > delivered_) to = std::min(acked_, first); // the receiver has them: the capture missed them
-        else if (held_bytes_ > hold_limit_) to = first;          // waited long enough
+        double had = time; // when the receiver had what follows the hole
+        if (held_bytes_ > hold_limit_) {
+            to = first; // waited long enough
+        } else if (acked_ > delivered_ && acknowledged_gap_is_lost(time)) {
+            to = std::min(acked_, first); // the receiver has them, and they did not come late: the capture missed them
+            had = grace_from_;
+        }
         if (to <= delivered_) break;
+        grace_open_ = false;
         const uint64_t at = delivered_;
         delivered_ = to;
-        out.deliver_hole(at, to - at);
-        deliver_held(out);
+        out.deliver_hole(at, to - at, had);
+        deliver_held(had, out);
     }
 }
 

@@ -49,6 +49,7 @@ inline bool read_tcp(ByteView frame, size_t tcp, size_t ip_end, const TcpEndpoin
     out.ack = frame.be32(tcp + 8);
     out.flags = frame.u8(tcp + 13);
     out.window = frame.be16(tcp + 14);
+    out.checksum = frame.be16(tcp + 16);
     out.window_scale = (out.flags & 0x02) ? syn_window_scale(frame, tcp, thl) : int8_t(-1);
     out.payload_offset = tcp + thl;
     const size_t end = ip_end < frame.size ? ip_end : frame.size;
@@ -65,12 +66,16 @@ bool tcp_at(ByteView frame, size_t off, const TcpEndpoints &e, TcpSegment &out) 
         if (ihl < 20 || frame.u8(off + 9) != 6 || (frame.be16(off + 6) & 0x3FFF) != 0) return false; // TCP, not a fragment
         if (!same4(frame.data + off + 12, e.src_ip.data) || !same4(frame.data + off + 16, e.dst_ip.data)) return false;
         const size_t total = frame.be16(off + 2);
-        return total >= ihl + 20 && read_tcp(frame, off + ihl, off + total, e, out);
+        if (total < ihl + 20 || !read_tcp(frame, off + ihl, off + total, e, out)) return false;
+        out.ip_id = frame.be16(off + 4);
+        return true;
     }
     if (version == 6 && e.src_ip.size == 16 && frame.has(off, 40)) {
         if (frame.u8(off + 6) != 6) return false; // next header TCP (extension headers: not found)
         if (!same(frame, off + 8, e.src_ip) || !same(frame, off + 24, e.dst_ip)) return false;
-        return read_tcp(frame, off + 40, off + 40 + frame.be16(off + 4), e, out);
+        if (!read_tcp(frame, off + 40, off + 40 + frame.be16(off + 4), e, out)) return false;
+        out.ip_id = 0;
+        return true;
     }
     return false;
 }

@@ -19,6 +19,8 @@ struct TcpSegment {
     uint8_t flags = 0;         // FIN 0x01, SYN 0x02, RST 0x04, PSH 0x08, ACK 0x10
     uint16_t window = 0;       // the window field, unscaled
     int8_t window_scale = -1;  // a SYN's window scale option (-1: none, or not a SYN)
+    uint16_t ip_id = 0;        // the IPv4 identification (0 for IPv6)
+    uint16_t checksum = 0;     // the TCP checksum: two captures of one segment have the same
     size_t payload_offset = 0, payload_length = 0; // within the frame; the length stops at what was captured
 };
 

@@ -35,6 +35,8 @@ struct TcpFacts {
     uint16_t window = 0;       // unscaled
     int8_t window_scale = -1;  // a SYN's option
     uint32_t length = 0;       // payload bytes
+    uint16_t ip_id = 0;        // the IPv4 identification and the TCP checksum: two captures of
+    uint16_t checksum = 0;     // one segment (a mirror port's copies) have the same
     // The sender had started a DICOM PDU or message that this segment's bytes belong to (its
     // stream stood inside a PDU, or a message on it was incomplete, before this segment).
     bool mid_message = false;

@@ -94,6 +94,8 @@ public:
     // assembled (no origin otherwise).
     Origin pending_origin(uint64_t offset) const;
     uint32_t pdu_cap() const { return pdu_cap_; }
+    // The longest PDU header taken for one from now on: what the receiver negotiated.
+    void set_pdu_cap(uint32_t cap) { pdu_cap_ = cap; }
 
 private:
     enum Mode : uint8_t { AtPdu, AtPdvHeader, InValue, InSkip, InUnit, Resync };

@@ -34,6 +34,7 @@
 static dissector_handle_t dicom_handle, post_handle;
 static protocol_t *dicom_protocol;
 static int proto_tcp_ref = -1;
+static dissector_table_t tcp_port_table;
 
 /* ---- one payload: walk (first pass), then tree ------------------------------------------ */
 
@@ -101,7 +102,8 @@ static bool frame_segment(tvbuff_t *frame, packet_info *pinfo, dicom::Connection
     e.src_port = (guint16)pinfo->srcport;
     e.dst_port = (guint16)pinfo->destport;
     const guint n = tvb_captured_length(frame);
-    return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg, &conn->frame_ip_offset);
+    return dicom::locate_tcp_segment(dicom::ByteView(tvb_get_ptr(frame, 0, (gint)n), n), e, seg,
+                                     conn ? &conn->frame_ip_offset : NULL);
 }
 
 /* What the timeline needs of a segment. */
@@ -115,16 +117,76 @@ static dicom::TcpFacts tcp_facts(packet_info *pinfo, const dicom::TcpSegment &se
     f.window = seg.window;
     f.window_scale = seg.window_scale;
     f.length = (guint32)seg.payload_length;
+    f.ip_id = seg.ip_id;
+    f.checksum = seg.checksum;
     return f;
 }
 
-/* How TCP numbers this direction (relative to its first byte, by default) against the
- * wire's numbers: learnt from a payload TCP handed over, used for those it did not. */
-static void learn_numbering(tvbuff_t *payload, packet_info *pinfo, dicom::Connection *conn, int dir, guint32 tcp_seq) {
-    tvbuff_t *frame = tvb_get_ds_tvb(payload);
+/* What TCP's analysis knows about the connection from before it was ours, read once at its
+ * first payload: the window scales of its SYNs, and where both streams start (TCP's relative
+ * numbering counts from each SYN, numbered 0, so the wire's numbers of this segment minus
+ * TCP's give them; `tcp` may be null: a payload TCP kept to itself). */
+static void learn_from_tcp_analysis(packet_info *pinfo, dicom::Connection *conn, int dir, const struct tcpinfo *tcp,
+                                    const dicom::TcpSegment &seg) {
+    conn->tcp_analysis_read = true;
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+    struct tcp_analysis *tcpd = conv ? get_tcp_conversation_data(conv, pinfo) : NULL;
+    if (!tcpd || !tcpd->fwd || !tcpd->rev) return;
+    /* a flow's window scale is -1 until its SYN is seen (-2: seen, no scaling); `fwd` is the
+     * flow of this packet's sender */
+    const int fwd = tcpd->fwd->win_scale, rev = tcpd->rev->win_scale;
+    if (fwd != -1 && rev != -1) conn->know_window_scales(dir == 0 ? fwd : rev, dir == 0 ? rev : fwd);
+    if (!tcp || seg.seq == tcp->seq) return; /* no TCP numbers, or TCP numbers as the wire does */
+    if (fwd != -1) conn->stream_starts_after(dir, seg.seq - tcp->seq);
+    if (rev != -1 && (seg.flags & TH_ACK)) conn->stream_starts_after(1 - dir, seg.ack - tcp->lastackseq);
+}
+
+/* A frame of a connection on one of our ports that is not ours yet (TCP did not call us):
+ * its SYN says where its stream starts; a payload TCP kept to itself (a retransmission, as a
+ * mirror port's copy captured after its acknowledgement looks to TCP) is plain DICOM unless
+ * it starts TLS. Returns the connection, null when there is none. */
+static bool heuristic_enabled(void) {
+    heur_dtbl_entry_t *h = find_heur_dissector_by_unique_short_name("dicom_ul_tcp");
+    return h && h->enabled;
+}
+
+/* A payload TCP kept to itself (it flags an out-of-order first segment, for one) that opens an
+ * association on a port the heuristic watches: claimed as the heuristic would have. Payloads no
+ * dissector took are remembered meanwhile (dicom_remember_unclaimed). */
+static dicom::Connection *claim_elsewhere(tvbuff_t *tvb, packet_info *pinfo) {
+    if (!heuristic_enabled()) return NULL;
     dicom::TcpSegment seg;
-    if (!frame || !frame_segment(frame, pinfo, conn, seg) || (gint)seg.payload_offset != tvb_raw_offset(payload)) return;
-    conn->learn_numbering(dir, seg.seq, tcp_seq);
+    if (!frame_segment(tvb, pinfo, NULL, seg) || !seg.payload_length) return NULL;
+    const guint8 *payload = tvb_get_ptr(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
+    const guint n = seg.payload_length < 256 ? seg.payload_length : 256;
+    if (!dicom::looks_like_associate_rq(dicom::ByteView(payload, n))) {
+        dicom_remember_unclaimed(pinfo, seg.seq, payload, seg.payload_length);
+        return NULL;
+    }
+    conversation_set_dissector(find_or_create_conversation(pinfo), dicom_handle);
+    dicom::Connection *conn = dicom_connection(pinfo);
+    if (conn) conn->transport = dicom::Transport::Plain;
+    return conn;
+}
+
+static dicom::Connection *claim_on_our_port(tvbuff_t *tvb, packet_info *pinfo, dicom::Connection *conn) {
+    if (dissector_get_uint_handle(tcp_port_table, pinfo->srcport) != dicom_handle &&
+        dissector_get_uint_handle(tcp_port_table, pinfo->destport) != dicom_handle)
+        return conn ? conn : claim_elsewhere(tvb, pinfo);
+    dicom::TcpSegment seg;
+    if (!frame_segment(tvb, pinfo, conn, seg)) return conn;
+    if (seg.flags & TH_SYN) {
+        dicom_forget_recent_connection(pinfo); /* perhaps a new connection on reused ports */
+        if ((conn = dicom_connection(pinfo))) conn->stream_starts_after(dicom_direction(pinfo), seg.seq);
+        return conn;
+    }
+    if (!seg.payload_length || (conn && conn->transport != dicom::Transport::Unknown)) return conn;
+    dicom::TlsRecordStart r;
+    const guint n = seg.payload_length < 256 ? seg.payload_length : 256;
+    if (dicom::looks_like_tls_hello(dicom::ByteView(tvb_get_ptr(tvb, (gint)seg.payload_offset, (gint)n), n), r)) return conn;
+    if (!conn && !(conn = dicom_connection(pinfo))) return NULL;
+    conn->transport = dicom::Transport::Plain;
+    return conn;
 }
 
 /* Whether TCP called us (then `data` is its struct tcpinfo), directly or through our own
@@ -143,6 +205,8 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
      * client or server that should not be on this port. */
     if (dicom_tls_decrypted_call(pinfo) || !called_by_tcp(pinfo)) {
         fs->handled = true;
+        /* TLS's: the postdissector leaves its (encrypted) segments alone */
+        if (conn->transport == dicom::Transport::Unknown) conn->transport = dicom::Transport::Tls;
         return dissect_payload(tvb, pinfo, tree, fs, conn, dicom_direction(pinfo), NULL, NULL);
     }
     if (conn->transport == dicom::Transport::Unknown && tvb_captured_length(tvb) > 0) {
@@ -156,19 +220,27 @@ static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree
     const auto *tcp = (const struct tcpinfo *)data;
     guint32 seq = tcp ? tcp->seq : 0;
     const int dir = dicom_direction(pinfo);
-    if (tcp && !tcp->is_reassembled && !conn->numbering_known(dir)) learn_numbering(tvb, pinfo, conn, dir, seq);
-    /* the segment itself, for the timeline: read from the frame (a reassembled payload has no
-     * frame of its own here; the postdissector feeds those) */
+    /* The segment itself, as captured: its sequence numbers as on the wire (the numbering the
+     * postdissector reads from frames TCP keeps to itself), and its facts for the timeline (a
+     * reassembled payload has no frame of its own here; the postdissector feeds those). */
     dicom::TcpFacts facts;
     bool have_facts = false;
-    if (tcp && !tcp->is_reassembled && !PINFO_FD_VISITED(pinfo) && !fs->timeline_fed) {
+    if (tcp && !tcp->is_reassembled && !PINFO_FD_VISITED(pinfo)) {
         dicom::TcpSegment seg;
         tvbuff_t *frame = tvb_get_ds_tvb(tvb);
         if (frame && frame_segment(frame, pinfo, conn, seg)) {
-            facts = tcp_facts(pinfo, seg);
-            have_facts = fs->timeline_fed = true;
+            if (!conn->tcp_analysis_read) learn_from_tcp_analysis(pinfo, conn, dir, tcp, seg);
+            conn->wire_minus_tcp_seq[dir & 1] = seg.seq - tcp->seq;
+            conn->wire_minus_tcp_known[dir & 1] = true;
+            seq = seg.seq;
+            if (!fs->timeline_fed) {
+                facts = tcp_facts(pinfo, seg);
+                have_facts = fs->timeline_fed = true;
+            }
         }
     }
+    /* a reassembled payload (out-of-order reassembly filled a gap) is numbered as TCP numbers */
+    if (tcp && tcp->is_reassembled && conn->wire_minus_tcp_known[dir & 1]) seq = tcp->seq + conn->wire_minus_tcp_seq[dir & 1];
     return dissect_payload(tvb, pinfo, tree, fs, conn, dir, tcp ? &seq : NULL, have_facts ? &facts : NULL);
 }
 
@@ -181,14 +253,61 @@ static void columns_writable(packet_info *pinfo) {
     col_set_writable(pinfo->cinfo, COL_PROTOCOL, TRUE);
 }
 
+/* A segment TCP kept to itself on the DICOM-over-TLS port (the only one whose connections wait
+ * undecided): one that starts a PDU says plain DICOM, as the TLS entry would have decided; one
+ * that starts a TLS record is TLS's (false: not ours to walk); anything else is walked as plain
+ * without deciding, as that entry does with a later segment captured first. */
+static bool decide_kept_segment(tvbuff_t *tvb, dicom::Connection *conn, const dicom::TcpSegment &seg) {
+    const guint8 *payload = tvb_get_ptr(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
+    const guint n = seg.payload_length < 256 ? seg.payload_length : 256;
+    const dicom::ByteView head(payload, n);
+    dicom::TlsRecordStart r;
+    if (dicom::looks_like_associate_rq(head) || dicom::looks_like_midstream_pdu(head, dicom_pdu_cap()))
+        conn->transport = dicom::Transport::PlainOnTlsPort;
+    else if (dicom::sniff_tls_record(head, r))
+        return false;
+    return true;
+}
+
+/* Payloads of a newly claimed connection that came before the claim (dicom_take_unclaimed):
+ * walked now, each shown as a data source of this frame. */
+struct Replay {
+    packet_info *pinfo;
+    proto_tree *tree;
+    FrameScratch *fs;
+    dicom::Connection *conn;
+    tvbuff_t *parent;
+};
+
+static void replay_unclaimed(void *ctx, int dir, guint32 frame, guint32 seq, const guint8 *bytes, guint32 length) {
+    auto *r = static_cast<Replay *>(ctx);
+    auto *copy = static_cast<guint8 *>(wmem_memdup(r->pinfo->pool, bytes, length));
+    tvbuff_t *t = tvb_new_child_real_data(r->parent, copy, length, length);
+    add_new_data_source(r->pinfo, t, wmem_strdup_printf(r->pinfo->pool, "DICOM bytes of frame %u", frame));
+    dissect_payload(t, r->pinfo, r->tree, r->fs, r->conn, dir, &seq, NULL);
+}
+
+static void replay_earlier_payloads(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, FrameScratch *fs,
+                                    dicom::Connection *conn) {
+    Replay r{pinfo, tree, fs, conn, tvb};
+    dicom_take_unclaimed(pinfo, replay_unclaimed, &r);
+}
+
 static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *) {
     if (pinfo->ptype != PT_TCP || pinfo->flags.in_error_pkt) return 0;
     FrameScratch *fs = frame_scratch_if_any(pinfo);
     dicom::Connection *conn = fs && fs->conn ? fs->conn : dicom_known_connection(pinfo);
+    if ((!conn || conn->transport == dicom::Transport::Unknown) && !PINFO_FD_VISITED(pinfo) && !(fs && fs->handled))
+        conn = claim_on_our_port(tvb, pinfo, conn);
     if (!conn || conn->transport == dicom::Transport::Tls || conn->transport == dicom::Transport::TlsOnPlainPort ||
-        conn->transport == dicom::Transport::Unknown || !proto_is_protocol_enabled(dicom_protocol))
+        !proto_is_protocol_enabled(dicom_protocol))
         return 0;
     const bool first = !PINFO_FD_VISITED(pinfo);
+    /* a connection on our port whose first payload has not told what it carries: its segments
+     * without payload (a FIN captured before the data, as on a mirror port) still go to the
+     * timeline, its payloads wait for their entry point */
+    const bool undecided = conn->transport == dicom::Transport::Unknown;
+    if (undecided && (!first || (fs && fs->handled))) return 0;
     /* the common case on the first pass: TCP handed the payload over and it went into the
      * timeline, and neither stream waits for an acknowledgement of missing bytes */
     if (first && fs && fs->handled && fs->timeline_fed && !conn->holding(0) && !conn->holding(1))
@@ -201,14 +320,17 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
     if (!fs || !fs->handled) { /* TCP kept this payload to itself, or the segment has none */
         located = frame_segment(tvb, pinfo, conn, seg);
         if (located && (seg.flags & TH_SYN)) dicom_forget_recent_connection(pinfo); /* a new connection */
-        if (located && seg.payload_length && conn->numbering_known(dir)) {
+        if (located && seg.payload_length && undecided && !decide_kept_segment(tvb, conn, seg)) return 0;
+        if (located && seg.payload_length) {
             if (!fs) fs = frame_scratch(pinfo);
             columns_writable(pinfo);
             tvbuff_t *sub = tvb_new_subset_length(tvb, (gint)seg.payload_offset, (gint)seg.payload_length);
-            const guint32 s = conn->relative_seq(dir, seg.seq);
+            const guint32 s = seg.seq;
             const dicom::TcpFacts facts = tcp_facts(pinfo, seg);
             fs->timeline_fed = first;
+            if (first && !conn->tcp_analysis_read) learn_from_tcp_analysis(pinfo, conn, dir, NULL, seg);
             dissect_payload(sub, pinfo, tree, fs, conn, dir, &s, first ? &facts : NULL);
+            if (first) replay_earlier_payloads(tvb, pinfo, tree, fs, conn);
         }
     }
     if (first) {
@@ -216,11 +338,11 @@ static int dissect_post(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, voi
          * acknowledgement of the other stream, which matters while that stream waits for
          * missing bytes. */
         const bool feed = !(fs && fs->timeline_fed);
-        const bool ack_check = conn->holding(1 - dir) && conn->numbering_known(1 - dir);
+        const bool ack_check = conn->holding(1 - dir);
         if (!feed && !ack_check) return 0;
         if (!located && !(located = frame_segment(tvb, pinfo, conn, seg))) return 0;
         const dicom::TcpFacts facts = tcp_facts(pinfo, seg);
-        const guint32 ack = conn->relative_seq(1 - dir, seg.ack);
+        const guint32 ack = seg.ack;
         const bool ack_matters = ack_check && (seg.flags & TH_ACK) && conn->ack_matters(1 - dir, ack);
         if (!feed && !ack_matters) return 0;
         if (PayloadRecord *rec = walk_segment(pinfo, conn, dir, feed ? &facts : NULL, ack_matters ? &ack : NULL)) {
@@ -255,6 +377,9 @@ static dicom_heur_result dissect_dicom_heur(tvbuff_t *tvb, packet_info *pinfo, p
     /* From now on the whole conversation is ours: no other heuristic sees its payload. */
     conversation_set_dissector(find_or_create_conversation(pinfo), dicom_handle);
     dissect_dicom_tcp(tvb, pinfo, tree, data);
+    /* segments of this connection captured before this one (reordering, a mirror port) */
+    FrameScratch *fs = frame_scratch_if_any(pinfo);
+    if (fs && fs->conn && !PINFO_FD_VISITED(pinfo)) replay_earlier_payloads(tvb, pinfo, tree, fs, fs->conn);
     return TRUE;
 }
 
@@ -275,6 +400,7 @@ void dicom_handoff(void) {
                        "dicom_ul_tcp", proto_dicom_ul, HEURISTIC_ENABLE);
     dicom_tls_handoff(dicom_handle, dissect_dicom_tcp);
     proto_tcp_ref = proto_get_id_by_filter_name("tcp");
+    tcp_port_table = find_dissector_table("tcp.port");
     /* for the TCP payloads of our connections that TCP keeps to itself, and for acknowledgements */
     register_postdissector(post_handle);
 }

@@ -9,6 +9,7 @@
 #include "entry/tls_entry.h"
 
 #include <epan/conversation.h>
+#include <epan/dissectors/packet-tcp.h>
 #include <epan/exceptions.h>
 #include <epan/expert.h>
 
@@ -112,7 +113,7 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
             const int dir = dicom_direction(pinfo);
             raise_transport(pinfo, cs, from_acceptor ? 1 - dir : dir, dicom::DiagCode::TlsOnPlainPort);
         }
-        expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::TlsOnPlainPort], "TLS %s on a plain DICOM port: %s",
+        expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::TlsOnPlainPort][(int)dicom::Severity::Error], "TLS %s on a plain DICOM port: %s",
             dicom::tls_handshake_name(from_acceptor ? 2 : 1),
             from_acceptor ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
                           : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
@@ -126,11 +127,22 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     dicom::Connection *cs = dicom_connection(pinfo);
     if (!cs) return 0;
     guint n = tvb_captured_length(tvb);
+    bool undecided = false;
     if (cs->transport == dicom::Transport::Unknown && n > 0) {
         guint k = n < 256 ? n : 256;
         dicom::ByteView head(tvb_get_ptr(tvb, 0, k), k);
+        dicom::TlsRecordStart r;
+        const auto *tcp = (const struct tcpinfo *)data;
         bool plain = dicom::looks_like_associate_rq(head) || dicom::looks_like_midstream_pdu(head, dicom_pdu_cap());
-        cs->transport = plain ? dicom::Transport::PlainOnTlsPort : dicom::Transport::Tls;
+        /* A later segment captured before the stream's first (reordering) is no evidence
+         * either way unless it starts a TLS record: the first segment will tell. */
+        undecided = !plain && tcp && tcp->seq > 1 && !dicom::sniff_tls_record(head, r);
+        if (!undecided) cs->transport = plain ? dicom::Transport::PlainOnTlsPort : dicom::Transport::Tls;
+    }
+    if (undecided) { /* walked as plain DICOM (held ahead of the gap) without deciding */
+        int consumed = dissect_plain(tvb, pinfo, tree, data);
+        cs->transport = dicom::Transport::Unknown;
+        return consumed;
     }
     if (cs->transport == dicom::Transport::PlainOnTlsPort) {
         int consumed = dissect_plain(tvb, pinfo, tree, data);
@@ -139,7 +151,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
             if (report_here(pinfo, cs)) {
                 if (!PINFO_FD_VISITED(pinfo) && cs->association())
                     raise_transport(pinfo, cs, cs->association()->requestor_dir, dicom::DiagCode::PlainOnTlsPort);
-                expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::PlainOnTlsPort],
+                expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::PlainOnTlsPort][(int)dicom::Severity::Error],
                                        "Plain DICOM on the DICOM-over-TLS port: the requestor did not start TLS");
             }
         }

@@ -172,12 +172,14 @@ void RecordWriter::duplicate(const UnitPlace &p, const WalkedBytes &w, const dic
     u->length = w.origin_length;
     u->a = r.frame;
     u->ptr = r.message;
+    u->reason = r.capture_copy;
     if (r.of_held) u->bits |= kUnitOfHeld;
 }
 
-void RecordWriter::held(const UnitPlace &p, const WalkedBytes &w) {
+void RecordWriter::held(const UnitPlace &p, const WalkedBytes &w, dicom::HeldReason why) {
     UnitRecord *u = unit((PayloadRecord *)w.origin.source, p.association);
     u->kind = RecordKind::Held;
+    u->reason = (guint16)why;
     u->offset = w.origin.offset;
     u->length = w.origin_length;
 }
@@ -207,6 +209,8 @@ void RecordWriter::findings(const UnitPlace &p, const std::vector<dicom::Diagnos
         memcpy(&n->data_offset, &d.value, sizeof d.value);
         n->a = d.aux;
         n->ptr = d.message;
+        n->pdv_flags = (guint8)d.severity;
+        n->pdv_index = (guint16)d.doubt;
     }
 }
 

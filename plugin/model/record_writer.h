@@ -41,7 +41,7 @@ public:
     void fragment_completed(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, uint8_t unit,
                             dicom::Origin completed_by) override;
     void duplicate(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, const dicom::Repeat &r) override;
-    void held(const dicom::UnitPlace &p, const dicom::WalkedBytes &w) override;
+    void held(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, dicom::HeldReason why) override;
     void message_noted(const dicom::UnitPlace &p, dicom::Message &m, bool closed, bool command_only) override;
     void pdu_noted(const dicom::UnitPlace &p, uint8_t type, uint32_t bytes_frame) override;
     void findings(const dicom::UnitPlace &p, const std::vector<dicom::Diagnostic> &found) override;

@@ -46,9 +46,10 @@ struct UnitRecord {
     RecordKind kind;
     guint8 bits;
     guint8 type;           /* Pdu, PdataHeader, Fragment, NoteDelivered: PDU type. PDV units: context ID */
-    guint8 pdv_flags;      /* PDV units (and Lost in a value): message control header */
-    guint16 pdv_index;
-    guint16 reason;        /* Skip: dicom::SkipReason. Resync: ResyncReason. Lost: LostKind.
+    guint8 pdv_flags;      /* PDV units (and Lost in a value): message control header. NoteFinding: severity */
+    guint16 pdv_index;     /* PDV units: index in the PDU. NoteFinding: dicom::Doubt */
+    guint16 reason;        /* Skip: dicom::SkipReason. Resync: ResyncReason. Lost: LostKind. Held: HeldReason.
+                            * Duplicate: 1 for a second capture of the same segment (a mirror port).
                             * Value of a data set: how far the data set has got, percent + 1 (0: unknown) */
     guint32 offset;        /* in the payload */
     guint32 length;        /* bytes of the payload (Lost: bytes missing) */

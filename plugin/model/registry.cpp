@@ -31,10 +31,23 @@ struct Registry {
     };
     Recent recent[8];
     unsigned recent_next = 0;
+    /* the last TCP payloads no dissector took, so that a connection the heuristic claims late
+     * (its A-ASSOCIATE-RQ's first segment captured after the second) gets them back */
+    struct Unclaimed {
+        address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
+        guint32 srcport = 0, destport = 0, frame = 0, seq = 0, length = 0;
+        guint8 bytes[2048];
+    };
+    Unclaimed unclaimed[4];
+    unsigned unclaimed_next = 0;
     ~Registry() {
         for (Recent &r : recent) {
             free_address(&r.src);
             free_address(&r.dst);
+        }
+        for (Unclaimed &u : unclaimed) {
+            free_address(&u.src);
+            free_address(&u.dst);
         }
     }
 };
@@ -56,6 +69,7 @@ dicom::CaptureSettings settings_from_prefs() {
     s.connection.pdu_cap = dicom_pdu_cap();
     s.connection.hold_limit = uint64_t(dicom_prefs.hold_limit_kb) * 1024;
     s.connection.stall_seconds = dicom_prefs.stall_ms / 1000.0;
+    s.connection.ack_grace.seconds = dicom_prefs.ack_grace_ms / 1000.0;
     s.outstanding_cap = dicom_prefs.max_outstanding;
     s.diagnosis.slow_seconds = dicom_prefs.slow_response_ms / 1000.0;
     s.diagnosis.small_pdu = dicom_prefs.small_pdu;
@@ -134,6 +148,76 @@ dicom::Capture &dicom_capture(void) {
     return *g.capture;
 }
 
+namespace {
+/* What the connections walk once the capture has ended has no frame left to show it on: the
+ * associations take it in, the frames' records do not. */
+class AfterTheLastFrame final : public dicom::ConnectionObserver {
+public:
+    void pdu(const dicom::UnitPlace &, const dicom::WalkedBytes &, uint8_t, uint32_t) override {}
+    void pdata_header(const dicom::UnitPlace &, const dicom::WalkedBytes &, uint32_t) override {}
+    void pdv_header(const dicom::UnitPlace &, const dicom::WalkedBytes &, const dicom::PdvPosition &) override {}
+    void pdv_value(const dicom::UnitPlace &, const dicom::WalkedBytes &, const dicom::PdvPosition &,
+                   const dicom::PieceOutcome &) override {}
+    void lost(const dicom::UnitPlace &, const dicom::WalkedBytes &, dicom::LostKind, const dicom::PdvPosition &,
+              const dicom::PieceOutcome &) override {}
+    void skipped(const dicom::UnitPlace &, const dicom::WalkedBytes &, dicom::SkipReason) override {}
+    void garbage(const dicom::UnitPlace &, const dicom::WalkedBytes &) override {}
+    void resync(const dicom::UnitPlace &, const dicom::WalkedBytes &, dicom::ResyncReason) override {}
+    void fragment(const dicom::UnitPlace &, const dicom::WalkedBytes &, uint8_t) override {}
+    void fragment_completed(const dicom::UnitPlace &, const dicom::WalkedBytes &, uint8_t, dicom::Origin) override {}
+    void duplicate(const dicom::UnitPlace &, const dicom::WalkedBytes &, const dicom::Repeat &) override {}
+    void held(const dicom::UnitPlace &, const dicom::WalkedBytes &, dicom::HeldReason) override {}
+    void message_noted(const dicom::UnitPlace &, dicom::Message &, bool, bool) override {}
+    void pdu_noted(const dicom::UnitPlace &, uint8_t, uint32_t) override {}
+    void findings(const dicom::UnitPlace &, const std::vector<dicom::Diagnostic> &) override {}
+    void data_set_kept(const dicom::UnitPlace &, const dicom::Message &, dicom::ChunkedBytes &&) override {}
+};
+} // namespace
+
+void dicom_finish_capture(void) {
+    if (!g_registry || !g_registry->capture) return;
+    AfterTheLastFrame nobody;
+    g_registry->capture->finish(nobody);
+}
+
+void dicom_remember_unclaimed(packet_info *pinfo, guint32 seq, const guint8 *bytes, guint32 length) {
+    if (PINFO_FD_VISITED(pinfo) || !length || length > sizeof(Registry::Unclaimed::bytes)) return;
+    Registry &g = registry();
+    Registry::Unclaimed &u = g.unclaimed[g.unclaimed_next++ % G_N_ELEMENTS(g.unclaimed)];
+    free_address(&u.src);
+    free_address(&u.dst);
+    copy_address(&u.src, &pinfo->src);
+    copy_address(&u.dst, &pinfo->dst);
+    u.srcport = pinfo->srcport;
+    u.destport = pinfo->destport;
+    u.frame = pinfo->num;
+    u.seq = seq;
+    u.length = length;
+    memcpy(u.bytes, bytes, length);
+}
+
+unsigned dicom_take_unclaimed(packet_info *pinfo, void (*take)(void *ctx, int dir, guint32 frame, guint32 seq,
+                                                                 const guint8 *bytes, guint32 length),
+                              void *ctx) {
+    if (!g_registry || PINFO_FD_VISITED(pinfo)) return 0;
+    Registry &g = *g_registry;
+    unsigned taken = 0;
+    for (unsigned i = 0; i < G_N_ELEMENTS(g.unclaimed); ++i) { /* oldest first */
+        Registry::Unclaimed &u = g.unclaimed[(g.unclaimed_next + i) % G_N_ELEMENTS(g.unclaimed)];
+        if (!u.length || u.frame >= pinfo->num) continue;
+        const bool same = u.srcport == pinfo->srcport && u.destport == pinfo->destport &&
+                          same_address(u.src, pinfo->src) && same_address(u.dst, pinfo->dst);
+        const bool reverse = u.srcport == pinfo->destport && u.destport == pinfo->srcport &&
+                             same_address(u.src, pinfo->dst) && same_address(u.dst, pinfo->src);
+        if (!same && !reverse) continue;
+        const int dir = same ? dicom_direction(pinfo) : 1 - dicom_direction(pinfo);
+        take(ctx, dir, u.frame, u.seq, u.bytes, u.length);
+        u.length = 0;
+        ++taken;
+    }
+    return taken;
+}
+
 const dicom::Capture *dicom_capture_if_any(void) { return g_registry ? g_registry->capture.get() : nullptr; }
 
 dicom::Endpoint dicom_source(const packet_info *pinfo) { return endpoint_of(pinfo->src, pinfo->srcport); }
@@ -176,13 +260,6 @@ dicom::Connection *dicom_connection(packet_info *pinfo) {
         conn = &dicom_capture().new_connection(tcpd ? tcpd->stream : 0);
     } catch (...) {
         return nullptr;
-    }
-    if (tcpd) {
-        /* the SYNs came before any payload: TCP's analysis has their window scales (-1: no
-         * SYN seen, -2: no scaling); `fwd` is the flow of this packet's sender */
-        const int here = dicom_direction(pinfo);
-        const int fwd = tcpd->fwd ? tcpd->fwd->win_scale : -1, rev = tcpd->rev ? tcpd->rev->win_scale : -1;
-        if (fwd != -1 && rev != -1) conn->know_window_scales(here == 0 ? fwd : rev, here == 0 ? rev : fwd);
     }
     conversation_add_proto_data(conv, proto_dicom_ul, conn);
     remember_recent(pinfo, conn);

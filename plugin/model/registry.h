@@ -13,6 +13,18 @@ void dicom_register_registry(void); /* the cleanup routine */
 /* The capture's core state, created on first use with the preferences of that moment (may
  * throw std::bad_alloc). `_if_any`: NULL before the first pass made it. */
 dicom::Capture &dicom_capture(void);
+/* The capture was read to its end (tshark draws its reports): settles what still waits in every
+ * connection (dicom::Capture::finish). What that walks changes the associations, not the
+ * frames' records. */
+void dicom_finish_capture(void);
+/* A TCP payload of this frame that no dissector took (first pass; at most 2048 bytes): the
+ * last few are kept, for a connection claimed a frame or two later. */
+void dicom_remember_unclaimed(packet_info *pinfo, guint32 seq, const guint8 *bytes, guint32 length);
+/* Hands the kept payloads of this frame's connection (either direction), oldest first, to
+ * `take`, and forgets them; returns how many. */
+unsigned dicom_take_unclaimed(packet_info *pinfo, void (*take)(void *ctx, int dir, guint32 frame, guint32 seq,
+                                                                 const guint8 *bytes, guint32 length),
+                              void *ctx);
 const dicom::Capture *dicom_capture_if_any(void);
 
 /* The connection of the packet's conversation, created on first use (NULL only when out of

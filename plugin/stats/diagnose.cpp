@@ -62,10 +62,16 @@ std::string verdict(const dicom::Association &a, const dicom::TimeBudget &b) {
     const auto findings = dicom::ordered_findings(a);
     std::string s;
     const dicom::DiagnosticSummary *worst = findings.empty() ? nullptr : findings.front();
-    if (!worst || dicom::diag_severity(worst->code) == dicom::Severity::Note) {
+    const dicom::DiagnosticSummary *doubtful = nullptr; /* the first finding the capture could not prove */
+    for (const dicom::DiagnosticSummary *f : findings)
+        if (!doubtful && f->doubtful) doubtful = f;
+    if ((!worst || worst->severity == dicom::Severity::Note) && doubtful) {
+        s = "No fault proven: the capture cannot tell (" + std::string(dicom::diag_code_name(doubtful->code)) + " against " +
+            a.party_label(doubtful->party, false) + " is uncertain)";
+    } else if (!worst || worst->severity == dicom::Severity::Note) {
         s = "No fault found";
     } else {
-        const bool error = dicom::diag_severity(worst->code) == dicom::Severity::Error;
+        const bool error = worst->severity == dicom::Severity::Error;
         const bool time = dicom::diag_value_is_ms(worst->code);
         s = std::string(error ? "At fault: " : time ? "Slowed down by: " : "Attention: ") + a.party_label(worst->party) +
             " (" + dicom::diag_code_name(worst->code) + ")";
@@ -118,7 +124,7 @@ void print_text(const dicom::Association &a) {
     } else {
         printf("  Findings:\n");
         for (const dicom::DiagnosticSummary *s : findings)
-            printf("    [%s] %s, frame %u: %s\n", dicom::severity_name(dicom::diag_severity(s->code)),
+            printf("    [%s] %s, frame %u: %s\n", dicom::severity_name(s->severity),
                    dicom::diag_code_name(s->code), s->first_frame, dicom::summary_text(a, *s).c_str());
     }
     printf("  Verdict: %s\n", verdict(a, b).c_str());
@@ -150,7 +156,9 @@ void print_json(const dicom::Association &a, bool last) {
         const bool peer = s.party == dicom::Party::Requestor || s.party == dicom::Party::Acceptor;
         const std::string &ae = s.party == dicom::Party::Requestor ? a.calling_ae : a.called_ae;
         o += std::string(i ? ",\n       " : "\n       ") + "{\"code\": " + json_string(dicom::diag_code_name(s.code)) +
-             ", \"severity\": " + json_string(dicom::severity_name(dicom::diag_severity(s.code))) +
+             ", \"severity\": " + json_string(dicom::severity_name(s.severity)) +
+             ", \"uncertain\": " + std::to_string(s.doubtful) +
+             (s.doubtful ? ", \"doubt\": " + json_string(dicom::doubt_name(s.first_doubt)) : std::string()) +
              ", \"party\": " + json_string(dicom::party_name(s.party)) + ", \"ae\": " +
              (peer && !ae.empty() ? json_string(ae) : std::string("null")) + ", \"frame\": " + std::to_string(s.first_frame) +
              ", \"value\": " + num("%.3f", dicom::summary_value(s)) + ", \"count\": " + std::to_string(s.count) +

@@ -12,6 +12,7 @@
 #include "model/records.h"
 #include "model/registry.h"
 #include "session/association.hpp"
+#include "session/capture.hpp"
 #include "time_util.h"
 
 static int dicom_tap = -1;
@@ -50,8 +51,24 @@ static tap_packet_status collect_packet(void *tapdata, packet_info *, epan_disse
     return TAP_PACKET_DONT_REDRAW;
 }
 
+/* The reports are drawn once the capture is read: what still waited (a segment held for the
+ * data it acknowledges, a gap's grace) is settled first, and every association with a frame
+ * in the capture is listed, also one whose frames never completed a PDU. */
+static void draw_finished(void *tapdata) {
+    try {
+        auto *c = static_cast<AssocCollector *>(tapdata);
+        dicom_finish_capture();
+        if (const dicom::Capture *cap = dicom_capture_if_any())
+            for (const std::unique_ptr<dicom::Association> &a : cap->associations()) c->add(a.get());
+        c->draw_report(tapdata);
+    } catch (...) {
+    }
+}
+
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *)) {
-    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, NULL, collect_packet, draw, finish);
+    c->draw_report = draw;
+    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, NULL, collect_packet,
+                                         draw_finished, finish);
     if (!err) return true;
     fprintf(stderr, "%s: %s\n", what, err->str);
     g_string_free(err, TRUE);

@@ -33,6 +33,7 @@ struct AssocCollector {
     virtual ~AssocCollector();
     void add(const dicom::Association *a);
     void sort(); /* by association number */
+    void (*draw_report)(void *) = nullptr; /* the report's own draw, after the capture is finished */
 };
 /* Registers `c` on the dicom_ul tap; false (and a message naming `what`) on failure. */
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *));

@@ -9,6 +9,7 @@
 #include "dimse/dimse.hpp"
 #include "fields.h"
 #include "session/association.hpp"
+#include "session/connection.hpp"
 #include "time_util.h"
 #include "ul/pdu.hpp"
 #include "ul/pdu_walker.hpp"
@@ -95,32 +96,44 @@ void build_fragment(Build &b, const UnitRecord &u) {
 
 void build_duplicate(Build &b, const UnitRecord &u) {
     close_item(b);
-    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, "retransmitted bytes (not decoded again)");
+    const bool copy = u.reason == 1; /* the same segment captured twice: not sent twice */
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length,
+                              copy ? "bytes captured twice (not decoded again)" : "retransmitted bytes (not decoded again)");
     proto_item *pi = proto_tree_add_uint(t, hf_stream_retransmitted, b.tvb, (gint)u.offset, (gint)u.length, u.length);
     auto *m = (const dicom::Message *)u.ptr;
     const char *what = message_label(b.pinfo, m);
     if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_first_seen_in, b.tvb, 0, 0, u.a));
     if (m) proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_message, b.tvb, 0, 0, m->index));
-    expert_add_info_format(b.pinfo, pi, &ei_retransmitted, "%u retransmitted DICOM bytes%s%s%s",
-                           u.length, what ? " of " : "", what ? what : "",
-                           u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a)
-                               : (u.bits & kUnitOfHeld) ? " (already held, ahead of a gap)" : "");
+    const char *first = u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a) : "";
+    expert_add_info_format(b.pinfo, pi, &ei_retransmitted, "%u %sDICOM bytes%s%s%s%s", u.length,
+                           copy ? "" : "retransmitted ", what ? " of " : "", what ? what : "",
+                           u.a ? first : (u.bits & kUnitOfHeld) ? " (already held, ahead of a gap)" : "",
+                           copy ? ", the same segment again at once (same IP ID and checksum: a mirror port's copy or a network duplicate, not a retransmission)" : "");
     set_info(b.pinfo, *b.info,
-             wmem_strdup_printf(b.pinfo->pool, "Retransmitted DICOM bytes%s%s%s", what ? " of " : "", what ? what : "",
-                                u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a) : ""),
+             wmem_strdup_printf(b.pinfo->pool, "%s DICOM bytes%s%s%s", copy ? "Captured twice:" : "Retransmitted",
+                                what ? " of " : "", what ? what : "", first),
              kContinued);
     close_item(b);
 }
 
 void build_held(Build &b, const UnitRecord &u) {
     close_item(b);
-    proto_tree *t = open_item(b, b.tvb, u.offset, u.length, "bytes ahead of a gap");
+    const bool acked = (dicom::HeldReason)u.reason == dicom::HeldReason::AheadOfAcknowledged;
+    proto_tree *t = open_item(b, b.tvb, u.offset, u.length,
+                              acked ? "bytes captured before the data they acknowledge" : "bytes ahead of a gap");
     proto_item *pi = proto_tree_add_uint(t, hf_stream_held, b.tvb, (gint)u.offset, (gint)u.length, u.length);
     if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_delivered_in, b.tvb, 0, 0, u.a));
-    expert_add_info(b.pinfo, pi, &ei_held);
+    if (acked)
+        expert_add_info_format(b.pinfo, pi, &ei_held,
+                               "DICOM bytes captured before the data of the other direction that their segment "
+                               "acknowledges (a mirror port): decoded in the order the peers had them");
+    else
+        expert_add_info(b.pinfo, pi, &ei_held);
+    const char *what = acked ? "DICOM bytes captured before the data they acknowledge" : "DICOM bytes ahead of a gap";
     set_info(b.pinfo, *b.info,
-             u.a ? wmem_strdup_printf(b.pinfo->pool, "DICOM bytes ahead of a gap (decoded at frame %u)", u.a)
-                 : "DICOM bytes ahead of a gap (held until the missing bytes arrive)",
+             u.a ? wmem_strdup_printf(b.pinfo->pool, "%s (decoded at frame %u)", what, u.a)
+                 : acked ? "DICOM bytes captured before the data they acknowledge (held until it is seen)"
+                         : "DICOM bytes ahead of a gap (held until the missing bytes arrive)",
              kContinued);
     close_item(b);
 }
@@ -183,6 +196,8 @@ void build_note_finding(Build &b, const UnitRecord &u) {
     memcpy(&d.value, &u.data_offset, sizeof d.value);
     d.aux = u.a;
     d.message = (const dicom::Message *)u.ptr;
+    d.severity = (dicom::Severity)u.pdv_flags;
+    d.doubt = (dicom::Doubt)u.pdv_index;
     d.frame = b.pinfo->num;
     if (d.code >= dicom::DiagCode::Count) return;
     const char *text = finding_text(b.pinfo, a, d);
@@ -195,7 +210,9 @@ void build_note_finding(Build &b, const UnitRecord &u) {
     if ((d.party == dicom::Party::Requestor || d.party == dicom::Party::Acceptor) && !ae.empty())
         proto_item_set_generated(proto_tree_add_string(ft, hf_finding_ae, b.tvb, 0, 0, ae.c_str()));
     proto_item_set_generated(proto_tree_add_string(ft, hf_finding_severity, b.tvb, 0, 0,
-                                                   dicom::severity_name(dicom::diag_severity(d.code))));
+                                                   dicom::severity_name(d.severity)));
+    if (d.doubt != dicom::Doubt::None)
+        proto_item_set_generated(proto_tree_add_string(ft, hf_finding_doubt, b.tvb, 0, 0, dicom::doubt_name(d.doubt)));
     static const dicom::StallCause stall_of[] = {dicom::StallCause::DelayedAck, dicom::StallCause::WindowFull,
                                                  dicom::StallCause::Retransmission, dicom::StallCause::SenderIdle,
                                                  dicom::StallCause::RoundTrip};
@@ -205,7 +222,7 @@ void build_note_finding(Build &b, const UnitRecord &u) {
         proto_item_set_generated(proto_tree_add_time(ft, hf_stall_time, b.tvb, 0, 0, &ns));
         proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
     }
-    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code], "%s", text);
+    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code][(int)d.severity], "%s", text);
     if (!b.rec->length) set_info(b.pinfo, *b.info, text, u.ptr ? u.ptr : (const void *)&u);
 }
 

@@ -93,7 +93,7 @@ static const char *summary_text(const PduContext &c, const dicom::Message &m, bo
     const dicom::Command &cmd = m.command;
     if (!cmd.valid)
         return m.command_fragments ? "DIMSE message without a valid command"
-               : m.incomplete() && m.damage->gap ? "Data set whose command was lost in a capture gap"
+               : m.incomplete() && m.damage->gap && m.damage->gap_bytes ? "Data set whose command was lost in a capture gap"
                                   : "Data set whose command is not in the capture";
     if (dicom::is_response(cmd.field)) return response_summary(pinfo, cmd);
     wmem_strbuf_t *b = wmem_strbuf_new(pinfo->pool, "");
@@ -159,9 +159,11 @@ static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, 
         if (d.first_missing != ~uint64_t(0))
             wmem_strbuf_append_printf(b, " (first at data set offset %" G_GUINT64_FORMAT ")", d.first_missing);
     }
-    if (d.gap)
+    if (d.gap && d.gap_bytes)
         wmem_strbuf_append_printf(b, "%sa capture gap of %" G_GUINT64_FORMAT " bytes hit PDU or PDV headers while it was sent",
                                   wmem_strbuf_get_len(b) ? "; " : "", d.gap_bytes);
+    else if (d.gap) /* no bytes lost: the capture began after its start */
+        wmem_strbuf_append_printf(b, "%sthe capture started after it began", wmem_strbuf_get_len(b) ? "; " : "");
     if (d.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
     expert_add_info_format(c.pinfo, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
                            "%s incomplete: %s (a capture gap, not an error of the peers)",

@@ -6,6 +6,7 @@ build's plugin. WIRESHARK_PLUGIN_DIR points at an empty folder so that an instal
 (from `cmake --install`) cannot load next to the one under test."""
 import os
 import shutil
+import threading
 import subprocess
 import tempfile
 
@@ -68,8 +69,12 @@ def stage(path):
     if not os.path.exists(dst):
         try:
             os.link(path, dst)
+        except FileExistsError:  # staged by another thread meanwhile
+            return dst
         except OSError:
-            shutil.copy(path, dst)
+            tmp = dst + ".%d.tmp" % threading.get_ident()
+            shutil.copy(path, tmp)
+            os.replace(tmp, dst)
         os.chmod(dst, 0o644)
     return dst
 

@@ -120,7 +120,7 @@ void Recorder::duplicate(const UnitPlace &p, const WalkedBytes &w, const Repeat 
     trouble(e);
 }
 
-void Recorder::held(const UnitPlace &p, const WalkedBytes &w) { trouble(record(Event::Held, p, w)); }
+void Recorder::held(const UnitPlace &p, const WalkedBytes &w, HeldReason) { trouble(record(Event::Held, p, w)); }
 
 // ---- ConnectionHarness -----------------------------------------------------------------------------
 
@@ -138,7 +138,7 @@ ConnectionHarness::ConnectionHarness(const ConnectionSettings &s)
 Packet ConnectionHarness::packet(int dir) {
     Packet p;
     p.frame = next_frame++;
-    p.time = 1e9 + p.frame * 0.001;
+    p.time = 1e9 + p.frame * 0.001 + time_offset_; // a millisecond per frame
     p.direction = dir;
     Endpoint a, b; // 127.0.0.1:40000 and 127.0.0.1:11112
     a.family = b.family = 4;
@@ -171,6 +171,11 @@ void ConnectionHarness::in_order(int dir, const std::vector<uint8_t> &bytes) {
 }
 
 void ConnectionHarness::ack(int dir, uint32_t ack) { conn.segment(packet(dir), nullptr, &ack, rec); }
+
+void ConnectionHarness::pause(double seconds) {
+    time_offset_ += seconds;
+    conn.segment(packet(0), nullptr, nullptr, rec);
+}
 
 std::pair<size_t, size_t> ConnectionHarness::open(const std::vector<uint8_t> &rq_stream,
                                                   const std::vector<uint8_t> &ac_stream) {

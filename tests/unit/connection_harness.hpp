@@ -67,7 +67,7 @@ public:
     void fragment_completed(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, uint8_t unit,
                             dicom::Origin completed_by) override;
     void duplicate(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, const dicom::Repeat &r) override;
-    void held(const dicom::UnitPlace &p, const dicom::WalkedBytes &w) override;
+    void held(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, dicom::HeldReason why) override;
     void message_noted(const dicom::UnitPlace &, dicom::Message &, bool, bool) override {}
     void pdu_noted(const dicom::UnitPlace &, uint8_t, uint32_t) override {}
     void findings(const dicom::UnitPlace &, const std::vector<dicom::Diagnostic> &found) override {
@@ -104,6 +104,9 @@ public:
     void in_order(int dir, const std::vector<uint8_t> &bytes);
     // A segment of `dir` (no payload) acknowledging the other direction up to `ack`.
     void ack(int dir, uint32_t ack);
+    // `seconds` of capture time pass (then a frame without payload): gaps the receiver
+    // acknowledged past are declared lost once their grace is over.
+    void pause(double seconds);
     // The first PDU of `rq_stream` as direction 0 and of `ac_stream` as direction 1 (an
     // A-ASSOCIATE-RQ and its -AC): the association is negotiated. Returns each PDU's size.
     std::pair<size_t, size_t> open(const std::vector<uint8_t> &rq_stream, const std::vector<uint8_t> &ac_stream);
@@ -118,6 +121,7 @@ public:
 
 private:
     dicom::Packet packet(int dir);
+    double time_offset_ = 0;
     std::deque<int> payload_ids_; // each payload's identity (Origin::source)
 };
 

@@ -74,3 +74,70 @@ TEST(Association, OutstandingRequestsAreCappedOldestFirst) {
     a.on_message(response(msgs, 1));
     EXPECT_EQ(msgs.back().request, nullptr);
 }
+
+// The evidence rule: a finding against a peer that the capture cannot prove is a note that says
+// why; the same finding with nothing missed keeps its usual severity.
+TEST(Association, FindingsTheCaptureCannotProveAreNotesInDoubt) {
+    Association a;
+    a.know_requestor(0, Endpoint{}, Endpoint{}); // its A-ASSOCIATE-RQ was seen
+    std::vector<Diagnostic> out;
+    a.raise(Diagnostic{DiagCode::MalformedDataSet, Party::Requestor, 10, 1.0, 2}, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out[0].severity, Severity::Error);
+    EXPECT_EQ(out[0].doubt, Doubt::None);
+    // the capture missed bytes from the acceptor: the requestor's own data set is still proved,
+    // an unanswered request is not (the response may be in the hole)
+    a.missed_from_acceptor = 1448;
+    a.raise(Diagnostic{DiagCode::MalformedDataSet, Party::Requestor, 11, 1.1, 1}, out);
+    EXPECT_EQ(out.back().severity, Severity::Error);
+    a.raise(Diagnostic{DiagCode::UnansweredRequest, Party::Acceptor, 12, 1.2, 1}, out);
+    EXPECT_EQ(out.back().severity, Severity::Note);
+    EXPECT_EQ(out.back().doubt, Doubt::BytesMissed);
+    a.raise(Diagnostic{DiagCode::DataSetMissing, Party::Acceptor, 13, 1.3}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::SenderBytesMissed);
+    // what the capture shows directly stays what it is
+    a.raise(Diagnostic{DiagCode::FailureStatus, Party::Acceptor, 14, 1.4, 0xA700}, out);
+    EXPECT_EQ(out.back().severity, Severity::Error);
+    a.raise(Diagnostic{DiagCode::CaptureGap, Party::Capture, 15, 1.5, 1448}, out);
+    EXPECT_EQ(out.back().severity, Severity::Warning);
+    // merged: the highest severity, and how many were in doubt
+    a.missed_from_requestor = 10;
+    a.raise(Diagnostic{DiagCode::MalformedDataSet, Party::Requestor, 16, 1.6, 1}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::SenderBytesMissed);
+    const DiagnosticSummary &s = a.diagnostics.front();
+    EXPECT_EQ(s.code, DiagCode::MalformedDataSet);
+    EXPECT_EQ(s.count, 3u);
+    EXPECT_EQ(s.doubtful, 1u);
+    EXPECT_EQ(s.severity, Severity::Error);
+    EXPECT_EQ(s.first_doubt, Doubt::SenderBytesMissed);
+    for (const DiagnosticSummary &t : a.diagnostics) {
+        if (t.code == DiagCode::UnansweredRequest) {
+            EXPECT_EQ(t.severity, Severity::Note);
+        }
+    }
+    // a gap still in its grace is missed bytes that may yet come: the same doubt
+    Association b;
+    b.know_requestor(0, Endpoint{}, Endpoint{});
+    b.pending_from_acceptor = true;
+    b.raise(Diagnostic{DiagCode::ProtocolViolation, Party::Requestor, 20, 2.0}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::BytesMissed);
+}
+
+TEST(Association, WithoutTheSetUpTheRolesAreAGuess) {
+    Association a; // no A-ASSOCIATE-RQ seen: which side is the requestor is not known
+    std::vector<Diagnostic> out;
+    a.raise(Diagnostic{DiagCode::AssociationAborted, Party::Requestor, 5, 0.5}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::RolesUnknown);
+    EXPECT_EQ(out.back().severity, Severity::Note);
+    a.raise(Diagnostic{DiagCode::CaptureGap, Party::Capture, 6, 0.6, 10}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::None);
+}
+
+TEST(Association, InferredTransferSyntaxPutsDataSetFindingsInDoubt) {
+    EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Requestor, 0, 0, true), Doubt::SyntaxInferred);
+    EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Requestor, 0, 0, false), Doubt::None);
+    EXPECT_EQ(doubt_for(DiagCode::DataSetMissing, Party::Requestor, 0, 0, true), Doubt::None);
+    EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Network, 5, 5, true), Doubt::None);
+    EXPECT_EQ(doubt_for(DiagCode::ClosedWithoutRelease, Party::Requestor, 0, 5, false), Doubt::BytesMissed);
+    EXPECT_EQ(doubt_for(DiagCode::AssociationAborted, Party::Requestor, 5, 5, false), Doubt::None);
+}

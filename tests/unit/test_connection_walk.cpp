@@ -240,6 +240,7 @@ TEST(Stream, LostSegmentsDamageOnlyTheMessagesTheyHit) {
                 if (i == drop + 2) h.ack(1, segs[i].seq); // acknowledges past the gap
             }
             h.ack(1, uint32_t(segs.back().seq + segs.back().bytes.size()));
+            h.pause(1.0); // the grace for late bytes is over
             ASSERT_EQ(h.rec.walk[0].lost, segs[drop].bytes.size()) << name << " drop " << drop;
             ASSERT_EQ(h.conn.held_bytes(0), 0u);
             const uint64_t lo = segs[drop].seq - 1, hi = lo + segs[drop].bytes.size(); // offsets in the stream
@@ -296,6 +297,7 @@ void feed_with_hole(const std::vector<uint8_t> &bytes, size_t at, size_t hole, C
     h.payload(0, Segment{1, std::vector<uint8_t>(bytes.begin(), bytes.begin() + long(at))});
     h.payload(0, Segment{uint32_t(1 + at + hole), std::vector<uint8_t>(bytes.begin() + long(at + hole), bytes.end())});
     h.ack(1, uint32_t(1 + bytes.size()));
+    h.pause(1.0);
 }
 
 } // namespace

@@ -3,6 +3,7 @@
 // receiver's acknowledgement or at the hold limit.
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -16,13 +17,15 @@ namespace {
 // "held 5+3 f2".
 class Log final : public ReassemblyOutput {
 public:
-    void deliver(uint64_t offset, ByteView b, Origin o) override {
+    void deliver(uint64_t offset, ByteView b, Origin o, double time) override {
         add("deliver", offset, b.size, o);
         bytes.append(reinterpret_cast<const char *>(b.data), b.size);
+        times.push_back(time);
     }
-    void deliver_hole(uint64_t offset, uint64_t length) override {
+    void deliver_hole(uint64_t offset, uint64_t length, double time) override {
         add("hole", offset, length, Origin{});
         bytes.append(length, '?');
+        times.push_back(time);
     }
     void duplicate(uint64_t offset, bool before_start, ByteView b, Origin o, bool of_held) override {
         add(of_held ? "dup-held" : before_start ? "dup-old" : "dup", offset, b.size, o);
@@ -30,6 +33,7 @@ public:
     void held(uint64_t offset, ByteView b, Origin o) override { add("held", offset, b.size, o); }
     std::vector<std::string> lines;
     std::string bytes; // what was delivered, '?' for lost bytes
+    std::vector<double> times; // when the receiver had each delivery and hole
 
 private:
     void add(const char *what, uint64_t off, uint64_t n, Origin o) {
@@ -41,16 +45,26 @@ private:
 // Every segment starts a unit unless it begins with 'x'.
 bool starts_unit(ByteView b, const void *) { return b.size && b.u8(0) != 'x'; }
 
+// A frame a millisecond; the grace of an acknowledged gap is 50 ms and 16 segments.
 struct Feed {
-    TcpReassembly r{1000, starts_unit, nullptr};
+    explicit Feed(AckGrace grace = {}) : r{1000, starts_unit, nullptr, grace} {}
+    TcpReassembly r;
     Log log;
     uint32_t frame = 0;
-    std::vector<std::string> keep; // the segments' bytes stay valid while they are walked
+    std::deque<std::string> keep; // the segments' bytes stay valid while they are walked
+    double now() const { return frame * 0.001; }
     void seg(uint32_t seq, const std::string &s) {
         keep.push_back(s);
         const std::string &k = keep.back();
-        r.add_segment(seq, ByteView(reinterpret_cast<const uint8_t *>(k.data()), k.size()), Origin{&frame, ++frame, 0}, log);
+        ++frame;
+        r.add_segment(seq, ByteView(reinterpret_cast<const uint8_t *>(k.data()), k.size()), Origin{&frame, frame, 0}, now(),
+                      log);
     }
+    void ack(uint32_t a) {
+        ++frame;
+        r.peer_acknowledged(a, now(), log);
+    }
+    void later(double seconds) { r.tick(now() + seconds, log); }
 };
 
 using Lines = std::vector<std::string>;
@@ -84,16 +98,48 @@ TEST(Reassembly, RepeatedBytesAreDuplicatesAndNotDeliveredAgain) {
     EXPECT_EQ(f.log.lines, (Lines{"deliver 0+4 f1", "dup 2+2 f2", "deliver 4+2 f2", "held 10+2 f3", "dup-held 10+2 f4"}));
 }
 
-TEST(Reassembly, AnAcknowledgementPastAGapDeclaresItLost) {
+TEST(Reassembly, AnAcknowledgementPastAGapDeclaresItLostAfterAGrace) {
     Feed f;
     f.seg(100, "abc");
     f.seg(106, "gh");
     EXPECT_TRUE(f.r.ack_matters(108));
-    f.r.peer_acknowledged(108, f.log); // the receiver has everything: the capture missed 3 bytes
+    f.ack(108); // the receiver has everything: the capture missed 3 bytes, or they come late
+    EXPECT_TRUE(f.r.holding());
+    f.later(0.01);
+    EXPECT_TRUE(f.r.holding()); // still within the grace
+    f.later(0.06);
     EXPECT_EQ(f.log.lines, (Lines{"deliver 0+3 f1", "held 6+2 f2", "hole 3+3", "deliver 6+2 f2"}));
     EXPECT_EQ(f.log.bytes, "abc???gh");
+    // the receiver had the hole's bytes and what followed when it acknowledged them (frame 3)
+    EXPECT_EQ(f.log.times, (std::vector<double>{0.001, 0.003, 0.003}));
     EXPECT_FALSE(f.r.holding());
     EXPECT_FALSE(f.r.ack_matters(108));
+    EXPECT_EQ(f.r.acked_gaps_filled(), 0u);
+}
+
+TEST(Reassembly, DataCapturedAfterItsAcknowledgementFillsTheGap) {
+    // a mirror port: the receiver's ACK of "def" is captured before "def" itself
+    Feed f;
+    f.seg(100, "abc");
+    f.seg(106, "gh");
+    f.ack(108);
+    f.seg(103, "def");
+    EXPECT_EQ(f.log.lines, (Lines{"deliver 0+3 f1", "held 6+2 f2", "deliver 3+3 f4", "deliver 6+2 f2"}));
+    EXPECT_EQ(f.log.bytes, "abcdefgh");
+    EXPECT_EQ(f.r.acked_gaps_filled(), 1u);
+}
+
+TEST(Reassembly, AnAcknowledgedGapIsLostAfterAFewSegmentsToo) {
+    Feed f(AckGrace{10.0}); // the time grace out of the way
+    f.seg(100, "abc");
+    f.seg(106, "gh");
+    f.ack(108);
+    const uint32_t n = AckGrace{}.segments;
+    for (uint32_t i = 0; i + 1 < n; ++i) f.seg(108 + 2 * i, "ij"); // a fast transfer goes on past it
+    EXPECT_TRUE(f.r.holding()); // a mirror may still bring the bytes: a millisecond of a fast link
+    f.seg(108 + 2 * (n - 1), "ij");
+    EXPECT_FALSE(f.r.holding());
+    EXPECT_EQ(f.log.bytes.substr(0, 8), "abc???gh");
 }
 
 TEST(Reassembly, TheHoldLimitDeclaresAGapThatNeverFillsLost) {
@@ -101,10 +147,10 @@ TEST(Reassembly, TheHoldLimitDeclaresAGapThatNeverFillsLost) {
     Log log;
     const std::string a = "abc", b(8, 'b'), c(8, 'c');
     uint32_t id = 0;
-    r.add_segment(0, ByteView(reinterpret_cast<const uint8_t *>(a.data()), 3), Origin{&id, 1, 0}, log);
-    r.add_segment(5, ByteView(reinterpret_cast<const uint8_t *>(b.data()), 8), Origin{&id, 2, 0}, log);
+    r.add_segment(0, ByteView(reinterpret_cast<const uint8_t *>(a.data()), 3), Origin{&id, 1, 0}, 0.001, log);
+    r.add_segment(5, ByteView(reinterpret_cast<const uint8_t *>(b.data()), 8), Origin{&id, 2, 0}, 0.002, log);
     EXPECT_TRUE(r.holding()); // 8 bytes held: within the limit
-    r.add_segment(13, ByteView(reinterpret_cast<const uint8_t *>(c.data()), 8), Origin{&id, 3, 0}, log);
+    r.add_segment(13, ByteView(reinterpret_cast<const uint8_t *>(c.data()), 8), Origin{&id, 3, 0}, 0.003, log);
     EXPECT_FALSE(r.holding()); // 16 held: past it
     EXPECT_EQ(log.bytes, "abc??" + b + c);
 }
@@ -126,10 +172,20 @@ TEST(Reassembly, AStartThatNeverComesIsGivenUpAfterAFewSegments) {
 
 TEST(Reassembly, BytesBeforeAKnownStartAreOlderThanTheConnection) {
     Feed f;
-    f.r.expect_start(100);
+    f.r.starts_at(100);
     f.seg(90, "old");
     f.seg(100, "abc");
-    EXPECT_EQ(f.log.lines, (Lines{"dup-old 0+3 f1", "held 0+3 f2", "deliver 0+3 f2"}));
+    EXPECT_EQ(f.log.lines, (Lines{"dup-old 0+3 f1", "deliver 0+3 f2"}));
+}
+
+TEST(Reassembly, AGapAfterAKnownStartWaitsForItsBytes) {
+    Feed f;
+    f.r.starts_at(100);
+    f.seg(103, "def"); // overtook the stream's first segment
+    EXPECT_TRUE(f.r.holding());
+    f.seg(100, "abc");
+    EXPECT_EQ(f.log.lines, (Lines{"held 3+3 f1", "deliver 0+3 f2", "deliver 3+3 f1"}));
+    EXPECT_EQ(f.log.times, (std::vector<double>{0.002, 0.002})); // the receiver had "def" once "abc" came
 }
 
 TEST(Reassembly, SequenceNumbersWrapAround) {
@@ -145,7 +201,7 @@ TEST(Reassembly, InOrderBytesHaveNoSequenceNumbers) {
     Log log;
     const std::string a = "tls record";
     uint32_t id = 0;
-    r.add_in_order(ByteView(reinterpret_cast<const uint8_t *>(a.data()), a.size()), Origin{&id, 1, 0}, log);
-    r.add_in_order(ByteView(reinterpret_cast<const uint8_t *>(a.data()), a.size()), Origin{&id, 2, 0}, log);
+    r.add_in_order(ByteView(reinterpret_cast<const uint8_t *>(a.data()), a.size()), Origin{&id, 1, 0}, 1.0, log);
+    r.add_in_order(ByteView(reinterpret_cast<const uint8_t *>(a.data()), a.size()), Origin{&id, 2, 0}, 2.0, log);
     EXPECT_EQ(log.lines, (Lines{"deliver 0+10 f1", "deliver 10+10 f2"}));
 }

@@ -16,6 +16,8 @@ Usage: faulty_scu.py HOST PORT MISTAKE
                  acceptor must be told to accept JPEG: storescp +xa)
   pause          a correct C-STORE whose sender stops for 1.5 s in the middle of its data set
                  (a modality reading the image from a slow disk)
+  close-after-request  a correct C-STORE, then the requestor closes the connection 2 ms
+                 later without waiting for the response (a modality killed or timing out)
 Then it releases the association (or reports the acceptor's A-ABORT)."""
 import socket
 import struct
@@ -162,6 +164,12 @@ def main():
             s.sendall(pdata(1, 0x00, data[:200]))
             time.sleep(1.5)
             s.sendall(pdata(1, 0x02, data[200:]))
+        elif mistake == "close-after-request":
+            associate(s, [(1, CT, [EXPLICIT_LE]), (3, VERIFICATION, ["1.2.840.10008.1.2"])])
+            s.sendall(pdata(1, 0x03, store_command(1, "2.25.900008")))
+            s.sendall(pdata(1, 0x02, ct_data_set("2.25.900008")))
+            time.sleep(0.002)
+            return  # the socket closes: no A-RELEASE, no A-ABORT
         elif mistake == "rejected-context":
             results = associate(s, [(1, CT, [JPEG_BASELINE]), (3, VERIFICATION, ["1.2.840.10008.1.2"])])
             print("context results", results)

@@ -14,7 +14,7 @@ ip link set lo up; ip link set lo mtu 1500
 ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
 mkdir -p "$work/rx"; cd "$work"
 filter=$(for p in $port; do printf 'tcp port %s or ' "$p"; done); filter=${filter% or }
-tcpdump -Z root -U -s 0 -i lo -w "$pcap" "$filter" 2>/dev/null & tcpd=$!
+tcpdump -Z root -U -B 65536 -s 0 -i lo -w "$pcap" "$filter" 2>/dev/null & tcpd=$!
 sleep 1
 eval "$server" >"$work/server.log" 2>&1 & srv=$!
 sleep 1
