@@ -16,6 +16,47 @@
 
 namespace {
 
+/* cmp_address(), with IPv4 (every frame compares a few) compared without a call. */
+int compare_address(const address &a, const address &b) {
+    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) {
+        guint32 x, y;
+        memcpy(&x, a.data, 4);
+        memcpy(&y, b.data, 4);
+        x = g_ntohl(x);
+        y = g_ntohl(y);
+        return x > y ? 1 : x < y ? -1 : 0;
+    }
+    return cmp_address(&a, &b);
+}
+
+bool same_address(const address &a, const address &b) { return compare_address(a, b) == 0; }
+
+/* A packet's two ends, kept past the packet (addresses copied). */
+struct PacketEnds {
+    address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
+    guint32 srcport = 0, destport = 0;
+    ~PacketEnds() {
+        free_address(&src);
+        free_address(&dst);
+    }
+    void take_from(const packet_info *pinfo) {
+        free_address(&src);
+        free_address(&dst);
+        copy_address(&src, &pinfo->src);
+        copy_address(&dst, &pinfo->dst);
+        srcport = pinfo->srcport;
+        destport = pinfo->destport;
+    }
+    bool same_direction(const packet_info *pinfo) const {
+        return srcport == pinfo->srcport && destport == pinfo->destport && same_address(src, pinfo->src) &&
+               same_address(dst, pinfo->dst);
+    }
+    bool other_direction(const packet_info *pinfo) const {
+        return srcport == pinfo->destport && destport == pinfo->srcport && same_address(src, pinfo->dst) &&
+               same_address(dst, pinfo->src);
+    }
+};
+
 struct Registry {
     std::unique_ptr<dicom::Capture> capture;
     /* each frame's payload records (records.h), by frame number */
@@ -25,8 +66,7 @@ struct Registry {
     unsigned record_block_left = 0;
     /* the connections of the last few packets: most packets of a DICOM capture belong to a few */
     struct Recent {
-        address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
-        guint32 srcport = 0, destport = 0;
+        PacketEnds ends;
         dicom::Connection *conn = nullptr;
     };
     Recent recent[8];
@@ -34,22 +74,12 @@ struct Registry {
     /* the last TCP payloads no dissector took, so that a connection the heuristic claims late
      * (its A-ASSOCIATE-RQ's first segment captured after the second) gets them back */
     struct Unclaimed {
-        address src = ADDRESS_INIT_NONE, dst = ADDRESS_INIT_NONE;
-        guint32 srcport = 0, destport = 0, frame = 0, seq = 0, length = 0;
+        PacketEnds ends;
+        guint32 frame = 0, seq = 0, length = 0;
         guint8 bytes[2048];
     };
     Unclaimed unclaimed[4];
     unsigned unclaimed_next = 0;
-    ~Registry() {
-        for (Recent &r : recent) {
-            free_address(&r.src);
-            free_address(&r.dst);
-        }
-        for (Unclaimed &u : unclaimed) {
-            free_address(&u.src);
-            free_address(&u.dst);
-        }
-    }
 };
 
 Registry *g_registry;
@@ -76,20 +106,6 @@ dicom::CaptureSettings settings_from_prefs() {
     return s;
 }
 
-/* cmp_address(), with IPv4 (every frame compares a few) compared without a call. */
-int compare_address(const address &a, const address &b) {
-    if (a.type == AT_IPv4 && b.type == AT_IPv4 && a.len == 4 && b.len == 4) {
-        guint32 x, y;
-        memcpy(&x, a.data, 4);
-        memcpy(&y, b.data, 4);
-        x = g_ntohl(x);
-        y = g_ntohl(y);
-        return x > y ? 1 : x < y ? -1 : 0;
-    }
-    return cmp_address(&a, &b);
-}
-
-bool same_address(const address &a, const address &b) { return compare_address(a, b) == 0; }
 
 dicom::Endpoint endpoint_of(const address &a, guint32 port) {
     dicom::Endpoint e;
@@ -106,9 +122,7 @@ dicom::Endpoint endpoint_of(const address &a, guint32 port) {
 dicom::Connection *recent_connection(packet_info *pinfo) {
     if (!g_registry || PINFO_FD_VISITED(pinfo)) return nullptr;
     for (const Registry::Recent &r : g_registry->recent)
-        if (r.conn && r.srcport == pinfo->srcport && r.destport == pinfo->destport && same_address(r.src, pinfo->src) &&
-            same_address(r.dst, pinfo->dst))
-            return r.conn;
+        if (r.conn && r.ends.same_direction(pinfo)) return r.conn;
     return nullptr;
 }
 
@@ -116,12 +130,7 @@ void remember_recent(packet_info *pinfo, dicom::Connection *conn) {
     if (PINFO_FD_VISITED(pinfo)) return;
     Registry &g = registry();
     Registry::Recent &r = g.recent[g.recent_next++ % G_N_ELEMENTS(g.recent)];
-    free_address(&r.src);
-    free_address(&r.dst);
-    copy_address(&r.src, &pinfo->src);
-    copy_address(&r.dst, &pinfo->dst);
-    r.srcport = pinfo->srcport;
-    r.destport = pinfo->destport;
+    r.ends.take_from(pinfo);
     r.conn = conn;
 }
 
@@ -184,12 +193,7 @@ void dicom_remember_unclaimed(packet_info *pinfo, guint32 seq, const guint8 *byt
     if (PINFO_FD_VISITED(pinfo) || !length || length > sizeof(Registry::Unclaimed::bytes)) return;
     Registry &g = registry();
     Registry::Unclaimed &u = g.unclaimed[g.unclaimed_next++ % G_N_ELEMENTS(g.unclaimed)];
-    free_address(&u.src);
-    free_address(&u.dst);
-    copy_address(&u.src, &pinfo->src);
-    copy_address(&u.dst, &pinfo->dst);
-    u.srcport = pinfo->srcport;
-    u.destport = pinfo->destport;
+    u.ends.take_from(pinfo);
     u.frame = pinfo->num;
     u.seq = seq;
     u.length = length;
@@ -205,10 +209,7 @@ unsigned dicom_take_unclaimed(packet_info *pinfo, void (*take)(void *ctx, int di
     for (unsigned i = 0; i < G_N_ELEMENTS(g.unclaimed); ++i) { /* oldest first */
         Registry::Unclaimed &u = g.unclaimed[(g.unclaimed_next + i) % G_N_ELEMENTS(g.unclaimed)];
         if (!u.length || u.frame >= pinfo->num) continue;
-        const bool same = u.srcport == pinfo->srcport && u.destport == pinfo->destport &&
-                          same_address(u.src, pinfo->src) && same_address(u.dst, pinfo->dst);
-        const bool reverse = u.srcport == pinfo->destport && u.destport == pinfo->srcport &&
-                             same_address(u.src, pinfo->dst) && same_address(u.dst, pinfo->src);
+        const bool same = u.ends.same_direction(pinfo), reverse = !same && u.ends.other_direction(pinfo);
         if (!same && !reverse) continue;
         const int dir = same ? dicom_direction(pinfo) : 1 - dicom_direction(pinfo);
         take(ctx, dir, u.frame, u.seq, u.bytes, u.length);
@@ -231,11 +232,7 @@ int dicom_direction(const packet_info *pinfo) {
 void dicom_forget_recent_connection(packet_info *pinfo) {
     if (!g_registry) return;
     for (Registry::Recent &r : g_registry->recent) {
-        const bool fwd = r.srcport == pinfo->srcport && r.destport == pinfo->destport &&
-                         same_address(r.src, pinfo->src) && same_address(r.dst, pinfo->dst);
-        const bool back = r.srcport == pinfo->destport && r.destport == pinfo->srcport &&
-                          same_address(r.src, pinfo->dst) && same_address(r.dst, pinfo->src);
-        if (fwd || back) r.conn = nullptr;
+        if (r.ends.same_direction(pinfo) || r.ends.other_direction(pinfo)) r.conn = nullptr;
     }
 }
 
