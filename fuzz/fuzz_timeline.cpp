@@ -1,6 +1,6 @@
 // libFuzzer target: the TCP timeline and the diagnosis of what it finds. The input is a list
 // of 16-byte segments (direction and flags, window, sequence and acknowledgement steps,
-// payload length, time step, "message under way"), fed in order; every stall goes to an
+// payload length, doubt, time step, "message under way"), fed in order; every stall goes to an
 // association, whose findings, sentences and time budget are then made. Nothing may crash,
 // loop, or give a budget that does not add up.
 #include <cmath>
@@ -46,7 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (timeline.on_segment(dir, f, s)) {
             if (s.end < s.start || s.cause == StallCause::None) std::abort();
             std::vector<Diagnostic> found;
-            diagnose_stall(a, s, dir == 0 ? 1 : 0, nullptr, found);
+            diagnose_stall(a, s, dir == 0 ? 1 : 0, nullptr, Doubt(p[10] % 6), found);
             for (const Diagnostic &d : found) (void)diagnostic_text(a, d);
         }
         if (f.flags & 0x05) {

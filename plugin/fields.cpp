@@ -374,7 +374,7 @@ void dicom_register_fields(void) {
               "error, warning or note: the code's usual severity, or note when the capture cannot prove the finding"),
         FIELD(hf_finding_doubt, "Uncertain", "dicom.finding.uncertain", FT_STRING, BASE_NONE, NULL, 0,
               "Why the capture cannot prove the finding: sender_bytes_missed, bytes_missed, syntax_inferred, reordered, "
-              "roles_unknown"),
+              "roles_unknown, roles_inferred"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
         FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,

@@ -43,4 +43,7 @@ echo "== $(chroot "$root" tshark --version 2>/dev/null | head -1)"
 
 rm -rf "$root/src"; mkdir -p "$root/src"
 tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . | tar -C "$root/src" -xf -
-chroot "$root" bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest -j2 --output-on-failure"
+# the differential check of test_trust walks half the sample captures in each root (all of
+# them on the host's 4.0): the core is the same, the glue's differences show on any half
+case "$suite" in trixie) half='[a-i]*.pcap' ;; *) half='[j-z]*.pcap' ;; esac
+chroot "$root" env DICOM_DIFFERENTIAL_CAPTURES="$half" DICOM_NO_GUI=1 bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest -j2 --output-on-failure"

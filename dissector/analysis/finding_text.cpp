@@ -250,6 +250,10 @@ std::string doubt_text(const Association &a, Doubt doubt, Party party) {
         return "uncertain: the transfer syntax was inferred from the bytes (the set-up is not in the capture)";
     case Doubt::RolesUnknown:
         return "uncertain: the association's set-up is not in the capture, so which side is the requestor is a guess";
+    case Doubt::RolesInferred:
+        return std::string("uncertain: the association's set-up is not in the capture; which side is the requestor "
+                           "was inferred from ") + (a.roles_evidence == RolesEvidence::Requests ? "the requests it sent"
+                                                                                            : "the port the acceptor listens on");
     case Doubt::Reordered:
         return "uncertain: the same direction showed reordering or loss within a round trip, so the network may "
                "have held the bytes";

@@ -253,10 +253,10 @@ void Association::raise(const Diagnostic &found, std::vector<Diagnostic> &out) {
                             missed_from_acceptor + (pending_from_acceptor ? 1 : 0), d.message && d.message->syntax_inferred);
     // who is requestor and who acceptor is not in the capture (its set-up is not): a finding
     // that names one of them names a guess
-    if (d.doubt == Doubt::None && requestor_dir < 0 && (d.party == Party::Requestor || d.party == Party::Acceptor) &&
-        diag_severity(d.code) != Severity::Note && d.code != DiagCode::TlsOnPlainPort &&
-        d.code != DiagCode::PlainOnTlsPort) /* those name the side by the port it connected to */
-        d.doubt = Doubt::RolesUnknown;
+    if (d.doubt == Doubt::None && roles_evidence < RolesEvidence::Handshake &&
+        (d.party == Party::Requestor || d.party == Party::Acceptor) && diag_severity(d.code) != Severity::Note &&
+        d.code != DiagCode::TlsOnPlainPort && d.code != DiagCode::PlainOnTlsPort) /* those name the side by the port it connected to */
+        d.doubt = requestor_dir < 0 ? Doubt::RolesUnknown : Doubt::RolesInferred;
     d.severity = d.doubt == Doubt::None ? diag_severity(d.code) : Severity::Note;
     out.push_back(d);
     for (DiagnosticSummary &s : diagnostics)
@@ -296,6 +296,21 @@ double Association::end_time() const {
     return last_time;
 }
 
+const char *roles_evidence_name(RolesEvidence e) {
+    switch (e) {
+    case RolesEvidence::None: return "none";
+    case RolesEvidence::Requests: return "requests";
+    case RolesEvidence::ListeningPort: return "listening_port";
+    case RolesEvidence::Handshake: return "tcp_handshake";
+    case RolesEvidence::Associate: return "a_associate";
+    }
+    return "none";
+}
+
+bool Association::still_open_at_end() const {
+    return !rj_time && !abort_time && !release_rp_time && !closed_by_requestor.frame && !closed_by_acceptor.frame;
+}
+
 const char *Association::outcome() const {
     if (rj_time) return "rejected";
     if (abort_time) return "aborted";
@@ -333,7 +348,7 @@ std::string Association::how_it_ended() const {
     }
     if (release_rq_time) return "release requested, no A-RELEASE-RP in the capture";
     if (rq_time && !ac_time) return "no answer to A-ASSOCIATE-RQ in the capture";
-    return "cut off in the capture (no release or abort)";
+    return "still open at the end of the capture";
 }
 
 } // namespace dicom

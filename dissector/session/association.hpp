@@ -39,6 +39,12 @@ struct DirectionStats {
 
 class Connection;
 
+// What says which side of an association is the requestor, weakest first. Only the A-ASSOCIATE
+// and the TCP handshake prove it (the requestor opens the connection, PS3.8 9.1.2); the port
+// the acceptor listens on and the requests a side sends make it likely, no more.
+enum class RolesEvidence : uint8_t { None, Requests, ListeningPort, Handshake, Associate };
+const char *roles_evidence_name(RolesEvidence e); // "none", "requests", "listening_port", "tcp_handshake", "a_associate"
+
 class Association {
 public:
     uint32_t number = 0;           // in the capture, 1, 2, ... in order of first sight
@@ -48,14 +54,22 @@ public:
     // The connection's direction the A-ASSOCIATE-RQ came in (-1: not seen), and the two ends.
     int requestor_dir = -1;
     Endpoint requestor, acceptor;
+    RolesEvidence roles_evidence = RolesEvidence::None;
     bool requestor_known() const { return requestor_dir >= 0; }
-    // The A-ASSOCIATE (or the TCP handshake) showed that direction `dir` of the connection
-    // carries the requestor's PDUs; `requestor` and `acceptor` are the two ends.
-    void know_requestor(int dir, const Endpoint &requestor_end, const Endpoint &acceptor_end) {
+    // `evidence` says that direction `dir` of the connection carries the requestor's PDUs;
+    // `requestor` and `acceptor` are the two ends. Weaker evidence than the roles' does nothing.
+    void know_requestor(int dir, const Endpoint &requestor_end, const Endpoint &acceptor_end,
+                        RolesEvidence evidence = RolesEvidence::Associate) {
+        if (evidence <= roles_evidence) return;
         requestor_dir = dir;
         requestor = requestor_end;
         acceptor = acceptor_end;
+        roles_evidence = evidence;
     }
+    // Neither its A-ASSOCIATE-RQ nor its connection's SYN is in the capture.
+    bool began_before_capture = false;
+    // Nothing in the capture ended it (no release, abort, rejection or TCP close).
+    bool still_open_at_end() const;
     // 1 when direction `dir` of the connection carries the requestor's PDUs, 0 for the
     // acceptor's, -1 when the A-ASSOCIATE-RQ was not seen.
     int direction_from_requestor(int dir) const { return requestor_dir < 0 ? -1 : dir == requestor_dir; }

@@ -38,9 +38,29 @@ Association &Connection::association_for(bool starts_new) {
         assoc_ = &host_.new_association(*this);
         // begun before the capture (or its set-up lost): what came before is unknown, as after
         // a gap, so a data set whose command is not in the capture is the capture's doing
-        if (!starts_new) assoc_->messages.mark_gap(0);
+        if (!starts_new) {
+            assoc_->messages.mark_gap(0);
+            assoc_->began_before_capture = opener_dir_ < 0 && !dir_[0].syn_seen && !dir_[1].syn_seen;
+        }
     }
     return *assoc_;
+}
+
+void Connection::infer_roles(Association &a, int request_dir) const {
+    if (a.roles_evidence >= RolesEvidence::Handshake) return;
+    int req = -1;
+    RolesEvidence why = RolesEvidence::None;
+    if (opener_dir_ >= 0) {
+        req = opener_dir_;
+        why = RolesEvidence::Handshake;
+    } else if (listener_dir_ >= 0) {
+        req = listener_dir_ ^ 1;
+        why = RolesEvidence::ListeningPort;
+    } else if (request_dir >= 0) {
+        req = request_dir & 1;
+        why = RolesEvidence::Requests;
+    }
+    if (req >= 0 && (dir_[0].seen || dir_[1].seen)) a.know_requestor(req, dir_[req].sender, dir_[req ^ 1].sender, why);
 }
 
 // The sender of direction `dir` has a PDU or a DIMSE message under way (or bytes wait for a

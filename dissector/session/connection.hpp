@@ -159,6 +159,12 @@ public:
     // right after it. Told by the connection's SYN, or by TCP when it saw the SYNs before the
     // connection was made.
     void stream_starts_after(int dir, uint32_t syn_seq);
+    // The sender of direction `dir` opened the TCP connection (its SYN, or the other side's
+    // SYN-ACK, was captured, by this connection or by TCP before it): the requestor, PS3.8 9.1.2.
+    void opened_by(int dir) { opener_dir_ = int8_t(dir & 1); }
+    // The sender of direction `dir` uses a port DICOM is registered on and the other does not:
+    // likely the acceptor, the side that listens.
+    void listens(int dir) { listener_dir_ = int8_t(dir & 1); }
     // The window scales the connection's SYNs offered, when TCP's analysis saw them before
     // this connection was made (-1: none offered).
     void know_window_scales(int scale_dir0, int scale_dir1) { timeline_.know_window_scales(scale_dir0, scale_dir1); }
@@ -172,6 +178,7 @@ public:
     uint32_t transport_report_frame = 0; // where the transport's problem got its expert info
     size_t frame_ip_offset = 0;          // where the IP header was in the last frame read (0: not yet)
     bool tcp_analysis_read = false;      // what TCP knew from before the connection was ours
+    bool ports_read = false;             // whether one end is on a DICOM port (listens)
     // TCP's sequence numbers (relative by default) to the wire's, per direction: what a
     // reassembled payload (out-of-order reassembly) carries only in TCP's numbering
     uint32_t wire_minus_tcp_seq[2] = {0, 0};
@@ -231,6 +238,10 @@ private:
 
     void remember_endpoints(const Packet &packet);
     Association &association_for(bool starts_new); // creates one when there is none
+    // Roles of an association whose A-ASSOCIATE is not in the capture, from the best evidence
+    // there is: the handshake, the listening port, a request (`request_dir`, -1: none).
+    void infer_roles(Association &a, int request_dir) const;
+    int8_t opener_dir_ = -1, listener_dir_ = -1;
     bool mid_message(int dir) const;
     bool feed_timeline(int dir, TcpFacts facts, Stall &stall); // true: the segment ended a stall
     void tick(const Packet &p, ConnectionObserver &obs); // gaps whose grace is over are declared lost
@@ -252,7 +263,9 @@ private:
     bool waiting_for_bytes() const { return waiting_for_bytes(0) || waiting_for_bytes(1); }
     // Tells the association which of its sides' bytes wait (Association::pending_from_*).
     void note_pending(Association &a) const;
-    void give_up_waiting(int dir, uint32_t ack, const Packet &now, ConnectionObserver &obs);
+    void give_up_waiting(int dir, uint32_t ack, const Packet &now, double captured, ConnectionObserver &obs);
+    double first_deferred_time(int dir) const; // when the first segment `dir` defers was captured
+    void catch_up(int dir, const Packet &now, ConnectionObserver &obs);
     void release_deferred(int dir, const Packet &now, ConnectionObserver &obs);
     Message *walk_payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, bool copy,
                           ConnectionObserver &obs); // returns the first message a piece of it belonged to

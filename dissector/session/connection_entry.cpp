@@ -14,15 +14,32 @@ constexpr double kCopyWindow = 0.001; // a mirror's two copies of a frame are mi
 } // namespace
 
 // Capture time passed: what waited in vain for late bytes is declared lost, and what waited
-// for the data it acknowledges is walked, as of this frame.
+// for the data it acknowledges is walked, as of this frame. The two directions keep the order
+// they were captured in: bytes held after a gap wait for the other direction's segments
+// captured before them.
 void Connection::tick(const Packet &p, ConnectionObserver &obs) {
     for (int d = 0; d < 2; ++d) {
         if (dir_[d].reassembly.grace_over(p.time)) {
             Walk walk(*this, p, d, nullptr, obs);
-            dir_[d].reassembly.tick(p.time, walk);
+            dir_[d].reassembly.tick(p.time, walk, first_deferred_time(d ^ 1));
         }
-        if (!dir_[d].deferred.empty()) release_deferred(d, p, obs);
     }
+    for (int d = 0; d < 2; ++d)
+        if (!dir_[d].deferred.empty()) release_deferred(d, p, obs);
+    for (int d = 0; d < 2; ++d) catch_up(d, p, obs);
+}
+
+double Connection::first_deferred_time(int dir) const {
+    const std::vector<Direction::Deferred> &deferred = dir_[dir & 1].deferred;
+    return deferred.empty() ? TcpReassembly::kNoLimit : deferred.front().packet.time;
+}
+
+// Held bytes of `dir` that waited only for segments of the other direction captured before them.
+void Connection::catch_up(int dir, const Packet &now, ConnectionObserver &obs) {
+    Direction &d = dir_[dir & 1];
+    if (!d.reassembly.ready_to_deliver()) return;
+    Walk walk(*this, now, dir & 1, nullptr, obs);
+    d.reassembly.catch_up(now.time, walk);
 }
 
 void Connection::finish(ConnectionObserver &obs) {
@@ -175,7 +192,7 @@ void Connection::release_deferred(int dir, const Packet &now, ConnectionObserver
         // what it acknowledged came late: a mirror port's doing; or it did not come: lost
         const bool came_late = f.ahead && !acknowledges_unseen(dir, f.facts) && dir_[dir ^ 1].holes == f.other_holes;
         if (came_late) note_mirror_evidence(p, dir, obs);
-        else if (acknowledges_unseen(dir, f.facts)) give_up_waiting(dir ^ 1, f.facts.ack, p, obs);
+        else if (acknowledges_unseen(dir, f.facts)) give_up_waiting(dir ^ 1, f.facts.ack, p, f.packet.time, obs);
         if ((f.facts.flags & (kFin | kRst)) && ahead_of_own_bytes(dir, f.facts)) { // its own bytes before it did not come
             Walk walk(*this, p, dir, nullptr, obs);
             d.reassembly.acknowledged_bytes_lost(f.facts.seq, p.time, walk);
@@ -189,12 +206,14 @@ void Connection::release_deferred(int dir, const Packet &now, ConnectionObserver
         release_deferred(dir ^ 1, now, obs); // what this direction just showed may be what the other waits for
         i = 0;
     }
+    catch_up(dir ^ 1, now, obs); // bytes captured after the segments just walked
 }
 
-// A segment of the other direction waited its grace for bytes of `dir` before `ack`: those
-// that `dir` captured but held back (two segments cannot each wait for the other: the capture
-// missed something) are walked now, and the rest are lost.
-void Connection::give_up_waiting(int dir, uint32_t ack, const Packet &now, ConnectionObserver &obs) {
+// A segment of the other direction (captured at `captured`) waited its grace for bytes of `dir`
+// before `ack`: those that `dir` captured but held back (two segments cannot each wait for the
+// other: the capture missed something) are walked now, and the rest are lost. Bytes of `dir`
+// held after the gap and captured after that segment stay held until it is walked.
+void Connection::give_up_waiting(int dir, uint32_t ack, const Packet &now, double captured, ConnectionObserver &obs) {
     Direction &d = dir_[dir & 1];
     for (size_t i = 0; i < d.deferred.size();) {
         Direction::Deferred &x = d.deferred[i];
@@ -211,7 +230,7 @@ void Connection::give_up_waiting(int dir, uint32_t ack, const Packet &now, Conne
         d.reassembly.add_segment(f.seq, ByteView(f.bytes.data(), f.bytes.size()), f.origin, p.time, walk);
     }
     Walk walk(*this, now, dir & 1, nullptr, obs);
-    d.reassembly.acknowledged_bytes_lost(ack, now.time, walk);
+    d.reassembly.acknowledged_bytes_lost(ack, captured, walk, captured); // the receiver had them by then
 }
 
 Message *Connection::walk_payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, bool copy,
@@ -263,7 +282,10 @@ void Connection::segment(const Packet &p, const TcpFacts *segment, const uint32_
     last_packet_ = p;
     if (segment) remember_endpoints(p);
     tick(p, obs);
-    if (segment && (segment->flags & kSyn)) stream_starts_after(dir, segment->seq);
+    if (segment && (segment->flags & kSyn)) {
+        stream_starts_after(dir, segment->seq);
+        opened_by(segment->flags & kAck ? dir ^ 1 : dir);
+    }
     if (segment) {
         Stall stall;
         const bool stalled = feed_timeline(dir, *segment, stall);

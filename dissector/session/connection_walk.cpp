@@ -74,17 +74,34 @@ Connection::Walk::Step Connection::Walk::begin(bool associate_rq, bool associate
     Step s;
     s.a = &c_.association_for(associate_rq);
     Association &a = *s.a;
-    if (a.requestor_dir < 0 && (associate_rq || associate_ac)) {
+    if (associate_rq || associate_ac) {
         const int req = associate_rq ? dir_ : 1 - dir_;
-        a.know_requestor(req, c_.dir_[req].sender, c_.dir_[1 - req].sender);
+        a.know_requestor(req, c_.dir_[req].sender, c_.dir_[1 - req].sender, RolesEvidence::Associate);
+    } else if (a.roles_evidence < RolesEvidence::ListeningPort) {
+        c_.infer_roles(a, -1);
     }
     s.from_requestor = a.direction_from_requestor(dir_);
     c_.note_pending(a);
     return s;
 }
 
+namespace {
+// Requests only an association's requestor sends, whatever roles it negotiated: not C-STORE
+// (the acceptor sends those for a C-GET) nor N-EVENT-REPORT (a storage commitment SCP may send
+// it on the association the SCU requested).
+bool sent_by_requestor(uint16_t command_field) {
+    switch (command_field) {
+    case 0x0010: case 0x0020: case 0x0021: case 0x0030:                   // C-GET, C-FIND, C-MOVE, C-ECHO
+    case 0x0110: case 0x0120: case 0x0130: case 0x0140: case 0x0150: return true; // N-GET, -SET, -ACTION, -CREATE, -DELETE
+    default: return false;
+    }
+}
+} // namespace
+
 void Connection::Walk::count_completed(Step &s) {
     if (s.pdv.message_done) {
+        if (s.a->roles_evidence == RolesEvidence::None && sent_by_requestor(s.pdv.message->command.field))
+            c_.infer_roles(*s.a, s.pdv.message->stream);
         s.a->on_message(*s.pdv.message);
         diagnose_message(*s.a, *s.pdv.message, s.found);
     }

@@ -70,6 +70,7 @@ const char *doubt_name(Doubt d) {
     case Doubt::SyntaxInferred: return "syntax_inferred";
     case Doubt::Reordered: return "reordered";
     case Doubt::RolesUnknown: return "roles_unknown";
+    case Doubt::RolesInferred: return "roles_inferred";
     }
     return "";
 }

@@ -70,8 +70,10 @@ enum class Doubt : uint8_t {
     SyntaxInferred,    // the transfer syntax was inferred from the bytes (set-up not in the capture)
     Reordered,         // the same direction showed reordering or loss within a round trip
     RolesUnknown,      // the set-up is not in the capture: which side is the requestor is a guess
+    RolesInferred,     // ... and the roles were inferred from the listening port or the requests sent
 };
-const char *doubt_name(Doubt d); // "", "sender_bytes_missed", "bytes_missed", "syntax_inferred", "reordered", "roles_unknown"
+const char *doubt_name(Doubt d); // "", "sender_bytes_missed", "bytes_missed", "syntax_inferred", "reordered",
+                                 // "roles_unknown", "roles_inferred"
 
 // What the finding of `code` against `party` relies on, given what the capture missed before it
 // (bytes from the requestor, from the acceptor) and whether the data set's transfer syntax was

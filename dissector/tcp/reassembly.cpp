@@ -78,7 +78,7 @@ void TcpReassembly::peer_acknowledged(uint32_t ack, double time, ReassemblyOutpu
     else settle(time, out);
 }
 
-void TcpReassembly::acknowledged_bytes_lost(uint32_t ack, double time, ReassemblyOutput &out) {
+void TcpReassembly::acknowledged_bytes_lost(uint32_t ack, double time, ReassemblyOutput &out, double captured_by) {
     if (!started_ || starting_) return;
     const int64_t a = offset_of(ack);
     if (a <= int64_t(delivered_)) return;
@@ -89,8 +89,7 @@ void TcpReassembly::acknowledged_bytes_lost(uint32_t ack, double time, Reassembl
     const uint64_t at = delivered_;
     delivered_ = to;
     out.deliver_hole(at, to - at, time);
-    deliver_held(time, out);
-    settle(time, out);
+    if (deliver_held(time, out, captured_by)) settle(time, out, captured_by);
 }
 
 void TcpReassembly::give_up_gaps(double time, ReassemblyOutput &out) {
@@ -107,16 +106,21 @@ void TcpReassembly::give_up_gaps(double time, ReassemblyOutput &out) {
 }
 
 // The receiver acknowledged past the gap at the delivery point: the first time, a grace starts
-// (late bytes may still come, as from a mirror port); once it is over, the gap is lost.
+// (late bytes may still come, as from a mirror port); once it is over, the gap is lost, and so
+// is every later gap the same acknowledgement covers (they had the same time to come).
 bool TcpReassembly::acknowledged_gap_is_lost(double time) {
+    if (delivered_ < waited_through_) return true;
     if (!grace_open_ || grace_at_ != delivered_) {
         grace_open_ = true;
         grace_at_ = delivered_;
+        grace_ack_ = acked_;
         grace_from_ = time;
         grace_until_ = time + grace_.seconds;
         grace_segments_left_ = grace_.segments;
     }
-    return time > grace_until_ || !grace_segments_left_;
+    if (time <= grace_until_ && grace_segments_left_) return false;
+    waited_through_ = grace_ack_;
+    return true;
 }
 
 // While the stream's first byte is uncertain: deliver once a held segment at the start begins
@@ -178,12 +182,13 @@ void TcpReassembly::hold(uint64_t off, ByteView b, Origin origin, double time, R
     }
 }
 
-void TcpReassembly::deliver_held(double not_before, ReassemblyOutput &out) {
+bool TcpReassembly::deliver_held(double not_before, ReassemblyOutput &out, double captured_by) {
     if (grace_open_ && !held_.empty() && held_.begin()->first <= delivered_) { // late bytes filled an acknowledged gap
         grace_open_ = false;
         ++acked_gaps_filled_;
     }
     while (!held_.empty() && held_.begin()->first <= delivered_) {
+        if (held_.begin()->second.time > captured_by) return false;
         auto node = held_.extract(held_.begin());
         Held &h = node.mapped();
         held_bytes_ -= h.bytes.size();
@@ -193,10 +198,11 @@ void TcpReassembly::deliver_held(double not_before, ReassemblyOutput &out) {
         deliver(ByteView(h.bytes.data() + skip, h.bytes.size() - skip), h.origin.at(uint32_t(skip)),
                 std::max(h.time, not_before), out);
     }
+    return true;
 }
 
-void TcpReassembly::settle(double time, ReassemblyOutput &out) {
-    deliver_held(time, out);
+void TcpReassembly::settle(double time, ReassemblyOutput &out, double captured_by) {
+    if (!deliver_held(time, out, captured_by)) return;
     while (!held_.empty()) {
         const uint64_t first = held_.begin()->first;
         uint64_t to = 0;
@@ -212,7 +218,7 @@ void TcpReassembly::settle(double time, ReassemblyOutput &out) {
         const uint64_t at = delivered_;
         delivered_ = to;
         out.deliver_hole(at, to - at, had);
-        deliver_held(had, out);
+        if (!deliver_held(had, out, captured_by)) return;
     }
 }
 

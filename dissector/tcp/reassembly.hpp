@@ -70,15 +70,28 @@ public:
     // not hold will not come, unless they come within the grace.
     void peer_acknowledged(uint32_t ack, double time, ReassemblyOutput &out);
     // Capture time passes (a frame of the connection at `time`): a gap whose grace is over is
-    // declared lost.
-    void tick(double time, ReassemblyOutput &out) {
-        if (grace_open_ && time > grace_until_) settle(time, out);
+    // declared lost (while the stream's start is unsure, the start is decided first). Held
+    // bytes captured after `captured_by` stay held (catch_up delivers them): the other
+    // direction has segments captured before them that wait to be walked first.
+    void tick(double time, ReassemblyOutput &out, double captured_by = kNoLimit) {
+        if (!grace_open_ || time <= grace_until_) return;
+        if (starting_) begin_if_known(time, out);
+        else settle(time, out, captured_by);
     }
     bool grace_over(double time) const { return grace_open_ && time > grace_until_; }
     // The other direction waited its grace for the bytes before `ack` and they did not come:
     // those the capture does not hold are lost (a hole delivered, as of `time`), even when no
     // later byte of this direction has been seen yet.
-    void acknowledged_bytes_lost(uint32_t ack, double time, ReassemblyOutput &out);
+    void acknowledged_bytes_lost(uint32_t ack, double time, ReassemblyOutput &out, double captured_by = kNoLimit);
+    // Delivers held bytes that nothing waits for any more (after tick or acknowledged_bytes_lost
+    // kept some back), and declares what cannot come.
+    void catch_up(double time, ReassemblyOutput &out) {
+        if (!ready_to_deliver()) return;
+        deliver_held(0, out); // the gap before them is delivered: the receiver had them when captured
+        settle(time, out);
+    }
+    bool ready_to_deliver() const { return started_ && !starting_ && !held_.empty() && held_.begin()->first <= delivered_; }
+    static constexpr double kNoLimit = 1e300;
     // The capture ended: every gap before held bytes is lost, and the held bytes delivered.
     void give_up_gaps(double time, ReassemblyOutput &out);
     // Gaps the receiver had acknowledged past that late bytes filled within the grace: what a
@@ -119,8 +132,10 @@ private:
     void deliver(ByteView b, Origin origin, double time, ReassemblyOutput &out);
     void hold(uint64_t off, ByteView b, Origin origin, double time, ReassemblyOutput &out);
     // held segments that delivery has reached, had by the receiver no earlier than `not_before`
-    void deliver_held(double not_before, ReassemblyOutput &out);
-    void settle(double time, ReassemblyOutput &out); // delivers what it can, declares what cannot come
+    // false: it stopped at bytes captured after `captured_by`
+    bool deliver_held(double not_before, ReassemblyOutput &out, double captured_by = kNoLimit);
+    // delivers what it can, declares what cannot come (up to bytes captured after `captured_by`)
+    void settle(double time, ReassemblyOutput &out, double captured_by = kNoLimit);
     void begin_if_known(double time, ReassemblyOutput &out);
     bool acknowledged_gap_is_lost(double time); // the receiver is past the gap and the grace is over
 
@@ -140,6 +155,8 @@ private:
     double grace_from_ = 0;         // ... the acknowledgement's time
     double grace_until_ = 0;
     uint32_t grace_segments_left_ = 0;
+    uint64_t grace_ack_ = 0;        // ... the acknowledgement it waits on
+    uint64_t waited_through_ = 0;   // every gap before this offset waited out a grace in vain
     uint32_t acked_gaps_filled_ = 0;
 };
 

@@ -136,6 +136,10 @@ static void learn_from_tcp_analysis(packet_info *pinfo, dicom::Connection *conn,
      * flow of this packet's sender */
     const int fwd = tcpd->fwd->win_scale, rev = tcpd->rev->win_scale;
     if (fwd != -1 && rev != -1) conn->know_window_scales(dir == 0 ? fwd : rev, dir == 0 ? rev : fwd);
+    /* TCP noted the server's port from a SYN or SYN-ACK it saw: the other side opened it */
+    if (tcpd->server_port && pinfo->srcport != pinfo->destport &&
+        (tcpd->server_port == pinfo->srcport || tcpd->server_port == pinfo->destport))
+        conn->opened_by(tcpd->server_port == pinfo->srcport ? 1 - dir : dir);
     if (!tcp || seg.seq == tcp->seq) return; /* no TCP numbers, or TCP numbers as the wire does */
     if (fwd != -1) conn->stream_starts_after(dir, seg.seq - tcp->seq);
     if (rev != -1 && (seg.flags & TH_ACK)) conn->stream_starts_after(1 - dir, seg.ack - tcp->lastackseq);
@@ -177,7 +181,10 @@ static dicom::Connection *claim_on_our_port(tvbuff_t *tvb, packet_info *pinfo, d
     if (!frame_segment(tvb, pinfo, conn, seg)) return conn;
     if (seg.flags & TH_SYN) {
         dicom_forget_recent_connection(pinfo); /* perhaps a new connection on reused ports */
-        if ((conn = dicom_connection(pinfo))) conn->stream_starts_after(dicom_direction(pinfo), seg.seq);
+        if ((conn = dicom_connection(pinfo))) {
+            conn->stream_starts_after(dicom_direction(pinfo), seg.seq);
+            conn->opened_by(seg.flags & TH_ACK ? 1 - dicom_direction(pinfo) : dicom_direction(pinfo));
+        }
         return conn;
     }
     if (!seg.payload_length || (conn && conn->transport != dicom::Transport::Unknown)) return conn;
@@ -197,10 +204,24 @@ static bool called_by_tcp(packet_info *pinfo) {
     return f && GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto_tcp_ref;
 }
 
+/* The side on a port DICOM is registered on (plain or TLS), when the other is not on one: the
+ * acceptor, most likely (evidence for the roles when the A-ASSOCIATE is not in the capture). */
+static void note_listening_side(packet_info *pinfo, dicom::Connection *conn) {
+    auto registered = [](guint32 port) {
+        return dissector_get_uint_handle(tcp_port_table, port) == dicom_handle || (port && port == dicom_prefs.tls_port);
+    };
+    const bool src = registered(pinfo->srcport), dst = registered(pinfo->destport);
+    if (src != dst) conn->listens(src ? dicom_direction(pinfo) : 1 - dicom_direction(pinfo));
+}
+
 static int dissect_dicom_tcp(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data) {
     FrameScratch *fs = frame_scratch(pinfo);
     dicom::Connection *conn = fs->conn ? fs->conn : (fs->conn = dicom_connection(pinfo));
     if (!conn) return (int)tvb_captured_length(tvb);
+    if (!conn->ports_read && !PINFO_FD_VISITED(pinfo)) {
+        conn->ports_read = true;
+        note_listening_side(pinfo, conn);
+    }
     /* Decrypted data handed over by TLS is plain DICOM in order; anything else may be a TLS
      * client or server that should not be on this port. */
     if (dicom_tls_decrypted_call(pinfo) || !called_by_tcp(pinfo)) {

@@ -29,6 +29,8 @@ const AssocColumn dicom_assoc_columns[] = {
     {"called_ae", "Called AE", AssocColumnKind::Text, true},
     {"end", "Ended", AssocColumnKind::Text, true},
     {"finding", "Most severe finding", AssocColumnKind::Text, true},
+    {"began", "Began", AssocColumnKind::Text, true},
+    {"roles_from", "Roles from", AssocColumnKind::Text, true},
     {"start_epoch", "Start", AssocColumnKind::Epoch, false},
     {"setup_ms", "Set-up (ms)", AssocColumnKind::Milliseconds, true},
     {"release_ms", "Release (ms)", AssocColumnKind::Milliseconds, false},
@@ -59,6 +61,11 @@ static std::string operations_text(const dicom::Association &a) {
     return s;
 }
 
+const char *dicom_assoc_began_text(const dicom::Association &a) {
+    if (a.rq_time) return "in the capture";
+    return a.began_before_capture ? "before the capture" : "set-up not captured";
+}
+
 std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a) {
     std::vector<AssocCell> row(dicom_assoc_column_count);
     auto num = [&](size_t i, double v) { row[i].number = v; };
@@ -74,6 +81,8 @@ std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a) {
     text(i++, a.called_ae);
     text(i++, a.how_it_ended());
     text(i++, worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "");
+    text(i++, dicom_assoc_began_text(a));
+    text(i++, dicom::roles_evidence_name(a.roles_evidence));
     num(i++, start);
     if (a.setup_time() >= 0) num(i++, a.setup_time() * 1000);
     else none(i++);

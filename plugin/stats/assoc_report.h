@@ -28,6 +28,9 @@ extern const AssocColumn dicom_assoc_columns[];
 extern const size_t dicom_assoc_column_count;
 std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a); /* may throw std::bad_alloc */
 std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json);
+/* "in the capture" (its A-ASSOCIATE-RQ is), "before the capture" (neither it nor its TCP
+ * connection's SYN is), "set-up not captured" (the capture missed it) */
+const char *dicom_assoc_began_text(const dicom::Association &a);
 
 void dicom_register_assoc_report(void); /* -z dicom_ul,assoc[,csv|,json] */
 void dicom_register_assoc_table(void);  /* assoc_table.cpp: the GUI's table */

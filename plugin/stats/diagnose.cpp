@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "dimse/dimse.hpp"
 #include "session/association.hpp"
+#include "stats/assoc_report.h"
 #include "stats/tap.h"
 
 namespace {
@@ -93,6 +94,18 @@ std::string verdict(const dicom::Association &a, const dicom::TimeBudget &b) {
     return s + ".";
 }
 
+/* Which side is which, and what says so, when the A-ASSOCIATE does not. */
+std::string roles_text(const dicom::Association &a) {
+    switch (a.roles_evidence) {
+    case dicom::RolesEvidence::None: return "which side is the requestor is unknown";
+    case dicom::RolesEvidence::Requests: return "roles inferred from the requests sent";
+    case dicom::RolesEvidence::ListeningPort: return "roles inferred from the port the acceptor listens on";
+    case dicom::RolesEvidence::Handshake: return "roles from the TCP handshake";
+    case dicom::RolesEvidence::Associate: break;
+    }
+    return "roles from the A-ASSOCIATE";
+}
+
 void print_text(const dicom::Association &a) {
     const Party rq = party(a, true), ac = party(a, false);
     auto who = [](const Party &p, const char *role) {
@@ -108,6 +121,11 @@ void print_text(const dicom::Association &a) {
     if (a.store_requests) outcome += "; " + std::to_string(a.stored) + " of " + std::to_string(a.store_requests) + " objects stored";
     if (a.failures) outcome += "; " + std::to_string(a.failures) + " failure status" + (a.failures == 1 ? "" : "es");
     printf("%s\n", outcome.c_str());
+    if (!a.rq_time || a.roles_evidence != dicom::RolesEvidence::Associate)
+        printf("  Capture: %s; %s\n",
+               a.rq_time ? "set-up in the capture" : a.began_before_capture ? "began before the capture"
+                                                                            : "its A-ASSOCIATE-RQ is not in the capture",
+               roles_text(a).c_str());
     const std::vector<double> parts = budget_parts(b);
     const char *labels[] = {"set-up", "release", "waiting for the acceptor", "waiting for the requestor", "transfer",
                             "TCP stalls"};
@@ -143,7 +161,10 @@ void print_json(const dicom::Association &a, bool last) {
                     ", \"acceptor\": " + json_string(ac.address) + ",\n     \"requestor_implementation\": " +
                     implementation(rq) + ", \"acceptor_implementation\": " + implementation(ac) +
                     ",\n     \"outcome\": " + json_string(a.outcome()) + ", \"ended\": " + json_string(a.how_it_ended()) +
-                    ", \"tcp_stream\": " + std::to_string(a.tcp_stream) + ", \"objects_stored\": " +
+                    ", \"began\": " + json_string(dicom_assoc_began_text(a)) + ", \"still_open_at_end\": " +
+                    (a.still_open_at_end() ? "true" : "false") + ", \"roles_from\": " +
+                    json_string(dicom::roles_evidence_name(a.roles_evidence)) +
+                    ",\n     \"tcp_stream\": " + std::to_string(a.tcp_stream) + ", \"objects_stored\": " +
                     std::to_string(a.stored) + ", \"store_requests\": " + std::to_string(a.store_requests) +
                     ",\n     \"duration_ms\": " + num("%.3f", b.duration * 1000) + ", \"time_budget_ms\": {";
     const std::vector<double> parts = budget_parts(b);

@@ -17,6 +17,7 @@
 #include "compat.h"
 #include "model/registry.h"
 #include "session/association.hpp"
+#include "stats/stat_rows.h"
 #include "stats/tap.h"
 
 namespace {
@@ -146,6 +147,7 @@ stat_tap_table_item node_columns[] = {
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Failed", "%u"},
 };
 const char kNodesTable[] = "DICOM Nodes";
+extern stat_tap_table_ui nodes_table_ui;
 dicom::NodeInventory *g_inventory; /* of the table being filled; emptied by its reset */
 
 void nodes_init(stat_tap_table_ui *ui) {
@@ -172,15 +174,7 @@ tap_packet_status nodes_packet(void *tapdata, packet_info *, epan_dissect_t *, c
         if (!g_inventory) g_inventory = new dicom::NodeInventory();
         observe(*g_inventory, *assoc);
         const std::vector<const dicom::Node *> nodes = g_inventory->nodes();
-        for (guint row = t->num_elements; row < nodes.size(); ++row) { /* new nodes: new rows */
-            stat_tap_table_item_type items[cCount];
-            memset(items, 0, sizeof items);
-            for (int i = 0; i < cCount; ++i) {
-                items[i].type = node_columns[i].type;
-                if (items[i].type == TABLE_ITEM_STRING) items[i].value.string_value = g_strdup("");
-            }
-            stat_tap_init_table_row(t, row, cCount, items);
-        }
+        for (guint row = 0; row < nodes.size(); ++row) dicom_stat_row(t, row, nodes_table_ui); /* new nodes: new rows */
         for (guint row = 0; row < nodes.size(); ++row) {
             const dicom::Node &n = *nodes[row];
             if (n.ae != assoc->calling_ae && n.ae != assoc->called_ae) continue; /* not this association's */
@@ -201,9 +195,10 @@ tap_packet_status nodes_packet(void *tapdata, packet_info *, epan_dissect_t *, c
     return TAP_PACKET_REDRAW;
 }
 
-void nodes_reset(stat_tap_table *) {
+void nodes_reset(stat_tap_table *t) {
     delete g_inventory;
     g_inventory = nullptr;
+    dicom_stat_rows_reset(t, nodes_table_ui);
 }
 
 void nodes_free_item(stat_tap_table *, guint, guint column, stat_tap_table_item_type *field) {

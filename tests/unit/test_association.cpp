@@ -133,6 +133,22 @@ TEST(Association, WithoutTheSetUpTheRolesAreAGuess) {
     EXPECT_EQ(out.back().doubt, Doubt::None);
 }
 
+TEST(Association, InferredRolesKeepFindingsInDoubtAndTheHandshakeProvesThem) {
+    std::vector<Diagnostic> out;
+    Association a;
+    a.know_requestor(1, Endpoint{}, Endpoint{}, RolesEvidence::ListeningPort);
+    a.raise(Diagnostic{DiagCode::AssociationAborted, Party::Requestor, 5, 0.5}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::RolesInferred);
+    EXPECT_EQ(out.back().severity, Severity::Note);
+    a.know_requestor(0, Endpoint{}, Endpoint{}, RolesEvidence::Requests); // weaker: changes nothing
+    EXPECT_EQ(a.requestor_dir, 1);
+    a.know_requestor(0, Endpoint{}, Endpoint{}, RolesEvidence::Handshake); // the requestor opened the connection
+    EXPECT_EQ(a.requestor_dir, 0);
+    a.raise(Diagnostic{DiagCode::AssociationAborted, Party::Requestor, 6, 0.6}, out);
+    EXPECT_EQ(out.back().doubt, Doubt::None);
+    EXPECT_EQ(out.back().severity, diag_severity(DiagCode::AssociationAborted));
+}
+
 TEST(Association, InferredTransferSyntaxPutsDataSetFindingsInDoubt) {
     EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Requestor, 0, 0, true), Doubt::SyntaxInferred);
     EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Requestor, 0, 0, false), Doubt::None);

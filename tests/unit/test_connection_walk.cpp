@@ -457,3 +457,47 @@ TEST(Stream, SequenceNumbersWrapAround) {
     EXPECT_EQ(w.units, clean.units);
     EXPECT_EQ(w.values, clean.values);
 }
+
+// A capture that starts after the A-ASSOCIATE: which side is the requestor comes from the best
+// evidence there is, and says which it was.
+TEST(Stream, RolesOfALateStartComeFromTheBestEvidenceThereIs) {
+    auto streams = read_tcp_streams(sample("echo.pcap"));
+    const std::vector<uint8_t> &rq = streams[0].bytes, &ac = streams[1].bytes; // the requestor's, the acceptor's
+    const size_t rq_skip = first_pdu_size(rq), ac_skip = first_pdu_size(ac);
+    auto late = [&](ConnectionHarness &h) { // both streams after their A-ASSOCIATE PDU
+        h.payload(0, Segment{uint32_t(1 + rq_skip), std::vector<uint8_t>(rq.begin() + long(rq_skip), rq.end())});
+        h.payload(1, Segment{uint32_t(1 + ac_skip), std::vector<uint8_t>(ac.begin() + long(ac_skip), ac.end())});
+        return h.association();
+    };
+    {
+        ConnectionHarness h; // only the C-ECHO-RQ says who requested
+        const Association *a = late(h);
+        ASSERT_NE(a, nullptr);
+        EXPECT_EQ(a->roles_evidence, RolesEvidence::Requests);
+        EXPECT_EQ(a->requestor_dir, 0);
+        EXPECT_TRUE(a->began_before_capture);
+    }
+    {
+        ConnectionHarness h;
+        h.conn.listens(0); // direction 0's sender is on the DICOM port: that outweighs the requests
+        const Association *a = late(h);
+        EXPECT_EQ(a->roles_evidence, RolesEvidence::ListeningPort);
+        EXPECT_EQ(a->requestor_dir, 1);
+    }
+    {
+        ConnectionHarness h;
+        h.conn.listens(0);
+        h.conn.opened_by(0); // the SYN was captured (the A-ASSOCIATE-RQ was not): proof
+        const Association *a = late(h);
+        EXPECT_EQ(a->roles_evidence, RolesEvidence::Handshake);
+        EXPECT_EQ(a->requestor_dir, 0);
+        EXPECT_FALSE(a->began_before_capture);
+    }
+    {
+        ConnectionHarness h;
+        h.conn.listens(0);
+        h.open(rq, ac); // the A-ASSOCIATE itself
+        EXPECT_EQ(h.association()->roles_evidence, RolesEvidence::Associate);
+        EXPECT_EQ(h.association()->requestor_dir, 0);
+    }
+}

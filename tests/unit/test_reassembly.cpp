@@ -117,6 +117,29 @@ TEST(Reassembly, AnAcknowledgementPastAGapDeclaresItLostAfterAGrace) {
     EXPECT_EQ(f.r.acked_gaps_filled(), 0u);
 }
 
+TEST(Reassembly, EveryGapOneAcknowledgementCoversIsLostWhenItsGraceEnds) {
+    // found by fuzz_stream: each later gap used to start a grace of its own, and waited forever
+    Feed f;
+    f.seg(100, "ab");
+    f.seg(104, "ef");
+    f.seg(108, "ij");
+    f.ack(110); // past both gaps
+    f.later(0.06);
+    EXPECT_EQ(f.log.bytes, "ab??ef??ij");
+    EXPECT_FALSE(f.r.holding());
+}
+
+TEST(Reassembly, AGraceEndingWhileTheStartIsUnsureDecidesTheStartFirst) {
+    // the first segment starts no unit; the receiver acknowledged past a later gap
+    Feed f;
+    f.seg(100, "xyz");
+    f.seg(106, "gh");
+    f.ack(108);
+    f.later(0.06);
+    EXPECT_EQ(f.log.bytes, "xyz???gh");
+    EXPECT_FALSE(f.r.holding());
+}
+
 TEST(Reassembly, DataCapturedAfterItsAcknowledgementFillsTheGap) {
     // a mirror port: the receiver's ACK of "def" is captured before "def" itself
     Feed f;

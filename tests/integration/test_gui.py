@@ -1,0 +1,199 @@
+"""The Wireshark window with the plugin, under Xvfb: the DICOM statistics dialogs fill right
+when they open, after Apply (pressed again and again, with and without a display filter),
+after a reload, and with a second copy of the same dialog open. The rows are read the way a
+user takes them out of the window: the dialog's Copy button, then the clipboard.
+
+Runs on the host's Wireshark (4.0 in CI: tools/install-deps.sh installs wireshark-qt, Xvfb,
+xdotool and xclip). The Debian roots of 4.4 and 4.6 have no GUI (DICOM_NO_GUI), and under the
+sanitizers the GUI is not what is tested (DICOM_TSHARK_PRELOAD): skipped there."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import tshark_run  # noqa: E402
+from tshark_run import pcap, tshark  # noqa: E402
+
+# Where the buttons of a statistics dialog are, relative to its window at the size it opens
+# with in a fresh profile (587x459 on 4.0); the dialog is set to that size first.
+DIALOG_SIZE = (587, 459)
+APPLY = (536, 404)
+COPY = (352, 435)
+FILTER = (300, 410)
+LABEL = (40, 410)  # "Display filter:"
+
+
+def skip_reason():
+    if os.environ.get("DICOM_NO_GUI"):
+        return "no GUI in this root (DICOM_NO_GUI)"
+    if os.environ.get("DICOM_TSHARK_PRELOAD"):
+        return "the sanitizer run tests the plugin in tshark, not the GUI"
+    return None
+
+
+class Gui:
+    """Xvfb on a private display and Wireshark on a capture, run as tshark_run runs tshark
+    (uid 65534, a HOME with only this plugin)."""
+
+    def __init__(self, capture, *ws_args):
+        for tool in ("wireshark", "Xvfb", "xdotool", "xclip"):
+            if not shutil.which(tool):
+                raise RuntimeError("%s is missing: tools/install-deps.sh installs it" % tool)
+        # Wireshark writes its profile: a HOME of its own, writable by the unprivileged user
+        self.home = tempfile.mkdtemp(prefix="dicom-ul-gui-")
+        plugins = os.path.join(self.home, ".local/lib/wireshark/plugins", tshark_run._ws_version(), "epan")
+        os.makedirs(plugins)
+        os.makedirs(os.path.join(self.home, "empty-global"))
+        shutil.copy(tshark_run.PLUGIN, plugins)
+        self.capture = shutil.copy(capture, self.home)
+        subprocess.run(["chmod", "-R", "a+rwX", self.home], check=True)
+        self.display = ":%d" % (50 + os.getpid() % 40)
+        self.xvfb = subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1.5)
+        self.env = {"HOME": self.home, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "DISPLAY": self.display,
+                    "WIRESHARK_PLUGIN_DIR": os.path.join(self.home, "empty-global")}
+        cmd = ["wireshark", "-r", self.capture, *ws_args]
+        if os.geteuid() == 0:
+            cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
+        self.ws = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def close(self):
+        for p in (self.ws, self.xvfb):
+            p.terminate()
+            try:
+                p.wait(10)
+            except subprocess.TimeoutExpired:
+                p.kill()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def run(self, *args, timeout=60):
+        return subprocess.run(list(args), env=self.env, capture_output=True, text=True, timeout=timeout).stdout
+
+    def windows(self, name):
+        """The visible windows whose title contains `name`, waiting (up to a minute) for one."""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            ids = self.run("xdotool", "search", "--onlyvisible", "--name", name).split()
+            if ids:
+                return ids
+            time.sleep(0.5)
+        raise AssertionError("no window named %r" % name)
+
+    def click(self, win, at):
+        self.run("xdotool", "mousemove", "--window", win, str(at[0]), str(at[1]))
+        time.sleep(0.4)
+        self.run("xdotool", "click", "1")
+
+    def settle(self, seconds=2.5):
+        time.sleep(seconds)
+
+    def dialog(self, name, index=0):
+        win = self.windows(name)[index]
+        self.run("xdotool", "windowsize", win, str(DIALOG_SIZE[0]), str(DIALOG_SIZE[1]))
+        self.settle(1)
+        return win
+
+    def apply(self, win, display_filter=None):
+        if display_filter is not None:
+            self.click(win, FILTER)
+            self.run("xdotool", "key", "ctrl+a", "BackSpace")
+            if display_filter:
+                self.run("xdotool", "type", "--delay", "20", display_filter)
+                self.click(win, LABEL)  # closes the filter's completion list
+        self.click(win, APPLY)
+        self.settle()
+
+    def rows(self, win):
+        """The dialog's rows as Copy puts them on the clipboard: each row's cells."""
+        # empty the clipboard first (xclip stays to serve it: nothing to wait for)
+        subprocess.run(["xclip", "-selection", "clipboard", "-i", "/dev/null"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+        self.click(win, COPY)
+        self.settle(1)
+        text = self.run("xclip", "-selection", "clipboard", "-o")
+        lines = text.splitlines()
+        rule = next(i for i, line in enumerate(lines) if line.startswith("-----"))
+        rows = []
+        for line in lines[rule + 1:]:
+            if line.startswith(("-----", "=====")):
+                break
+            if line.strip():
+                rows.append(line.split())
+        return rows
+
+
+class Dialogs(unittest.TestCase):
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+
+    def session(self, capture, *args):
+        g = Gui(pcap(capture), *args)
+        self.addCleanup(g.close)
+        g.windows(os.path.basename(capture))
+        g.settle(4)
+        return g
+
+    def test_associations_fill_once_however_often_apply_is_pressed(self):
+        # query-retrieve.pcap: several associations; tshark's own report is the reference
+        expected = [line.split(",")[0] for line in
+                    tshark("-r", pcap("query-retrieve.pcap"), "-q", "-z", "dicom_ul,assoc,csv").splitlines()[1:]
+                    if line[:1].isdigit()]
+        self.assertGreater(len(expected), 1)
+        g = self.session("query-retrieve.pcap", "-z", "dicom_ul,assoc_table")
+        win = g.dialog("DICOM Associations")
+        first = g.rows(win)
+        self.assertEqual([r[0] for r in first], expected)
+        for _ in range(2):
+            g.apply(win)
+            self.assertEqual(g.rows(win), first)
+        # a display filter keeps the rows of the associations it matches, and no other
+        g.apply(win, "dicom.assoc.id == 2")
+        self.assertEqual([r[0] for r in g.rows(win)], ["2"])
+        g.apply(win, "")
+        self.assertEqual(g.rows(win), first)
+
+    def test_unknown_values_read_as_unknown_and_times_have_their_decimals(self):
+        # cut-mid-pdu.pcap began before the capture: no set-up time to show
+        g = self.session("cut-mid-pdu.pcap", "-z", "dicom_ul,assoc_table")
+        [row] = g.rows(g.dialog("DICOM Associations"))
+        text = " %s " % " ".join(row)
+        self.assertIn(" before the capture listening_port ", text)
+        self.assertIn(" - ", text)
+        self.assertNotIn("-1.0", text)
+        numbers = [t for t in row if re.fullmatch(r"\d+\.\d+", t)]
+        self.assertTrue(numbers)
+        self.assertEqual({len(t.split(".")[1]) for t in numbers}, {3})  # ms to the microsecond, s to the ms
+
+    def test_nodes_fill_once_however_often_apply_is_pressed(self):
+        g = self.session("query-retrieve.pcap", "-z", "dicom_ul,nodes_table")
+        win = g.dialog("DICOM Nodes")
+        first = g.rows(win)
+        self.assertGreater(len(first), 1)
+        g.apply(win)
+        g.apply(win)
+        self.assertEqual(g.rows(win), first)
+
+    def test_two_copies_of_the_dialog_show_the_same_rows(self):
+        g = self.session("query-retrieve.pcap", "-z", "dicom_ul,assoc_table", "-z", "dicom_ul,assoc_table")
+        wins = g.windows("DICOM Associations")
+        self.assertEqual(len(wins), 2)
+        a, b = g.dialog("DICOM Associations", 0), g.dialog("DICOM Associations", 1)
+        g.run("xdotool", "windowmove", b, "0", "0")  # clear of the other copy's buttons
+        first = g.rows(a)
+        g.apply(b)
+        g.apply(b)
+        self.assertEqual(g.rows(b), first)
+        g.apply(a)
+        self.assertEqual(g.rows(a), first)
+
+
+if __name__ == "__main__":
+    unittest.main()
