@@ -35,12 +35,28 @@ static char *association_row_name(const dicom::Association &a) {
                            worst ? " (" : "", worst ? dicom::diag_code_name(worst->code) : "", worst ? ")" : "");
 }
 
+/* The association's row takes the name of its most severe finding so far; every later PDU of the
+ * association (an A-ABORT after the last response, say) names it again. */
+static void name_association_row(srt_stat_table *by_assoc, int row, const dicom::Association &a) {
+    g_free(by_assoc->procedures[row].procedure);
+    try {
+        by_assoc->procedures[row].procedure = association_row_name(a);
+    } catch (...) {
+        by_assoc->procedures[row].procedure = g_strdup("");
+    }
+}
+
 static tap_packet_status srt_packet(void *pss, packet_info *pinfo, epan_dissect_t *, const void *prv, tap_flags_t) {
     auto *info = (const DicomTapInfo *)prv;
-    if (!info->is_response) return TAP_PACKET_DONT_REDRAW;
     srt_data_t *data = (srt_data_t *)pss;
     srt_stat_table *by_command = g_array_index(data->srt_array, srt_stat_table *, 0);
     srt_stat_table *by_assoc = g_array_index(data->srt_array, srt_stat_table *, 1);
+    if (!info->is_response) {
+        const int row = (int)info->assoc->number;
+        if (row >= by_assoc->num_procs || !by_assoc->procedures[row].procedure) return TAP_PACKET_DONT_REDRAW;
+        name_association_row(by_assoc, row, *info->assoc);
+        return TAP_PACKET_REDRAW;
+    }
     bool known = false;
     for (guint16 field : kSrtCommands) known |= field == info->command;
     if (!known) return TAP_PACKET_DONT_REDRAW;
@@ -49,13 +65,7 @@ static tap_packet_status srt_packet(void *pss, packet_info *pinfo, epan_dissect_
     if (row >= by_assoc->num_procs || !by_assoc->procedures[row].procedure) {
         init_srt_table_row(by_assoc, row, "");
     }
-    /* the name says the association's most severe finding so far */
-    g_free(by_assoc->procedures[row].procedure);
-    try {
-        by_assoc->procedures[row].procedure = association_row_name(*info->assoc);
-    } catch (...) {
-        by_assoc->procedures[row].procedure = g_strdup("");
-    }
+    name_association_row(by_assoc, row, *info->assoc);
     add_srt_table_data(by_assoc, row, &info->request_time, pinfo);
     return TAP_PACKET_REDRAW;
 }
