@@ -4,7 +4,9 @@
 #include "stats/assoc_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <ctime>
 #include <string>
 #include <unordered_set>
 #include <vector>
@@ -111,7 +113,21 @@ std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a) {
     return row;
 }
 
-std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json) {
+/* "2026-11-28 10:42:14.495934Z" */
+static std::string utc_date(double epoch) {
+    if (!(epoch >= 0 && epoch < 1e13)) return "-";
+    const long long us = llround(epoch * 1e6);
+    const time_t whole = (time_t)(us / 1000000);
+    struct tm t;
+    if (!gmtime_r(&whole, &t)) return "-";
+    char b[64];
+    snprintf(b, sizeof b, "%04d-%02d-%02d %02d:%02d:%02d.%06dZ", t.tm_year + 1900, t.tm_mon + 1, t.tm_mday, t.tm_hour,
+             t.tm_min, t.tm_sec, (int)(us % 1000000));
+    return b;
+}
+
+std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, AssocFormat format) {
+    const bool for_json = format == AssocFormat::Json;
     if (c.null) return for_json ? "null" : "";
     char b[64];
     switch (dicom_assoc_columns[column].kind) {
@@ -119,8 +135,11 @@ std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_js
     case AssocColumnKind::Count: snprintf(b, sizeof b, "%.0f", c.number); return b;
     case AssocColumnKind::Milliseconds:
     case AssocColumnKind::Rate: snprintf(b, sizeof b, "%.3f", c.number); return b;
-    case AssocColumnKind::Seconds:
-    case AssocColumnKind::Epoch: snprintf(b, sizeof b, "%.6f", c.number); return b;
+    case AssocColumnKind::Epoch:
+        if (format == AssocFormat::Text) return utc_date(c.number);
+        snprintf(b, sizeof b, "%.6f", c.number);
+        return b;
+    case AssocColumnKind::Seconds: snprintf(b, sizeof b, format == AssocFormat::Text ? "%.3f" : "%.6f", c.number); return b;
     case AssocColumnKind::Text: return for_json ? "\"" + dicom_json_escape(c.text) + "\"" : c.text;
     }
     return "";
@@ -152,7 +171,7 @@ void assoc_draw(void *tapdata) {
             const std::vector<AssocCell> row = dicom_assoc_row(*st->associations[r]);
             if (st->format == AssocTable::Csv) {
                 for (size_t i = 0; i < n; ++i) {
-                    std::string v = dicom_assoc_cell_text(i, row[i], false);
+                    std::string v = dicom_assoc_cell_text(i, row[i], AssocFormat::Csv);
                     if (dicom_assoc_columns[i].kind == AssocColumnKind::Text) {
                         std::string q;
                         for (char ch : v) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
@@ -165,15 +184,15 @@ void assoc_draw(void *tapdata) {
                 printf("  {");
                 for (size_t i = 0; i < n; ++i)
                     printf("%s\"%s\": %s", i ? ", " : "", dicom_assoc_columns[i].key,
-                           dicom_assoc_cell_text(i, row[i], true).c_str());
+                           dicom_assoc_cell_text(i, row[i], AssocFormat::Json).c_str());
                 printf("}%s\n", r + 1 < st->associations.size() ? "," : "");
             } else {
                 /* the first five columns as a heading, the rest as "Title value" pairs */
-                printf("\nAssociation %s: %s -> %s  %s -> %s\n", dicom_assoc_cell_text(0, row[0], false).c_str(),
+                printf("\nAssociation %s: %s -> %s  %s -> %s\n", dicom_assoc_cell_text(0, row[0], AssocFormat::Text).c_str(),
                        row[1].text.c_str(), row[2].text.c_str(), row[3].text.c_str(), row[4].text.c_str());
                 std::string line;
                 for (size_t i = 5; i < n; ++i) {
-                    std::string v = dicom_assoc_cell_text(i, row[i], false);
+                    std::string v = dicom_assoc_cell_text(i, row[i], AssocFormat::Text);
                     std::string item = std::string(dicom_assoc_columns[i].title) + " " + (v.empty() ? "-" : v);
                     if (!line.empty() && line.size() + item.size() > 96) {
                         printf("  %s\n", line.c_str());

@@ -27,7 +27,9 @@ struct AssocCell {
 extern const AssocColumn dicom_assoc_columns[];
 extern const size_t dicom_assoc_column_count;
 std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a); /* may throw std::bad_alloc */
-std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, bool for_json);
+enum class AssocFormat : guint8 { Text, Csv, Json };
+/* A cell for the text report (wall-clock times as UTC dates), CSV or JSON (seconds since the epoch). */
+std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, AssocFormat format);
 /* "in the capture" (its A-ASSOCIATE-RQ is), "before the capture" (neither it nor its TCP
  * connection's SYN is), "set-up not captured" (the capture missed it) */
 const char *dicom_assoc_began_text(const dicom::Association &a);
