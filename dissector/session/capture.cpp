@@ -74,6 +74,15 @@ const std::vector<uint32_t> *Capture::move_sub_associations(const Message *move)
     return it == move_subs_.end() || it->second.empty() ? nullptr : &it->second;
 }
 
+void Capture::connection_frames_of(const Association &a, uint32_t &from, uint32_t &before) const {
+    from = before = 0;
+    for (const auto &other : associations_) {
+        if (other->connection != a.connection || other.get() == &a || !other->rq_frame) continue;
+        if (other->number < a.number) from = a.rq_frame;
+        if (other->number > a.number && (!before || other->rq_frame < before)) before = other->rq_frame;
+    }
+}
+
 void Capture::finish(ConnectionObserver &obs) {
     if (finished_) return;
     finished_ = true;

@@ -49,6 +49,10 @@ public:
     const Message *move_request(const Message &store) const;
     // The associations that carried a C-MOVE's sub-operations, in order (nullptr: none).
     const std::vector<uint32_t> *move_sub_associations(const Message *move) const;
+    // The frames of `a`'s TCP connection that belong to it, ACKs and FINs included: from frame
+    // `from` up to, not including, `before` (0: no bound). A connection that carried several
+    // associations is cut at their A-ASSOCIATE-RQs.
+    void connection_frames_of(const Association &a, uint32_t &from, uint32_t &before) const;
     // Whether messages may keep their command set and small data set (kKeepToShow): a capture of
     // millions of queries stops keeping them at a budget.
     bool may_keep_shown_bytes() const override { return shown_bytes_ < kShownBytesBudget; }

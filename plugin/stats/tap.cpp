@@ -111,7 +111,24 @@ static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
     return a ? g_strdup_printf("dicom.assoc.id == %u", a->number) : NULL;
 }
 
+/* The association's frames and its TCP connection's own (ACKs, window updates, FIN, RST: what a
+ * stall is studied in): the connection, cut at the A-ASSOCIATE-RQs of the associations before
+ * and after it when it carried several. */
+static gchar *conv_build_with_tcp(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
+    const dicom::Association *a = dicom_frame_association(pinfo->num);
+    const dicom::Capture *capture = dicom_capture_if_any();
+    if (!a || !capture) return NULL;
+    guint32 from, before;
+    capture->connection_frames_of(*a, from, before);
+    std::string f = "tcp.stream == " + std::to_string(a->tcp_stream);
+    if (from) f += " && frame.number >= " + std::to_string(from);
+    if (before) f += " && frame.number < " + std::to_string(before);
+    return g_strdup(f.c_str());
+}
+
 void dicom_register_tap(void) {
     dicom_tap = register_tap("dicom_ul");
     register_conversation_filter("dicom_ul", "DICOM association", conv_valid, conv_build DICOM_CONV_FILTER_EXTRA_ARG);
+    register_conversation_filter("dicom_ul", "DICOM association with its TCP frames", conv_valid,
+                                 conv_build_with_tcp DICOM_CONV_FILTER_EXTRA_ARG);
 }

@@ -137,8 +137,11 @@ void extend_item(Build &b, tvbuff_t *tvb, guint32 end) {
 
 void show_completion(Build &b, tvbuff_t *tvb, const dicom::Message &m, guint8 bits) {
     PduContext c = context(b, tvb, b.item_tree, b.item);
+    /* a P-DATA-TF continued from earlier frames is headed by what it completes */
+    const bool continued = b.item && b.pdata_open && !b.pdata_header;
     if (bits & kUnitMessageDone) {
         const char *summary = message_summary(c, m, true);
+        if (continued) proto_item_append_text(b.item, ", completes %s", summary);
         tree_dimse_message(c, m, summary);
         set_info(b.pinfo, *b.info, summary, &m);
         const dicom::Message *final_rsp =
@@ -146,7 +149,9 @@ void show_completion(Build &b, tvbuff_t *tvb, const dicom::Message &m, guint8 bi
         dicom_tap_pdu(b.pinfo, b.run->assoc, final_rsp);
         dicom_export_message(b.pinfo, m, b.run->assoc->connection->endpoint(b.rec->direction));
     } else if (bits & kUnitCommandDone) {
-        set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%s (data set follows)", message_summary(c, m, false)), &m);
+        const char *summary = message_summary(c, m, false);
+        if (continued) proto_item_append_text(b.item, ", completes the command of %s", summary);
+        set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%s (data set follows)", summary), &m);
     }
     b.info_message = true;
 }

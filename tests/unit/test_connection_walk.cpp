@@ -501,3 +501,26 @@ TEST(Stream, RolesOfALateStartComeFromTheBestEvidenceThereIs) {
         EXPECT_EQ(h.association()->requestor_dir, 0);
     }
 }
+
+// A connection that carried two associations, one after the other: each one's frames, ACKs
+// and FINs included, are the connection's cut at the other's A-ASSOCIATE-RQ (the conversation
+// filter "DICOM association with its TCP frames").
+TEST(Stream, EachAssociationOfAConnectionHasItsOwnFrames) {
+    auto streams = read_tcp_streams(sample("echo.pcap"));
+    const std::vector<uint8_t> &rq = streams[0].bytes, &ac = streams[1].bytes;
+    ConnectionHarness h;
+    h.payload(0, Segment{1, rq}); // frame 1: the first association, whole
+    h.payload(1, Segment{1, ac});
+    h.payload(0, Segment{uint32_t(1 + rq.size()), rq}); // frame 3: the same again, a second association
+    h.payload(1, Segment{uint32_t(1 + ac.size()), ac});
+    ASSERT_EQ(h.capture.associations().size(), 2u);
+    const Association &first = *h.capture.associations()[0], &second = *h.capture.associations()[1];
+    EXPECT_EQ(second.rq_frame, 3u);
+    uint32_t from = 99, before = 99;
+    h.capture.connection_frames_of(first, from, before);
+    EXPECT_EQ(from, 0u);
+    EXPECT_EQ(before, 3u);
+    h.capture.connection_frames_of(second, from, before);
+    EXPECT_EQ(from, 3u);
+    EXPECT_EQ(before, 0u);
+}
