@@ -9,7 +9,7 @@
 set -euo pipefail
 what=${1:-test}
 demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)
-test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dcmtk dpkg-dev file wireshark-qt xvfb xdotool xclip)
+test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dcmtk dpkg-dev file wireshark-qt xvfb xdotool xclip fonts-dejavu-core)
 capture=(tcpdump iproute2 ethtool)
 case $what in
   demo) pkgs=("${demo[@]}") ;;
