@@ -159,6 +159,13 @@ class Dialogs(unittest.TestCase):
         self.assertEqual([r[0] for r in g.rows(win)], ["2"])
         g.apply(win, "")
         self.assertEqual(g.rows(win), first)
+        # View > Reload (Ctrl+R in the main window, clicked first to take the keyboard), then Apply
+        g.run("xdotool", "mousemove", "100", "300", "click", "1")
+        g.settle(0.5)
+        g.run("xdotool", "key", "ctrl+r")
+        g.settle(4)
+        g.apply(win)
+        self.assertEqual(g.rows(win), first)
 
     def test_unknown_values_read_as_unknown_and_times_have_their_decimals(self):
         # cut-mid-pdu.pcap began before the capture: no set-up time to show
