@@ -4,13 +4,8 @@
 # Usage: tools/make-captures.sh [OUTDIR] [SCENARIO...]   (run as root; needs dcmtk, tcpdump)
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$here/sample-pcaps}; shift || true
-mkdir -p "$out"; out=$(cd "$out" && pwd)
-files=/usr/lib/python3/dist-packages/pydicom/data/test_files
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-chmod 777 "$work"
-
 . "$here/tools/captures/run_capture.sh"
+capture_workspace "${1:-}"; shift || true
 
 scp="storescp -aet PACS -od rx"
 # A throw-away key pair for the TLS captures; the tests hand the key to tshark. dcmtk's retired

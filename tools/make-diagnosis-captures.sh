@@ -6,13 +6,9 @@
 # Usage: sudo tools/make-diagnosis-captures.sh [OUTDIR] [SCENARIO...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$here/sample-pcaps}; shift || true
-mkdir -p "$out"; out=$(cd "$out" && pwd)
-files=/usr/lib/python3/dist-packages/pydicom/data/test_files
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-chmod 777 "$work"
 export KEEP_LOGS=1
 . "$here/tools/captures/run_capture.sh"
+capture_workspace "${1:-}"; shift || true
 
 # Debian packages of the other stacks, installed only when missing; dcmjs-dimse from npm.
 need=()

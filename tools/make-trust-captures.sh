@@ -18,13 +18,9 @@
 # Usage: sudo tools/make-trust-captures.sh [OUTDIR] [SCENARIO...]
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-out=${1:-$here/sample-pcaps}; shift || true
-mkdir -p "$out"; out=$(cd "$out" && pwd)
-files=/usr/lib/python3/dist-packages/pydicom/data/test_files
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-chmod 777 "$work"
 export KEEP_LOGS=1
 . "$here/tools/captures/run_capture.sh"
+capture_workspace "${1:-}"; shift || true
 command -v tcpdump >/dev/null || "$here/tools/install-deps.sh" capture
 scp="storescp -aet PACS -od rx"
 ct=$files/CT_small.dcm mr=$files/MR_small.dcm

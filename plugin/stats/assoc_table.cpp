@@ -40,10 +40,7 @@ static const char kTableName[] = "DICOM Associations";
 extern stat_tap_table_ui assoc_table_ui;
 /* The row of each association in the fill under way (one at a time: a dialog taps its packets
  * when it opens and on Apply, then stops listening); emptied by the table's reset. */
-struct FillRows {
-    std::unordered_map<const dicom::Association *, guint> row_of;
-};
-static FillRows *g_fill;
+static std::unordered_map<const dicom::Association *, guint> *g_row_of;
 
 static void table_init(stat_tap_table_ui *ui) {
     stat_tap_table *table = stat_tap_find_table(ui, kTableName);
@@ -77,13 +74,13 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
     const dicom::Association *assoc = ((const DicomTapInfo *)data)->assoc;
     const guint n = (guint)gui_source->size();
     try {
-        if (!g_fill) g_fill = new FillRows();
-        auto it = g_fill->row_of.find(assoc);
+        if (!g_row_of) g_row_of = new std::unordered_map<const dicom::Association *, guint>();
+        auto it = g_row_of->find(assoc);
         guint row;
-        if (it == g_fill->row_of.end()) {
-            row = (guint)g_fill->row_of.size(); /* in order of first sight */
+        if (it == g_row_of->end()) {
+            row = (guint)g_row_of->size(); /* in order of first sight */
             dicom_stat_row(t, row, assoc_table_ui);
-            g_fill->row_of[assoc] = row;
+            (*g_row_of)[assoc] = row;
         } else {
             row = it->second;
         }
@@ -103,8 +100,8 @@ static tap_packet_status table_packet(void *tapdata, packet_info *, epan_dissect
 }
 
 static void table_reset(stat_tap_table *t) {
-    delete g_fill;
-    g_fill = nullptr;
+    delete g_row_of;
+    g_row_of = nullptr;
     dicom_stat_rows_reset(t, assoc_table_ui);
 }
 

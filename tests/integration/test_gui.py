@@ -195,6 +195,7 @@ class Dialogs(unittest.TestCase):
         a, b = g.dialog("DICOM Associations", 0), g.dialog("DICOM Associations", 1)
         g.run("xdotool", "windowmove", b, "0", "0")  # clear of the other copy's buttons
         first = g.rows(a)
+        self.assertEqual(len(first), 6)  # query-retrieve.pcap's associations, once each
         g.apply(b)
         g.apply(b)
         self.assertEqual(g.rows(b), first)

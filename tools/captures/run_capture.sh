@@ -4,6 +4,16 @@
 # folder; the commands run there, with rx/ for what a server stores. PORTS: the TCP ports to
 # capture, separated by spaces. With KEEP_LOGS=1 what the
 # peers printed is kept next to the capture as NAME.peers.log (evidence for the tests).
+# capture_workspace OUTDIR sets $out (OUTDIR, default sample-pcaps/, made and absolute), $files
+# (pydicom's test objects) and $work (a scratch folder any user may write, removed on exit).
+capture_workspace() {
+  out=${1:-$here/sample-pcaps}
+  mkdir -p "$out"; out=$(cd "$out" && pwd)
+  files=/usr/lib/python3/dist-packages/pydicom/data/test_files
+  work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+  chmod 777 "$work"
+}
+
 run_capture() {
   local name=$1 port=$2 server=$3 client=$4
   echo "== $name"
