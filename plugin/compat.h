@@ -28,6 +28,11 @@ typedef void dicom_tap_init_result;
 #include <wsutil/wmem/wmem_user_cb.h>
 typedef decltype(std::declval<wmem_user_cb_t>()(nullptr, WMEM_CB_FREE_EVENT, nullptr)) dicom_wmem_cb_result;
 
+/* A funnel text window's button callback returns gboolean in 4.0 and bool from 4.4 on: taken
+ * from the installed header's own typedef. */
+#include <epan/funnel.h>
+typedef decltype(std::declval<funnel_bt_cb_t>()(nullptr, nullptr)) dicom_funnel_bt_result;
+
 /* heur_dissector_t returns gboolean before 4.4 and bool from 4.4 on. */
 #if DICOM_WS_AT_LEAST(4, 4)
 typedef bool dicom_heur_result;

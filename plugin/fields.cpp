@@ -44,7 +44,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
     hf_dimse_affected_sop_instance = -1, hf_dimse_requested_sop_instance = -1, hf_dimse_priority = -1,
     hf_dimse_data_set_type = -1, hf_dimse_move_destination = -1, hf_dimse_move_originator_ae = -1,
     hf_dimse_move_originator_id = -1, hf_dimse_remaining = -1, hf_dimse_completed = -1,
-    hf_dimse_failed = -1, hf_dimse_warning = -1, hf_dimse_status = -1, hf_dimse_status_category = -1,
+    hf_dimse_failed = -1, hf_dimse_warning = -1, hf_dimse_status = -1, hf_dimse_status_category = -1, hf_dimse_status_meaning = -1,
     hf_dimse_error_comment = -1, hf_dimse_offending_element = -1, hf_dimse_error_id = -1,
     hf_dimse_event_type = -1, hf_dimse_action_type = -1, hf_dimse_data_set_size = -1;
 int hf_tag = -1, hf_element = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
@@ -331,6 +331,9 @@ void dicom_register_fields(void) {
               "(0000,0900) with its meaning for the service (PS3.7 Annex C)"),
         FIELD(hf_dimse_status_category, "Status Category", "dicom.dimse.status_category", FT_STRING, BASE_NONE, NULL, 0,
               "Success, Warning, Failure, Cancel or Pending"),
+        FIELD(hf_dimse_status_meaning, "Status Meaning", "dicom.dimse.status_meaning", FT_STRING, BASE_NONE, NULL, 0,
+              "The status in words, for a column: 'Success', 'Warning: Coercion of data elements (0xB000)'; "
+              "the category and code alone when the standard gives the code no meaning"),
         FIELD(hf_dimse_error_comment, "Error Comment", "dicom.dimse.error_comment", FT_STRING, BASE_NONE, NULL, 0, "(0000,0902)"),
         FIELD(hf_dimse_offending_element, "Offending Element", "dicom.dimse.offending_element", FT_UINT32, BASE_HEX, NULL, 0, "(0000,0901), each tag"),
         FIELD(hf_dimse_error_id, "Error ID", "dicom.dimse.error_id", FT_UINT16, BASE_HEX, NULL, 0, "(0000,0903)"),

@@ -43,7 +43,7 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
     hf_dimse_requested_sop_class, hf_dimse_affected_sop_instance, hf_dimse_requested_sop_instance,
     hf_dimse_priority, hf_dimse_data_set_type, hf_dimse_move_destination, hf_dimse_move_originator_ae,
     hf_dimse_move_originator_id, hf_dimse_remaining, hf_dimse_completed, hf_dimse_failed, hf_dimse_warning,
-    hf_dimse_status, hf_dimse_status_category, hf_dimse_error_comment, hf_dimse_offending_element,
+    hf_dimse_status, hf_dimse_status_category, hf_dimse_status_meaning, hf_dimse_error_comment, hf_dimse_offending_element,
     hf_dimse_error_id, hf_dimse_event_type, hf_dimse_action_type, hf_dimse_data_set_size;
 /* data set elements */
 extern int hf_tag, hf_element, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,

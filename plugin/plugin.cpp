@@ -13,6 +13,7 @@
 #include "prefs.h"
 #include "stats/assoc_report.h"
 #include "stats/diagnose.h"
+#include "stats/diagnosis_window.h"
 #include "stats/endpoints.h"
 #include "stats/srt.h"
 #include "stats/tap.h"
@@ -45,6 +46,7 @@ static void register_rooms(void) {
     dicom_register_srt();
     dicom_register_assoc_report();
     dicom_register_diagnose();
+    dicom_register_diagnosis_window();
     dicom_register_endpoints();
 }
 

@@ -358,12 +358,22 @@ std::string merged_text(const Association &a, const DiagnosticSummary &s) {
 
 } // namespace
 
+Severity finding_severity(const Association &a, const DiagnosticSummary &s) {
+    if (s.code != DiagCode::DelayedAckStall || s.severity != Severity::Note || s.doubtful ||
+        a.roles_evidence < RolesEvidence::Handshake)
+        return s.severity;
+    const double start = a.rq_time ? a.rq_time : a.first_time;
+    const double duration_ms = (a.end_time() - start) * 1000;
+    return duration_ms > 0 && s.total > kDelayedAckWarningShare * duration_ms ? Severity::Warning : Severity::Note;
+}
+
 std::vector<const DiagnosticSummary *> ordered_findings(const Association &a) {
     std::vector<const DiagnosticSummary *> v;
     for (const DiagnosticSummary &s : a.diagnostics) v.push_back(&s);
     auto cost = [](const DiagnosticSummary *s) { return diag_value_is_ms(s->code) ? s->total : -1.0; };
     std::stable_sort(v.begin(), v.end(), [&](const DiagnosticSummary *x, const DiagnosticSummary *y) {
-        if (x->severity != y->severity) return x->severity > y->severity;
+        const Severity sx = finding_severity(a, *x), sy = finding_severity(a, *y);
+        if (sx != sy) return sx > sy;
         const bool fx = cost(x) < 0, fy = cost(y) < 0; // not a matter of time
         if (fx != fy) return fx;
         return cost(x) > cost(y);

@@ -20,7 +20,14 @@ std::string summary_text(const Association &a, const DiagnosticSummary &s);
 // that completed it is added: "C-STORE-RQ id=3 (frame 45)".
 std::string message_label(const Message &m, bool with_frame = true);
 
-// The association's findings, the most severe first; among equals, what went wrong (a status, a
+// A finding's severity in the diagnosis: the highest it was raised with, except for delayed-ACK
+// stalls. Each of those is a note on its frame (Nagle's algorithm meeting a delayed ACK is the
+// normal rhythm of many healthy associations); together they are one warning when they cost
+// more than kDelayedAckWarningShare of the association's time and the roles are proven.
+constexpr double kDelayedAckWarningShare = 0.10;
+Severity finding_severity(const Association &a, const DiagnosticSummary &s);
+
+// The association's findings, the most severe first (by finding_severity); among equals, what went wrong (a status, a
 // rejection) before what was slow, the slow ones by the time they cost; then in order of first
 // occurrence. The first is the verdict's and the tables' "most severe finding".
 std::vector<const DiagnosticSummary *> ordered_findings(const Association &a);

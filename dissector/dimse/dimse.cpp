@@ -1,5 +1,7 @@
 #include "dimse/dimse.hpp"
 
+#include <cstdio>
+
 #include "dataset/dictionary.hpp"
 #include "dataset/values.hpp"
 
@@ -78,6 +80,18 @@ const char *status_meaning(uint16_t s, uint16_t field) {
         return rq == kCStoreRq ? "Error: cannot understand"
                                : retrieve ? "Failed: unable to process" : "Failed: unable to process";
     return nullptr;
+}
+
+std::string status_text(uint16_t status, uint16_t command_field) {
+    if (status == 0x0000) return "Success";
+    const char *category = code_name(kStatusCategories, uint32_t(status_category(status)));
+    char code[16];
+    snprintf(code, sizeof code, "0x%04X", status);
+    const char *meaning = status_meaning(status, command_field);
+    std::string s = category ? category : "Status";
+    if (meaning) s += std::string(": ") + meaning + " (" + code + ")";
+    else s += std::string(" (") + code + ")";
+    return s;
 }
 
 namespace {

@@ -29,6 +29,9 @@ StatusCategory status_category(uint16_t status);
 // The status's meaning for the service of `command_field` (0xB000 means different things
 // to C-STORE and to C-MOVE); nullptr when the standard gives it none.
 const char *status_meaning(uint16_t status, uint16_t command_field);
+// The status as a column shows it: "Success", "Warning: Coercion of data elements (0xB000)",
+// "Failure (0xC123)" when the standard gives the code no meaning.
+std::string status_text(uint16_t status, uint16_t command_field);
 
 // Command set tags (group 0000) that the plugin shows in fields of their own.
 enum CommandTag : uint32_t {

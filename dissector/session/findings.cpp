@@ -22,7 +22,7 @@ const CodeInfo kCodes[] = {
     {"slow_response", Severity::Warning, "Slow response"},
     {"slow_setup", Severity::Warning, "Slow association set-up"},
     {"slow_release", Severity::Warning, "Slow association release"},
-    {"delayed_ack_stall", Severity::Warning, "TCP stall: partial write waiting for a delayed ACK (Nagle)"},
+    {"delayed_ack_stall", Severity::Note, "TCP stall: partial write waiting for a delayed ACK (Nagle)"},
     {"receiver_window_full", Severity::Warning, "TCP stall: the receiver's window was full"},
     {"retransmission_timeout", Severity::Warning, "TCP stall: waiting for a retransmission"},
     {"sender_stall", Severity::Warning, "TCP stall: the sender paused inside a message"},

@@ -66,13 +66,14 @@ std::string verdict(const dicom::Association &a, const dicom::TimeBudget &b) {
     const dicom::DiagnosticSummary *doubtful = nullptr; /* the first finding the capture could not prove */
     for (const dicom::DiagnosticSummary *f : findings)
         if (!doubtful && f->doubtful) doubtful = f;
-    if ((!worst || worst->severity == dicom::Severity::Note) && doubtful) {
+    const dicom::Severity worst_severity = worst ? dicom::finding_severity(a, *worst) : dicom::Severity::Note;
+    if (worst_severity == dicom::Severity::Note && doubtful) {
         s = "No fault proven: the capture cannot tell (" + std::string(dicom::diag_code_name(doubtful->code)) + " against " +
             a.party_label(doubtful->party, false) + " is uncertain)";
-    } else if (!worst || worst->severity == dicom::Severity::Note) {
+    } else if (worst_severity == dicom::Severity::Note) {
         s = "No fault found";
     } else {
-        const bool error = worst->severity == dicom::Severity::Error;
+        const bool error = worst_severity == dicom::Severity::Error;
         const bool time = dicom::diag_value_is_ms(worst->code);
         s = std::string(error ? "At fault: " : time ? "Slowed down by: " : "Attention: ") + a.party_label(worst->party) +
             " (" + dicom::diag_code_name(worst->code) + ")";
@@ -106,7 +107,10 @@ std::string roles_text(const dicom::Association &a) {
     return "roles from the A-ASSOCIATE";
 }
 
-void print_text(const dicom::Association &a) {
+/* One association's paragraph; its findings are numbered "association.k" for the window's
+ * Go to / Filter buttons, each with the display filter that shows its frames. */
+void append_text(const dicom::Association &a, DiagnosisReport &r) {
+    std::string &o = r.text;
     const Party rq = party(a, true), ac = party(a, false);
     auto who = [](const Party &p, const char *role) {
         std::string s = (p.ae.empty() ? std::string("?") : p.ae) + " (" + role;
@@ -115,17 +119,17 @@ void print_text(const dicom::Association &a) {
         if (!sw.empty()) s += ", " + sw;
         return s + ")";
     };
-    printf("\nAssociation %u: %s -> %s\n", a.number, who(rq, "requestor").c_str(), who(ac, "acceptor").c_str());
+    o += "\nAssociation " + std::to_string(a.number) + ": " + who(rq, "requestor") + " -> " + who(ac, "acceptor") + "\n";
     const dicom::TimeBudget b = dicom::time_budget(a);
-    std::string outcome = "  Outcome: " + a.how_it_ended() + " after " + ms_text(b.duration);
-    if (a.store_requests) outcome += "; " + std::to_string(a.stored) + " of " + std::to_string(a.store_requests) + " objects stored";
-    if (a.failures) outcome += "; " + std::to_string(a.failures) + " failure status" + (a.failures == 1 ? "" : "es");
-    printf("%s\n", outcome.c_str());
+    o += "  Outcome: " + a.how_it_ended() + " after " + ms_text(b.duration);
+    if (a.store_requests) o += "; " + std::to_string(a.stored) + " of " + std::to_string(a.store_requests) + " objects stored";
+    if (a.failures) o += "; " + std::to_string(a.failures) + " failure status" + (a.failures == 1 ? "" : "es");
+    o += "\n";
     if (!a.rq_time || a.roles_evidence != dicom::RolesEvidence::Associate)
-        printf("  Capture: %s; %s\n",
-               a.rq_time ? "set-up in the capture" : a.began_before_capture ? "began before the capture"
-                                                                            : "its A-ASSOCIATE-RQ is not in the capture",
-               roles_text(a).c_str());
+        o += std::string("  Capture: ") +
+             (a.rq_time ? "set-up in the capture" : a.began_before_capture ? "began before the capture"
+                                                                            : "its A-ASSOCIATE-RQ is not in the capture") +
+             "; " + roles_text(a) + "\n";
     const std::vector<double> parts = budget_parts(b);
     const char *labels[] = {"set-up", "release", "waiting for the acceptor", "waiting for the requestor", "transfer",
                             "TCP stalls"};
@@ -135,17 +139,24 @@ void print_text(const dicom::Association &a) {
         time += std::string(time.size() > 7 ? "," : "") + " " + labels[i] + " " + ms_text(parts[i]);
         if (b.duration > 0) time += " (" + num("%.0f", 100 * parts[i] / b.duration) + "%)";
     }
-    printf("%s\n", time.size() > 7 ? time.c_str() : "  Time: -");
+    o += (time.size() > 7 ? time : "  Time: -") + "\n";
     const auto findings = dicom::ordered_findings(a);
-    if (findings.empty()) {
-        printf("  Findings: none\n");
-    } else {
-        printf("  Findings:\n");
-        for (const dicom::DiagnosticSummary *s : findings)
-            printf("    [%s] %s, frame %u: %s\n", dicom::severity_name(s->severity),
-                   dicom::diag_code_name(s->code), s->first_frame, dicom::summary_text(a, *s).c_str());
+    o += findings.empty() ? "  Findings: none\n" : "  Findings:\n";
+    unsigned k = 0;
+    for (const dicom::DiagnosticSummary *s : findings) {
+        DiagnosisFindingRef ref;
+        ref.association = a.number;
+        ref.index = ++k;
+        ref.frame = s->first_frame;
+        ref.filter = "dicom.assoc.id == " + std::to_string(a.number) + " && dicom.finding == \"" +
+                     dicom::diag_code_name(s->code) + "\"";
+        o += "    " + std::to_string(a.number) + "." + std::to_string(k) + " [" + dicom::severity_name(dicom::finding_severity(a, *s)) + "] " +
+             dicom::diag_code_name(s->code) + ", frame " + std::to_string(s->first_frame) + ": " +
+             dicom::summary_text(a, *s) + "\n";
+        o += "        filter: " + ref.filter + "\n";
+        r.findings.push_back(std::move(ref));
     }
-    printf("  Verdict: %s\n", verdict(a, b).c_str());
+    o += "  Verdict: " + verdict(a, b) + "\n";
 }
 
 std::string json_string(const std::string &s) { return "\"" + dicom_json_escape(s) + "\""; }
@@ -177,7 +188,7 @@ void print_json(const dicom::Association &a, bool last) {
         const bool peer = s.party == dicom::Party::Requestor || s.party == dicom::Party::Acceptor;
         const std::string &ae = s.party == dicom::Party::Requestor ? a.calling_ae : a.called_ae;
         o += std::string(i ? ",\n       " : "\n       ") + "{\"code\": " + json_string(dicom::diag_code_name(s.code)) +
-             ", \"severity\": " + json_string(dicom::severity_name(s.severity)) +
+             ", \"severity\": " + json_string(dicom::severity_name(dicom::finding_severity(a, s))) +
              ", \"uncertain\": " + std::to_string(s.doubtful) +
              (s.doubtful ? ", \"doubt\": " + json_string(dicom::doubt_name(s.first_doubt)) : std::string()) +
              ", \"party\": " + json_string(dicom::party_name(s.party)) + ", \"ae\": " +
@@ -201,10 +212,7 @@ void diagnose_draw(void *tapdata) {
             printf("]}\n");
             return;
         }
-        printf("\n===================================================================\n");
-        printf("DICOM diagnosis: who is at fault, where the time went\n");
-        for (const dicom::Association *a : d->associations) print_text(*a);
-        printf("===================================================================\n");
+        printf("%s", dicom_diagnosis_report(d->associations).text.c_str());
     } catch (...) {
     }
 }
@@ -220,6 +228,19 @@ dicom_tap_init_result diagnose_init(const char *opt_arg, void *) {
     }
     DICOM_TAP_INIT_RETURN(true);
 }
+
+} // namespace
+
+DiagnosisReport dicom_diagnosis_report(const std::vector<const dicom::Association *> &sorted) {
+    DiagnosisReport r;
+    r.text = "\n===================================================================\n"
+             "DICOM diagnosis: who is at fault, where the time went\n";
+    for (const dicom::Association *a : sorted) append_text(*a, r);
+    r.text += "===================================================================\n";
+    return r;
+}
+
+namespace {
 
 stat_tap_ui diagnose_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM diagnosis", "dicom_ul,diagnose", diagnose_init, 0, NULL};
 

@@ -44,12 +44,16 @@ void AssocCollector::sort() {
 }
 
 static tap_packet_status collect_packet(void *tapdata, packet_info *, epan_dissect_t *, const void *prv, tap_flags_t) {
+    auto *c = static_cast<AssocCollector *>(tapdata);
     try {
-        static_cast<AssocCollector *>(tapdata)->add(static_cast<const DicomTapInfo *>(prv)->assoc);
+        c->add(static_cast<const DicomTapInfo *>(prv)->assoc);
     } catch (...) {
     }
-    return TAP_PACKET_DONT_REDRAW;
+    return c->redraw_on_every_packet ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
 }
+
+/* The associations belong to the capture being read: a retap or another file starts afresh. */
+static void collect_reset(void *tapdata) { static_cast<AssocCollector *>(tapdata)->clear(); }
 
 /* The reports are drawn once the capture is read: what still waited (a segment held for the
  * data it acknowledges, a gap's grace) is settled first, and every association with a frame
@@ -57,7 +61,7 @@ static tap_packet_status collect_packet(void *tapdata, packet_info *, epan_disse
 static void draw_finished(void *tapdata) {
     try {
         auto *c = static_cast<AssocCollector *>(tapdata);
-        dicom_finish_capture();
+        if (c->capture_complete()) dicom_finish_capture();
         if (const dicom::Capture *cap = dicom_capture_if_any())
             for (const std::unique_ptr<dicom::Association> &a : cap->associations()) c->add(a.get());
         c->draw_report(tapdata);
@@ -67,7 +71,7 @@ static void draw_finished(void *tapdata) {
 
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *)) {
     c->draw_report = draw;
-    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, NULL, collect_packet,
+    GString *err = register_tap_listener("dicom_ul", c, NULL, TL_REQUIRES_NOTHING, collect_reset, collect_packet,
                                          draw_finished, finish);
     if (!err) return true;
     fprintf(stderr, "%s: %s\n", what, err->str);

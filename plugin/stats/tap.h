@@ -33,7 +33,13 @@ struct AssocCollector {
     virtual ~AssocCollector();
     void add(const dicom::Association *a);
     void sort(); /* by association number */
+    void clear() { associations.clear(), seen.clear(); } /* the tap is reset: a retap or a new file */
     void (*draw_report)(void *) = nullptr; /* the report's own draw, after the capture is finished */
+    /* Whether the capture is all read when drawn (tshark: always). Only then is what still waits
+     * for data settled (the end of the capture); a GUI window drawn during a live capture shows
+     * the associations as they stand. */
+    virtual bool capture_complete() const { return true; }
+    bool redraw_on_every_packet = false; /* a window that follows a live capture */
 };
 /* Registers `c` on the dicom_ul tap; false (and a message naming `what`) on failure. */
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *));

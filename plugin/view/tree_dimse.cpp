@@ -22,11 +22,14 @@ const char *command_label(const dicom::Command &cmd) {
     return n ? n : "Unknown command";
 }
 
-/* Failure and warning statuses get the diagnosis' expert infos (failure_status, warning_status). */
+/* The status's category and its meaning in words (the profile's Status column); failure and
+ * warning statuses get the diagnosis' expert infos (failure_status, warning_status). */
 void add_status(const PduContext &c, proto_tree *t, const dicom::Command &cmd) {
     dicom::StatusCategory cat = dicom::status_category(cmd.status);
     const char *cat_name = dicom::code_name(dicom::kStatusCategories, (uint32_t)cat);
     proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_category, c.tvb, 0, 0, cat_name));
+    proto_item_set_generated(proto_tree_add_string(t, hf_dimse_status_meaning, c.tvb, 0, 0,
+                                                   dicom::status_text(cmd.status, cmd.field).c_str()));
 }
 
 } // namespace

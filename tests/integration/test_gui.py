@@ -19,6 +19,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 import tshark_run  # noqa: E402
 from tshark_run import pcap, tshark  # noqa: E402
 
+PROFILE = os.path.join(os.path.dirname(__file__), "..", "..", "profile", "DICOM")
+
 # Where the buttons of a statistics dialog are, relative to its window at the size it opens
 # with in a fresh profile (587x459 on 4.0); the dialog is set to that size first.
 DIALOG_SIZE = (587, 459)
@@ -40,7 +42,7 @@ class Gui:
     """Xvfb on a private display and Wireshark on a capture, run as tshark_run runs tshark
     (uid 65534, a HOME with only this plugin)."""
 
-    def __init__(self, capture, *ws_args):
+    def __init__(self, capture, *ws_args, profile=False):
         for tool in ("wireshark", "Xvfb", "xdotool", "xclip"):
             if not shutil.which(tool):
                 raise RuntimeError("%s is missing: tools/install-deps.sh installs it" % tool)
@@ -50,6 +52,9 @@ class Gui:
         os.makedirs(plugins)
         os.makedirs(os.path.join(self.home, "empty-global"))
         shutil.copy(tshark_run.PLUGIN, plugins)
+        if profile:  # the DICOM profile, as the README installs it; wireshark -C DICOM
+            self.profile = os.path.join(self.home, ".config/wireshark/profiles/DICOM")
+            shutil.copytree(PROFILE, self.profile)
         self.capture = shutil.copy(capture, self.home)
         subprocess.run(["chmod", "-R", "a+rwX", self.home], check=True)
         self.display = ":%d" % (50 + os.getpid() % 40)
@@ -109,6 +114,23 @@ class Gui:
         self.click(win, APPLY)
         self.settle()
 
+    def clipboard(self, fill):
+        """What `fill` (a function that clicks or types) puts on the clipboard."""
+        subprocess.run(["xclip", "-selection", "clipboard", "-i", "/dev/null"], env=self.env, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=30)
+        fill()
+        self.settle(1)
+        return self.run("xclip", "-selection", "clipboard", "-o")
+
+    def answer(self, title, text):
+        """Types `text` into the one field of the small dialog titled `title`, then Return."""
+        win = self.windows(title)[0]
+        geometry = dict(line.split("=") for line in self.run("xdotool", "getwindowgeometry", "--shell", win).split())
+        self.click(win, (int(int(geometry["WIDTH"]) * 0.7), 22))
+        self.run("xdotool", "type", "--delay", "20", text)
+        self.run("xdotool", "key", "Return")
+        self.settle()
+
     def rows(self, win):
         """The dialog's rows as Copy puts them on the clipboard: each row's cells."""
         # empty the clipboard first (xclip stays to serve it: nothing to wait for)
@@ -126,6 +148,17 @@ class Gui:
             if line.strip():
                 rows.append(line.split())
         return rows
+
+
+# Statistics > DICOM Diagnosis, a funnel text window: where the test puts it, and its buttons
+# relative to it (right-aligned, so fixed at this size).
+MAIN_SIZE = (1400, 900)
+STATISTICS_MENU = (332, 10)
+DIAGNOSIS_ITEM = (400, 286)  # between DICOM Associations and DICOM Nodes
+DIAGNOSIS_AT, DIAGNOSIS_SIZE = (200, 150), (1000, 600)
+REFRESH, GO_TO, FILTER_BY, COPY_TEXT, SAVE_AS = (460, 576), (568, 576), (677, 576), (763, 576), (855, 576)
+DISPLAY_FILTER = (300, 75)  # the main window's display filter bar
+TOOLBAR_GAP = (1000, 40)  # an empty part of the main toolbar: focus without changing the selection
 
 
 class Dialogs(unittest.TestCase):
@@ -201,6 +234,105 @@ class Dialogs(unittest.TestCase):
         self.assertEqual(g.rows(b), first)
         g.apply(a)
         self.assertEqual(g.rows(a), first)
+
+
+class DiagnosisWindow(unittest.TestCase):
+    """Statistics > DICOM Diagnosis: the text of -z dicom_ul,diagnose, refreshed on demand, and
+    its way from a finding to its frame and to a filter for its frames."""
+
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+
+    def open(self, capture):
+        g = Gui(pcap(capture))
+        self.addCleanup(g.close)
+        main = g.windows(capture)[0]
+        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
+        g.settle(4)
+        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
+        g.settle(1)
+        g.run("xdotool", "mousemove", *map(str, DIAGNOSIS_ITEM), "click", "1")
+        win = g.windows("DICOM Diagnosis")[0]
+        g.run("xdotool", "windowmove", win, *map(str, DIAGNOSIS_AT), "windowsize", win, *map(str, DIAGNOSIS_SIZE))
+        g.settle()
+        return g, win
+
+    def test_the_window_shows_what_tshark_prints_and_leads_to_the_findings_frames(self):
+        expected = tshark("-r", pcap("slow-receiver.pcap"), "-q", "-z", "dicom_ul,diagnose")
+        self.assertIn("1.2 [warning] slow_release, frame 94:", expected)
+        g, win = self.open("slow-receiver.pcap")
+        copied = g.clipboard(lambda: g.click(win, COPY_TEXT))
+        self.assertEqual(copied.strip(), expected.strip())
+        # Refresh retaps: the same text, and again after View > Reload (a new capture model)
+        g.click(win, REFRESH)
+        g.settle()
+        self.assertEqual(g.clipboard(lambda: g.click(win, COPY_TEXT)).strip(), expected.strip())
+        g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1", "key", "ctrl+r")
+        g.settle(4)
+        g.click(win, REFRESH)
+        g.settle()
+        self.assertEqual(g.clipboard(lambda: g.click(win, COPY_TEXT)).strip(), expected.strip())
+        # Save As... writes the same text
+        saved = os.path.join(g.home, "diagnosis.txt")
+        g.click(win, SAVE_AS)
+        g.answer("Save the diagnosis", saved)
+        with open(saved) as f:
+            self.assertEqual(f.read().strip(), expected.strip())
+        # Go to finding 1.2: the main window selects its frame (the details pane, copied, says so)
+        g.click(win, GO_TO)
+        g.answer("Go to the frame of a finding", "1.2")
+
+        def copy_details():
+            g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1")
+            g.settle(0.5)
+            g.run("xdotool", "key", "ctrl+alt+shift+a")
+        self.assertTrue(g.clipboard(copy_details).startswith("Frame 94:"))
+        # Filter 1.1: the display filter of its frames is applied in the main window
+        g.click(win, FILTER_BY)
+        g.answer("Filter the frames", "1.1")
+
+        def copy_filter():
+            g.run("xdotool", "mousemove", *map(str, DISPLAY_FILTER), "click", "1")
+            g.settle(0.5)
+            g.run("xdotool", "key", "ctrl+a", "ctrl+c")
+        self.assertEqual(g.clipboard(copy_filter).strip(), 'dicom.assoc.id == 1 && dicom.finding == "slow_response"')
+
+
+def column_widths(recent):
+    """The column.width entry of a recent file: [(column format, width)]."""
+    text = open(recent).read()
+    entry = re.search(r"^column\.width:(.*?)(?:\n\s*\n|\Z)", text, re.M | re.S).group(1)
+    items = [i.strip().strip('"') for i in entry.replace("\n", " ").split(",") if i.strip()]
+    return list(zip(items[0::2], (int(w.split(":")[0]) for w in items[1::2])))
+
+
+class Profile(unittest.TestCase):
+    """The DICOM profile's columns: Wireshark applies its widths (and writes them back when it
+    quits; a width it did not apply comes back as -1), and each column shows its field."""
+
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+
+    def test_the_profile_columns_get_their_widths(self):
+        ours = column_widths(os.path.join(PROFILE, "recent"))
+        self.assertGreater(len(ours), 10)
+        formats = re.findall(r'^\s*"[^"]*", "([^"]*)"', open(os.path.join(PROFILE, "preferences")).read(), re.M)
+        # the same columns in the same order, custom ones named by their field alone
+        self.assertEqual([f if not f.startswith("%Cus:") else f.split(":")[0] + ":" + f.split(":")[1] for f in formats],
+                         [f for f, _ in ours])
+        self.assertIn("%Cus:dicom.dimse.status_meaning", [f for f, _ in ours])
+        g = Gui(pcap("faulty-mismatch.pcap"), "-C", "DICOM", profile=True)
+        self.addCleanup(g.close)
+        main = g.windows("faulty-mismatch")[0]
+        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
+        g.settle(4)
+        g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1", "key", "ctrl+q")
+        g.ws.wait(30)
+        self.assertEqual(column_widths(os.path.join(g.profile, "recent")), ours)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@
 
 #include <deque>
 
+#include "analysis/finding_text.hpp"
 #include "session/association.hpp"
+#include "session/diagnose.hpp"
 #include "dimse/dimse.hpp"
 
 using namespace dicom;
@@ -156,4 +158,37 @@ TEST(Association, InferredTransferSyntaxPutsDataSetFindingsInDoubt) {
     EXPECT_EQ(doubt_for(DiagCode::MalformedDataSet, Party::Network, 5, 5, true), Doubt::None);
     EXPECT_EQ(doubt_for(DiagCode::ClosedWithoutRelease, Party::Requestor, 0, 5, false), Doubt::BytesMissed);
     EXPECT_EQ(doubt_for(DiagCode::AssociationAborted, Party::Requestor, 5, 5, false), Doubt::None);
+}
+
+TEST(Association, DelayedAckStallsAreNotesUntilTheyCostATenthOfTheTime) {
+    std::vector<Diagnostic> out;
+    Association a;
+    a.know_requestor(1, Endpoint{}, Endpoint{}, RolesEvidence::Handshake);
+    a.first_time = 10.0;
+    a.last_time = 11.0; // one second
+    Stall s;
+    s.cause = StallCause::DelayedAck;
+    s.start = 10.20, s.end = 10.24, s.end_frame = 7; // 40 ms: 4%
+    diagnose_stall(a, s, 0, nullptr, Doubt::None, out);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_EQ(out.back().severity, Severity::Note); // on its frame, always a note
+    ASSERT_EQ(a.diagnostics.size(), 1u);
+    EXPECT_EQ(finding_severity(a, a.diagnostics[0]), Severity::Note);
+    s.start = 10.50, s.end = 10.55, s.end_frame = 9; // 90 ms in all: 9%
+    diagnose_stall(a, s, 0, nullptr, Doubt::None, out);
+    EXPECT_EQ(out.back().severity, Severity::Note);
+    EXPECT_EQ(finding_severity(a, a.diagnostics[0]), Severity::Note);
+    s.start = 10.70, s.end = 10.72, s.end_frame = 11; // 110 ms: more than a tenth
+    diagnose_stall(a, s, 0, nullptr, Doubt::None, out);
+    EXPECT_EQ(out.back().severity, Severity::Note);
+    EXPECT_EQ(finding_severity(a, a.diagnostics[0]), Severity::Warning);
+    EXPECT_EQ(most_severe_finding(a), &a.diagnostics[0]);
+    a.last_time = 13.0; // the association went on: the same stalls are a small part of it
+    EXPECT_EQ(finding_severity(a, a.diagnostics[0]), Severity::Note);
+    // roles only inferred: the warning would name a guess
+    Association b;
+    b.know_requestor(1, Endpoint{}, Endpoint{}, RolesEvidence::ListeningPort);
+    b.first_time = 10.0, b.last_time = 10.1;
+    diagnose_stall(b, s, 0, nullptr, Doubt::None, out);
+    EXPECT_EQ(finding_severity(b, b.diagnostics[0]), Severity::Note);
 }

@@ -175,6 +175,13 @@ TEST(Dimse, StatusMeaningsDependOnTheService) {
     EXPECT_STREQ(status_meaning(0xB000, kCMoveRsp), "Sub-operations complete - one or more failures or warnings");
     EXPECT_STREQ(status_meaning(0xA7FE, kCStoreRsp), "Refused: out of resources");
     EXPECT_STREQ(status_meaning(0xA801, kCMoveRsp), "Refused: move destination unknown");
+    // as the Status column shows them
+    EXPECT_EQ(status_text(0x0000, kCEchoRsp), "Success");
+    EXPECT_EQ(status_text(0xB000, kCStoreRsp), "Warning: Coercion of data elements (0xB000)");
+    EXPECT_EQ(status_text(0xA900, kCStoreRsp), "Failure: Error: data set does not match SOP class (0xA900)");
+    EXPECT_EQ(status_text(0xFF00, kCFindRsp), "Pending: Matches are continuing (0xFF00)");
+    EXPECT_EQ(status_text(0xC123, kCFindRsp), "Failure: Failed: unable to process (0xC123)");
+    EXPECT_EQ(status_text(0xD001, kCEchoRsp), "Failure (0xD001)"); // a code the standard does not define
 }
 
 TEST(Dictionary, LookupsIncludingRepeatingGroups) {
