@@ -50,7 +50,7 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
 int hf_tag = -1, hf_element = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
 int hf_dimse_operation = -1, hf_message_command = -1, hf_message_id = -1;
-int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_finding_doubt = -1, hf_stall_time = -1,
+int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_finding_doubt = -1, hf_finding_text = -1, hf_explanation = -1, hf_stall_time = -1,
     hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
     hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1, hf_move_sub_association = -1;
@@ -374,10 +374,16 @@ void dicom_register_fields(void) {
         FIELD(hf_finding_ae, "AE Title", "dicom.finding.ae", FT_STRING, BASE_NONE, NULL, 0,
               "The AE title of the party the finding concerns, when it is a peer"),
         FIELD(hf_finding_severity, "Severity", "dicom.finding.severity", FT_STRING, BASE_NONE, NULL, 0,
-              "error, warning or note: the code's usual severity, or note when the capture cannot prove the finding"),
+              "error, warning or note: the code's usual severity, or note when the capture cannot prove the finding "
+              "(delayed-ACK stalls: always a note on their frame)"),
         FIELD(hf_finding_doubt, "Uncertain", "dicom.finding.uncertain", FT_STRING, BASE_NONE, NULL, 0,
               "Why the capture cannot prove the finding: sender_bytes_missed, bytes_missed, syntax_inferred, reordered, "
               "roles_unknown, roles_inferred"),
+        FIELD(hf_finding_text, "Text", "dicom.finding.text", FT_STRING, BASE_NONE, NULL, 0,
+              "The finding in full: who did what, with the messages and frames it concerns (the expert info's "
+              "summary is its short form, at most 100 characters)"),
+        FIELD(hf_explanation, "Explanation", "dicom.explanation", FT_STRING, BASE_NONE, NULL, 0,
+              "Under an expert info whose summary had to be shortened to fit a column: the whole sentence"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
         FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,
@@ -533,4 +539,16 @@ void dicom_register_fields(void) {
     expert_register_field_array(em, ei_core, n_problems);
     expert_register_field_array(em, ei, array_length(ei));
     expert_register_field_array(em, ei_findings, (int)n_findings);
+}
+
+void dicom_expert_explained(packet_info *pinfo, tvbuff_t *tvb, proto_item *item, expert_field *ei, const char *summary,
+                            const char *sentence) {
+    if (strlen(sentence) <= dicom::kSummaryLength) {
+        expert_add_info_format(pinfo, item, ei, "%s", sentence);
+        return;
+    }
+    expert_add_info_format(pinfo, item, ei, "%s", summary);
+    if (item)
+        proto_item_set_generated(proto_tree_add_string(proto_item_add_subtree(item, ett_finding), hf_explanation,
+                                                       tvb, 0, 0, sentence));
 }

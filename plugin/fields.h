@@ -49,7 +49,7 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
 extern int hf_tag, hf_element, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
 extern int hf_dimse_operation, hf_message_command, hf_message_id;
-extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_finding_doubt, hf_stall_time, hf_stall_cause,
+extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_finding_doubt, hf_finding_text, hf_explanation, hf_stall_time, hf_stall_cause,
     hf_processing_time, hf_transport_time;
 extern int hf_assoc_id, hf_assoc_setup_time, hf_assoc_release_time, hf_assoc_duration, hf_response_to,
     hf_response_in, hf_response_time, hf_send_time, hf_move_request_in, hf_cancel_in, hf_move_sub_association;
@@ -67,3 +67,8 @@ extern expert_field ei_not_pdu, ei_context_rejected, ei_pdv_context_unknown, ei_
 extern expert_field ei_diag[][3]; /* per dicom::DiagCode and dicom::Severity */
 
 void dicom_register_fields(void);
+
+/* An expert info on `item` that reads `sentence` when it fits dicom::kSummaryLength, else
+ * `summary`, with the whole sentence as a dicom.explanation item under `item`. */
+void dicom_expert_explained(packet_info *pinfo, tvbuff_t *tvb, proto_item *item, expert_field *ei, const char *summary,
+                            const char *sentence);

@@ -367,6 +367,21 @@ Severity finding_severity(const Association &a, const DiagnosticSummary &s) {
     return duration_ms > 0 && s.total > kDelayedAckWarningShare * duration_ms ? Severity::Warning : Severity::Note;
 }
 
+std::string finding_summary(const Association &a, const Diagnostic &d, const std::string &sentence) {
+    if (sentence.size() <= kSummaryLength) return sentence;
+    std::string s = std::string(diag_code_title(d.code)) + ": " + a.party_label(d.party, false);
+    switch (d.code) {
+    case DiagCode::Retransmissions:
+    case DiagCode::OutOfOrder:
+    case DiagCode::CaptureGap: s += ", " + fmt("%.0f", d.value) + " bytes"; break;
+    default:
+        if (diag_value_is_ms(d.code)) s += ", " + duration(d.value / 1000);
+    }
+    if (d.doubt != Doubt::None) s += " (uncertain)";
+    if (s.size() > kSummaryLength) s = s.substr(0, kSummaryLength - 3) + "...";
+    return s;
+}
+
 std::vector<const DiagnosticSummary *> ordered_findings(const Association &a) {
     std::vector<const DiagnosticSummary *> v;
     for (const DiagnosticSummary &s : a.diagnostics) v.push_back(&s);

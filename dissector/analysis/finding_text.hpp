@@ -14,6 +14,10 @@ struct Message;
 
 // The sentence for one finding, naming the party by AE title, role and software.
 std::string diagnostic_text(const Association &a, const Diagnostic &d);
+// The finding in at most kSummaryLength characters, for the Summary column of Expert
+// Information (kSummaryLength): `sentence` (diagnostic_text) when it fits, else what and who
+// ("Slow response: PACS (acceptor), 1.999 s"); the sentence itself goes in the tree under it.
+std::string finding_summary(const Association &a, const Diagnostic &d, const std::string &sentence);
 // The sentence for all findings of one code and party in the association.
 std::string summary_text(const Association &a, const DiagnosticSummary &s);
 // "C-STORE-RQ id=3", "message 3" when its command is not known; with `with_frame`, the frame

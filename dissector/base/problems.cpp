@@ -36,12 +36,11 @@ const char *problem_text(Problem p) {
     case Problem::CommandInvalid: return "Command set has no valid Command Field (0000,0100)";
     case Problem::MessageInterrupted: return "A new command started before the previous message on this presentation context was complete";
     case Problem::DataWithoutCommand: return "Data set fragment without a preceding command on this presentation context";
-    case Problem::TooManyOutstanding: return "Outstanding-request limit of the association reached: the oldest unanswered request is no longer matched";
+    case Problem::TooManyOutstanding: return "Outstanding-request limit reached: the oldest unanswered request is no longer matched";
     case Problem::BytesMissing: return "Bytes of this message are missing from the capture (a capture gap, not an error of the peers)";
     case Problem::DataSetBytesMissing: return "The data set walk reached bytes that are missing from the capture: the rest is not parsed";
     case Problem::CommandLostInGap:
-        return "Data set fragment whose command set is not in the capture (a capture gap, or the capture started inside "
-               "the message)";
+        return "Data set fragment whose command set is not in the capture (a capture gap, or a late start)";
     case Problem::Count: break;
     }
     return "Unknown problem";

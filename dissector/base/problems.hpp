@@ -6,6 +6,8 @@
 
 #include "base/bytes.hpp"
 
+#include <cstddef>
+
 namespace dicom {
 
 enum class Problem : uint8_t {
@@ -62,6 +64,9 @@ const char *problem_key(Problem p);
 
 // One line for the user, e.g. "Item length exceeds the enclosing item".
 const char *problem_text(Problem p);
+// What an expert info's summary may hold to fit the Summary column of Expert Information: the
+// problem texts, and the short form of longer sentences (the sentence goes in the tree).
+constexpr size_t kSummaryLength = 100;
 
 // Malformed (the bytes do not follow PS3.8) versus merely unusual.
 bool problem_is_malformed(Problem p);

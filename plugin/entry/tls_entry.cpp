@@ -113,10 +113,13 @@ int dicom_dissect_tls_on_plain_port(tvbuff_t *tvb, packet_info *pinfo, proto_tre
             const int dir = dicom_direction(pinfo);
             raise_transport(pinfo, cs, from_acceptor ? 1 - dir : dir, dicom::DiagCode::TlsOnPlainPort);
         }
-        expert_add_info_format(pinfo, ti, &ei_diag[(int)dicom::DiagCode::TlsOnPlainPort][(int)dicom::Severity::Error], "TLS %s on a plain DICOM port: %s",
-            dicom::tls_handshake_name(from_acceptor ? 2 : 1),
-            from_acceptor ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
-                          : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM");
+        const char *hello_name = dicom::tls_handshake_name(from_acceptor ? 2 : 1);
+        dicom_expert_explained(pinfo, tvb, ti, &ei_diag[(int)dicom::DiagCode::TlsOnPlainPort][(int)dicom::Severity::Error],
+            wmem_strdup_printf(pinfo->pool, "TLS %s on a plain DICOM port: the %s speaks DICOM over TLS", hello_name,
+                               from_acceptor ? "acceptor" : "requestor"),
+            wmem_strdup_printf(pinfo->pool, "TLS %s on a plain DICOM port: %s", hello_name,
+                               from_acceptor ? "the acceptor speaks DICOM over TLS, the requestor expected plain DICOM"
+                                             : "the requestor speaks DICOM over TLS, the acceptor's port expects plain DICOM"));
     }
     col_prepend_fstr(pinfo->cinfo, COL_INFO, "[TLS on a plain DICOM port] ");
     if (cs->association()) dicom_tap_pdu(pinfo, cs->association(), NULL); /* the association tables and the diagnosis list it */
@@ -167,7 +170,7 @@ static int dissect_tls_port(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         dicom_tvb_u8(tvb, 0) == dicom::kTlsApplicationData && dicom_tvb_u8(tvb, 1) == 3) {
         proto_item *ti = transport_item(tvb, tree, dicom::Transport::TlsNotDecrypted, "DICOM over TLS, not decrypted");
         if (report_here(pinfo, cs))
-            expert_add_info_format(pinfo, ti, &ei_tls_encrypted,
+            dicom_expert_explained(pinfo, tvb, ti, &ei_tls_encrypted, "DICOM over TLS: application data not decrypted",
                 "DICOM over TLS: application data not decrypted. Give Wireshark the server's RSA key "
                 "(TLS preferences: RSA keys list) or the peers' key log (tls.keylog_file) to see the PDUs.");
         col_append_str(pinfo->cinfo, COL_INFO, " (DICOM, not decrypted)");

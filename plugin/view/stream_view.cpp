@@ -37,12 +37,15 @@ const char *message_label(packet_info *pinfo, const dicom::Message *m) {
 }
 
 /* The sentence of a finding, made by the core (std::string) where no epan call can throw. */
-const char *finding_text(packet_info *pinfo, const dicom::Association *a, const dicom::Diagnostic &d) {
+/* The finding's sentence and its short form for the expert info (both in the packet's pool). */
+void finding_text(packet_info *pinfo, const dicom::Association *a, const dicom::Diagnostic &d, const char *&sentence,
+                  const char *&summary) {
+    sentence = summary = dicom::diag_code_title(d.code);
     try {
         const std::string s = dicom::diagnostic_text(*a, d);
-        return wmem_strdup(pinfo->pool, s.c_str());
+        sentence = wmem_strdup(pinfo->pool, s.c_str());
+        summary = wmem_strdup(pinfo->pool, dicom::finding_summary(*a, d, s).c_str());
     } catch (...) {
-        return dicom::diag_code_title(d.code);
     }
 }
 
@@ -105,10 +108,17 @@ void build_duplicate(Build &b, const UnitRecord &u) {
     if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_first_seen_in, b.tvb, 0, 0, u.a));
     if (m) proto_item_set_generated(proto_tree_add_uint(t, hf_pdv_message, b.tvb, 0, 0, m->index));
     const char *first = u.a ? wmem_strdup_printf(b.pinfo->pool, " (first seen in frame %u)", u.a) : "";
-    expert_add_info_format(b.pinfo, pi, &ei_retransmitted, "%u %sDICOM bytes%s%s%s%s", u.length,
-                           copy ? "" : "retransmitted ", what ? " of " : "", what ? what : "",
-                           u.a ? first : (u.bits & kUnitOfHeld) ? " (already held, ahead of a gap)" : "",
-                           copy ? ", the same segment again at once (same IP ID and checksum: a mirror port's copy or a network duplicate, not a retransmission)" : "");
+    const char *sentence = wmem_strdup_printf(
+        b.pinfo->pool, "%u %sDICOM bytes%s%s%s%s", u.length, copy ? "" : "retransmitted ", what ? " of " : "",
+        what ? what : "", u.a ? first : (u.bits & kUnitOfHeld) ? " (already held, ahead of a gap)" : "",
+        copy ? ", the same segment again at once (same IP ID and checksum: a mirror port's copy or a network "
+               "duplicate, not a retransmission)"
+             : "");
+    dicom_expert_explained(b.pinfo, b.tvb, pi, &ei_retransmitted,
+                           copy ? wmem_strdup_printf(b.pinfo->pool, "%u DICOM bytes%s%s captured twice (a mirror port's "
+                                                     "copy or a duplicate)", u.length, what ? " of " : "", what ? what : "")
+                                : sentence,
+                           sentence);
     set_info(b.pinfo, *b.info,
              wmem_strdup_printf(b.pinfo->pool, "%s DICOM bytes%s%s%s", copy ? "Captured twice:" : "Retransmitted",
                                 what ? " of " : "", what ? what : "", first),
@@ -124,7 +134,8 @@ void build_held(Build &b, const UnitRecord &u) {
     proto_item *pi = proto_tree_add_uint(t, hf_stream_held, b.tvb, (gint)u.offset, (gint)u.length, u.length);
     if (u.a) proto_item_set_generated(proto_tree_add_uint(t, hf_stream_delivered_in, b.tvb, 0, 0, u.a));
     if (acked)
-        expert_add_info_format(b.pinfo, pi, &ei_held,
+        dicom_expert_explained(b.pinfo, b.tvb, pi, &ei_held,
+                               "DICOM bytes captured before the data they acknowledge (a mirror port): put back in order",
                                "DICOM bytes captured before the data of the other direction that their segment "
                                "acknowledges (a mirror port): decoded in the order the peers had them");
     else
@@ -159,9 +170,11 @@ void build_lost(Build &b, const UnitRecord &u) {
                 : kind == dicom::LostKind::Unit  ? "inside a PDU or header being assembled"
                                                  : "over a PDU boundary: the next PDU header is searched for";
     }
-    expert_add_info_format(b.pinfo, pi, &ei_problem[(int)dicom::Problem::BytesMissing],
-                           "%u bytes of the %s stream are missing from the capture, %s (a capture gap, not an error of the peers)",
-                           u.length, stream, where);
+    dicom_expert_explained(b.pinfo, b.tvb, pi, &ei_problem[(int)dicom::Problem::BytesMissing],
+                           wmem_strdup_printf(b.pinfo->pool, "%u bytes of the %s stream missing from the capture (a "
+                                              "capture gap)", u.length, stream),
+                           wmem_strdup_printf(b.pinfo->pool, "%u bytes of the %s stream are missing from the capture, "
+                                              "%s (a capture gap, not an error of the peers)", u.length, stream, where));
     set_info(b.pinfo, *b.info, wmem_strdup_printf(b.pinfo->pool, "%u bytes missing from the capture", u.length));
     close_item(b);
 }
@@ -200,7 +213,8 @@ void build_note_finding(Build &b, const UnitRecord &u) {
     d.doubt = (dicom::Doubt)u.pdv_index;
     d.frame = b.pinfo->num;
     if (d.code >= dicom::DiagCode::Count) return;
-    const char *text = finding_text(b.pinfo, a, d);
+    const char *text, *summary;
+    finding_text(b.pinfo, a, d, text, summary);
     if (!b.item) open_item(b, b.tvb, 0, 0, dicom::diag_code_title(d.code));
     proto_item *fi = proto_tree_add_string(b.item_tree, hf_finding, b.tvb, 0, 0, dicom::diag_code_name(d.code));
     proto_item_set_generated(fi);
@@ -213,6 +227,7 @@ void build_note_finding(Build &b, const UnitRecord &u) {
                                                    dicom::severity_name(d.severity)));
     if (d.doubt != dicom::Doubt::None)
         proto_item_set_generated(proto_tree_add_string(ft, hf_finding_doubt, b.tvb, 0, 0, dicom::doubt_name(d.doubt)));
+    proto_item_set_generated(proto_tree_add_string(ft, hf_finding_text, b.tvb, 0, 0, text));
     static const dicom::StallCause stall_of[] = {dicom::StallCause::DelayedAck, dicom::StallCause::WindowFull,
                                                  dicom::StallCause::Retransmission, dicom::StallCause::SenderIdle,
                                                  dicom::StallCause::RoundTrip};
@@ -222,7 +237,7 @@ void build_note_finding(Build &b, const UnitRecord &u) {
         proto_item_set_generated(proto_tree_add_time(ft, hf_stall_time, b.tvb, 0, 0, &ns));
         proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
     }
-    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code][(int)d.severity], "%s", text);
+    expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code][(int)d.severity], "%s", summary);
     if (!b.rec->length) set_info(b.pinfo, *b.info, text, u.ptr ? u.ptr : (const void *)&u);
 }
 

@@ -49,12 +49,14 @@ static void tree_context(const PduContext &c, proto_tree *parent, const dicom::P
     proto_tree_add_item(t, hf_pctx_id, c.tvb, body.off, 1, ENC_BIG_ENDIAN);
     if (!in_rq) {
         proto_item *ri = proto_tree_add_item(t, hf_pctx_result, c.tvb, body.off + 2, 1, ENC_BIG_ENDIAN);
-        if (pc.result != dicom::kAcceptance)
-            expert_add_info_format(c.pinfo, ri, &ei_context_rejected,
-                                   "Presentation context %u (%s) rejected: %s", pc.id,
-                                   abstract ? abstract : "?",
-                                   dicom::code_name(dicom::kContextResults, pc.result)
-                                       ? dicom::code_name(dicom::kContextResults, pc.result) : "unknown reason");
+        if (pc.result != dicom::kAcceptance) {
+            const char *reason = dicom::code_name(dicom::kContextResults, pc.result)
+                                     ? dicom::code_name(dicom::kContextResults, pc.result) : "unknown reason";
+            dicom_expert_explained(c.pinfo, c.tvb, ri, &ei_context_rejected,
+                                   wmem_strdup_printf(c.pinfo->pool, "Presentation context %u rejected: %s", pc.id, reason),
+                                   wmem_strdup_printf(c.pinfo->pool, "Presentation context %u (%s) rejected: %s", pc.id,
+                                                      abstract ? abstract : "?", reason));
+        }
         if (nc && nc->proposed_in) {
             proto_item *g = proto_tree_add_uint(t, hf_pctx_proposed_in, c.tvb, 0, 0, nc->proposed_in);
             proto_item_set_generated(g);

@@ -168,9 +168,12 @@ static void add_missing(const PduContext &c, proto_tree *t, proto_item *anchor, 
     else if (d.gap) /* no bytes lost: the capture began after its start */
         wmem_strbuf_append_printf(b, "%sthe capture started after it began", wmem_strbuf_get_len(b) ? "; " : "");
     if (d.closed) wmem_strbuf_append_printf(b, "%sits last fragment is not in the capture", wmem_strbuf_get_len(b) ? "; " : "");
-    expert_add_info_format(c.pinfo, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
-                           "%s incomplete: %s (a capture gap, not an error of the peers)",
-                           m.command.valid ? command_label(m.command) : "DIMSE message", wmem_strbuf_get_str(b));
+    const char *what = m.command.valid ? command_label(m.command) : "DIMSE message";
+    dicom_expert_explained(c.pinfo, c.tvb, anchor, &ei_problem[(int)dicom::Problem::BytesMissing],
+                           wmem_strdup_printf(c.pinfo->pool, "%s incomplete: bytes missing from the capture (not an "
+                                              "error of the peers)", what),
+                           wmem_strdup_printf(c.pinfo->pool, "%s incomplete: %s (a capture gap, not an error of the peers)",
+                                              what, wmem_strbuf_get_str(b)));
     const bool exportable = m.has_data && (m.command.field == dicom::kCStoreRq || dicom_prefs.export_all);
     if (exportable && !dicom_prefs.export_incomplete)
         expert_add_info(c.pinfo, anchor, &ei_not_exported);
@@ -232,8 +235,12 @@ void tree_dimse_message(const PduContext &c, const dicom::Message &m, const char
                                                    "Data Set (%u elements, %s)", (unsigned)m.data_set.elements.size(),
                                                    uid_label(c.pinfo, m.transfer_syntax));
     if (m.syntax_inferred)
-        expert_add_info_format(c.pinfo, dt, &ei_inferred, "Transfer syntax inferred from the data (%s): the "
-                               "association set-up is not in the capture", uid_label(c.pinfo, m.transfer_syntax));
+        dicom_expert_explained(c.pinfo, c.tvb, dt, &ei_inferred,
+                               wmem_strdup_printf(c.pinfo->pool, "Transfer syntax inferred from the data: %s",
+                                                  uid_label(c.pinfo, m.transfer_syntax)),
+                               wmem_strdup_printf(c.pinfo->pool, "Transfer syntax inferred from the data (%s): the "
+                                                  "association set-up is not in the capture",
+                                                  uid_label(c.pinfo, m.transfer_syntax)));
     add_dataset(c, dt, m.data_set, false, NULL, m.data_set_bytes,
                 dicom::syntax_for(m.transfer_syntax).deflated ? "Data Set (inflated)" : "Data Set");
 }

@@ -5,6 +5,7 @@ agrees with the frames' own timestamps; healthy transfers blame nobody; every fi
 expert info on its frame."""
 import json
 import os
+import re
 import sys
 import unittest
 
@@ -203,19 +204,37 @@ class PacketTree(unittest.TestCase):
                         if f["code"] in shown_elsewhere:
                             continue
                         rows = fields(name, "frame.number == %d" % f["frame"], "dicom.finding", "dicom.finding.party",
-                                      "_ws.expert.message")
+                                      "dicom.finding.text")
                         self.assertIn(f["code"], rows[0][0].split(","), f)
                         self.assertIn(f["party"], rows[0][1].split(","))
                         if f["count"] == 1:
                             self.assertIn(f["text"], rows[0][2])
 
     def test_expert_infos_name_names(self):
-        rows = fields("rejected-calling-ae.pcap", "dicom.expert.assoc_rejected", "_ws.expert.message")
+        # the sentence in the tree; the expert info's summary, cut to fit its column, says what and who
+        rows = fields("rejected-calling-ae.pcap", "dicom.expert.assoc_rejected", "dicom.finding.text", "_ws.expert.message")
         self.assertEqual(rows, [["PACS (acceptor) rejected the association (permanent, DICOM UL service-user): "
-                                 "calling-AE-title-not-recognized"]])
-        out = tshark("-r", pcap("store-multi.pcap"), "-q", "-z", "expert")
-        self.assertIn("PACS (acceptor, OFFIS_DCMTK_367) waited", out)
-        self.assertIn("MODALITY (requestor)'s delayed ACK", out)  # the other party: AE and role
+                                 "calling-AE-title-not-recognized", "Association rejected: PACS (acceptor)"]])
+        rows = fields("store-multi.pcap", "dicom.expert.delayed_ack_stall", "dicom.finding.text", "_ws.expert.message")
+        self.assertTrue(rows)
+        for text, summary in rows:
+            self.assertTrue(text.startswith("PACS (acceptor, OFFIS_DCMTK_367) waited"), text)
+            self.assertIn("MODALITY (requestor)'s delayed ACK", text)  # the other party: AE and role
+            self.assertTrue(re.fullmatch(r"TCP stall: partial write waiting for a delayed ACK \(Nagle\): "
+                                         r"PACS \(acceptor\), \d+ ms", summary), summary)
+
+    def test_expert_summaries_fit_their_column(self):
+        # every expert info of the plugin, on captures with each kind of finding, trouble and copy
+        lines = 0
+        for name in ("slow-receiver.pcap", "window-full.pcap", "negotiation.pcap", "oversized-pdu.pcap",
+                     "malformed-dataset.pcap", "gap-in-dataset.pcap", "cut-mid-pdu.pcap", "tls-client-plain-port.pcap",
+                     "mirror-two-taps.pcap", "plain-client-tls-port.pcap"):
+            with self.subTest(capture=name):
+                for row in fields(name, "dicom", "_ws.expert.message", extra=("-E", "aggregator=^")):
+                    for summary in row[0].split("^") if row[0] else []:
+                        lines += 1
+                        self.assertLessEqual(len(summary), 100, summary)
+        self.assertGreater(lines, 50)
 
     def test_which_store_was_slow_and_why(self):
         # the fields of each message: its stalls, and the responder's processing

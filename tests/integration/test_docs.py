@@ -63,7 +63,7 @@ class DiagnosisGuide(unittest.TestCase):
                 for name in captures:
                     for a in json.loads(tshark("-r", pcap(name), "-q", "-z", "dicom_ul,diagnose,json"))["associations"]:
                         said.update(f["text"] for f in a["findings"])
-                    for row in fields(name, "dicom.finding", "_ws.expert.message"):
+                    for row in fields(name, "dicom.finding", "dicom.finding.text"):
                         said.update(row[0].split(","))
                 self.assertIn(line[2:], said, section)
                 checked += 1

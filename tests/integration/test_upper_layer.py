@@ -208,7 +208,7 @@ class Pdvs(unittest.TestCase):
 
     def test_pdu_longer_than_the_receivers_maximum(self):
         rows = fields("oversized-pdu.pcap", "dicom.expert.pdu_exceeds_max", "frame.number", "dicom.pdu.len",
-                      "_ws.expert.message")
+                      "dicom.finding.text")
         self.assertEqual(len(rows), 1)
         self.assertEqual(rows[0][1], "20082")
         self.assertEqual(rows[0][2], "SCRIPTED_SCU (requestor, DICOMUL_TEST) sent a P-DATA-TF of 20082 bytes, "

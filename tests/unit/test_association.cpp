@@ -192,3 +192,22 @@ TEST(Association, DelayedAckStallsAreNotesUntilTheyCostATenthOfTheTime) {
     diagnose_stall(b, s, 0, nullptr, Doubt::None, out);
     EXPECT_EQ(finding_severity(b, b.diagnostics[0]), Severity::Note);
 }
+
+TEST(Association, ExpertSummariesFitAColumnAndLongSentencesGiveWhatAndWho) {
+    for (int i = 0; i < int(Problem::Count); ++i)
+        EXPECT_LE(std::string(problem_text(Problem(i))).size(), kSummaryLength) << problem_key(Problem(i));
+    Association a;
+    a.calling_ae = "MODALITY", a.called_ae = "PACS";
+    a.acceptor_version = "OFFIS_DCMTK_367";
+    Diagnostic d{DiagCode::SlowResponse, Party::Acceptor, 76, 2.0, 1999.0};
+    EXPECT_EQ(finding_summary(a, d, "short enough"), "short enough");
+    const std::string sentence(150, 'x');
+    EXPECT_EQ(finding_summary(a, d, sentence), "Slow response: PACS (acceptor), 1.999 s");
+    d.code = DiagCode::CaptureGap, d.party = Party::Capture, d.value = 1448;
+    EXPECT_EQ(finding_summary(a, d, sentence), "Bytes missing from the capture: the capture, 1448 bytes");
+    d.code = DiagCode::DelayedAckStall, d.party = Party::Acceptor, d.value = 42, d.doubt = Doubt::RolesInferred;
+    a.called_ae = std::string(64, 'P'); // a long AE title (not valid, but seen): still cut to fit
+    const std::string s = finding_summary(a, d, sentence);
+    EXPECT_EQ(s.size(), kSummaryLength);
+    EXPECT_EQ(s.substr(s.size() - 3), "...");
+}
