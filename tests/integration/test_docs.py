@@ -5,7 +5,9 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import unittest
+import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.dirname(__file__))
 from tshark_run import fields, pcap, tshark  # noqa: E402
@@ -78,6 +80,47 @@ class DiagnosisGuide(unittest.TestCase):
         out = [line for line in tshark("-r", pcap("slow-receiver.pcap"), "-q", "-z", "dicom_ul,diagnose").splitlines()
                if line.strip() and not line.startswith("=") and not line.startswith("DICOM diagnosis")]
         self.assertEqual(block[1:], out)
+
+
+class TimeBudgetPicture(unittest.TestCase):
+    """docs/images/time-budget.svg is what tools/time_budget_chart.py draws from the captures
+    docs/diagnosis.md names, and each bar's parts are as wide as their share of the time."""
+    CAPTURES = ["slow-receiver", "window-full", "slow-setup-dns", "faulty-pause", "store-multi", "requestor-timeout"]
+
+    def test_the_picture_is_current_and_true_to_the_json(self):
+        doc = open(os.path.join(ROOT, "docs", "diagnosis.md")).read()
+        self.assertIn("for c in %s; do" % " ".join(self.CAPTURES), doc)
+        with tempfile.TemporaryDirectory() as d:
+            specs, docs = [], []
+            for c in self.CAPTURES:
+                text = tshark("-r", pcap(c + ".pcap"), "-q", "-z", "dicom_ul,diagnose,json")
+                docs.append(json.loads(text))
+                path = os.path.join(d, c + ".json")
+                with open(path, "w") as f:
+                    f.write(text)
+                specs.append("%s.pcap=%s" % (c, path))
+            out = os.path.join(d, "time-budget.svg")
+            subprocess.run([sys.executable, os.path.join(ROOT, "tools", "time_budget_chart.py"), *specs, "-o", out],
+                           check=True)
+            drawn = open(out).read()
+        self.assertEqual(drawn, open(os.path.join(ROOT, "docs", "images", "time-budget.svg")).read())
+        # the bars: one per association, each part's width its share of the association's time
+        rects = [r for r in ET.fromstring(drawn).iter("{http://www.w3.org/2000/svg}rect") if r.get("class")]
+        bars = {}
+        for r in rects:
+            bars.setdefault(r.get("y"), []).append(r)
+        budgets = [a for doc_ in docs for a in doc_["associations"]]
+        self.assertEqual(len(bars), len(budgets))
+        for (_, parts), a in zip(sorted(bars.items(), key=lambda kv: float(kv[0])), budgets):
+            total = sum(float(r.get("width")) for r in parts)
+            self.assertAlmostEqual(total, 560, delta=1)
+            for r in parts:
+                share = a["time_budget_ms"][r.get("class")] / max(a["duration_ms"], sum(a["time_budget_ms"].values()))
+                self.assertAlmostEqual(float(r.get("width")) / 560, share, delta=0.002, msg=(a["association"], r.get("class")))
+        # the slow receiver's bar is mostly waiting for the acceptor
+        first = sorted(bars.items(), key=lambda kv: float(kv[0]))[0][1]
+        widest = max(first, key=lambda r: float(r.get("width")))
+        self.assertEqual(widest.get("class"), "waiting_for_acceptor")
 
 
 if __name__ == "__main__":
