@@ -63,6 +63,15 @@ static std::string operations_text(const dicom::Association &a) {
     return s;
 }
 
+std::string dicom_assoc_label(const dicom::Association &a) {
+    return (a.calling_ae.empty() ? std::string("?") : a.calling_ae) + " -> " + (a.called_ae.empty() ? "?" : a.called_ae);
+}
+
+std::string dicom_assoc_worst_finding(const dicom::Association &a) {
+    const dicom::DiagnosticSummary *worst = dicom::most_severe_finding(a);
+    return worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "";
+}
+
 const char *dicom_assoc_began_text(const dicom::Association &a) {
     if (a.rq_time) return "in the capture";
     return a.began_before_capture ? "before the capture" : "set-up not captured";
@@ -74,7 +83,6 @@ std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a) {
     auto text = [&](size_t i, std::string v) { row[i].text = std::move(v); };
     auto none = [&](size_t i) { row[i].null = true; };
     const double start = a.rq_time ? a.rq_time : a.first_time;
-    const dicom::DiagnosticSummary *worst = dicom::most_severe_finding(a);
     size_t i = 0;
     num(i++, a.number);
     text(i++, a.requestor_known() ? dicom_endpoint_text(a.requestor) : "?");
@@ -82,7 +90,7 @@ std::vector<AssocCell> dicom_assoc_row(const dicom::Association &a) {
     text(i++, a.calling_ae);
     text(i++, a.called_ae);
     text(i++, a.how_it_ended());
-    text(i++, worst ? std::string(dicom::diag_code_name(worst->code)) + " (" + dicom::party_name(worst->party) + ")" : "");
+    text(i++, dicom_assoc_worst_finding(a));
     text(i++, dicom_assoc_began_text(a));
     text(i++, dicom::roles_evidence_name(a.roles_evidence));
     num(i++, start);

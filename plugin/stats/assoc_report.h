@@ -33,6 +33,11 @@ std::string dicom_assoc_cell_text(size_t column, const AssocCell &c, AssocFormat
 /* "in the capture" (its A-ASSOCIATE-RQ is), "before the capture" (neither it nor its TCP
  * connection's SYN is), "set-up not captured" (the capture missed it) */
 const char *dicom_assoc_began_text(const dicom::Association &a);
+/* The association's name in every table: "MODALITY -> PACS" ("?" for an AE title the capture
+ * does not hold); its most severe finding over the whole association, as the diagnosis orders
+ * them: "association_aborted (requestor)", "" when there is none. */
+std::string dicom_assoc_label(const dicom::Association &a);
+std::string dicom_assoc_worst_finding(const dicom::Association &a);
 
 void dicom_register_assoc_report(void); /* -z dicom_ul,assoc[,csv|,json] */
 void dicom_register_assoc_table(void);  /* assoc_table.cpp: the GUI's table */

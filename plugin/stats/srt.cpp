@@ -8,6 +8,7 @@
 #include "dimse/dimse.hpp"
 #include "fields.h"
 #include "session/association.hpp"
+#include "stats/assoc_report.h"
 #include "stats/tap.h"
 
 
@@ -28,15 +29,16 @@ static void srt_init(struct register_srt *, GArray *srt_array) {
     init_srt_table("DICOM associations", NULL, srt_array, 1, "Association", "dicom.assoc.id", NULL);
 }
 
-/* "MODALITY -> PACS (delayed_ack_stall)" */
+/* "MODALITY -> PACS: association_aborted (requestor)": the association table's label and most
+ * severe finding */
 static char *association_row_name(const dicom::Association &a) {
-    const dicom::DiagnosticSummary *worst = dicom::most_severe_finding(a);
-    return g_strdup_printf("%s -> %s%s%s%s", a.calling_ae.c_str(), a.called_ae.c_str(),
-                           worst ? " (" : "", worst ? dicom::diag_code_name(worst->code) : "", worst ? ")" : "");
+    const std::string worst = dicom_assoc_worst_finding(a);
+    return g_strdup_printf("%s%s%s", dicom_assoc_label(a).c_str(), worst.empty() ? "" : ": ", worst.c_str());
 }
 
 /* The association's row takes the name of its most severe finding so far; every later PDU of the
- * association (an A-ABORT after the last response, say) names it again. */
+ * association (an A-ABORT after the last response, say) and every frame that raises a finding
+ * (a FIN without A-RELEASE) names it again. */
 static void name_association_row(srt_stat_table *by_assoc, int row, const dicom::Association &a) {
     g_free(by_assoc->procedures[row].procedure);
     try {

@@ -10,6 +10,7 @@
 #include "fields.h"
 #include "session/association.hpp"
 #include "session/connection.hpp"
+#include "stats/tap.h"
 #include "time_util.h"
 #include "ul/pdu.hpp"
 #include "ul/pdu_walker.hpp"
@@ -238,6 +239,7 @@ void build_note_finding(Build &b, const UnitRecord &u) {
         proto_item_set_generated(proto_tree_add_string(ft, hf_stall_cause, b.tvb, 0, 0, dicom::stall_cause_name(stall_of[stall])));
     }
     expert_add_info_format(b.pinfo, fi, &ei_diag[(int)d.code][(int)d.severity], "%s", summary);
+    dicom_tap_pdu(b.pinfo, a, NULL); /* the tables name the association's most severe finding anew */
     if (!b.rec->length) set_info(b.pinfo, *b.info, text, u.ptr ? u.ptr : (const void *)&u);
 }
 

@@ -151,6 +151,28 @@ class Statistics(unittest.TestCase):
         self.assertEqual(qr["C-FIND-RQ"][0], 2)
         self.assertEqual(qr["C-STORE-RQ"][0], 2)
 
+    def test_one_label_and_one_finding_per_association_in_every_table(self):
+        # the SRT's association rows, the association table and the diagnosis name each association
+        # alike, with the same most severe finding, computed over the whole association
+        checked = 0
+        for name in ("query-retrieve.pcap", "abort-after.pcap", "scp-killed.pcap", "requestor-timeout.pcap",
+                     "move-partial.pcap", "cut-after-setup.pcap", "window-full.pcap", "context-rejected.pcap"):
+            with self.subTest(capture=name):
+                diagnosis = json.loads(tshark("-r", pcap(name), "-q", "-z", "dicom_ul,diagnose,json"))["associations"]
+                table = {a["assoc"]: a for a in json.loads(tshark("-r", pcap(name), "-q", "-z", "dicom_ul,assoc,json"))}
+                out = tshark("-r", pcap(name), "-q", "-z", "dicom_ul,srt").split("dicom.assoc.id", 1)[1]
+                srt = {int(m.group(1)): m.group(2) for m in
+                       re.finditer(r"^\s*(\d+)\s+(.*?)\s+\d+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s+[\d.]+\s*$", out, re.M)}
+                for a in diagnosis:
+                    worst = a["findings"][0] if a["findings"] else None
+                    finding = "%s (%s)" % (worst["code"], worst["party"]) if worst else ""
+                    self.assertEqual(table[a["association"]]["finding"], finding)
+                    label = "%s -> %s" % (a["calling_ae"] or "?", a["called_ae"] or "?")
+                    if a["association"] in srt:  # a row once a request was answered
+                        self.assertEqual(srt[a["association"]], label + (": " + finding if finding else ""))
+                        checked += 1
+        self.assertGreater(checked, 8)
+
     def test_association_table_csv_and_json(self):
         out = tshark("-r", pcap("one-per-object.pcap"), "-q", "-z", "dicom_ul,assoc,csv")
         lines = [line for line in out.splitlines() if line]
