@@ -8,7 +8,9 @@ xdotool and xclip). The Debian roots of 4.4 and 4.6 have no GUI (DICOM_NO_GUI), 
 sanitizers the GUI is not what is tested (DICOM_TSHARK_PRELOAD): skipped there."""
 import os
 import re
+import shlex
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -42,7 +44,7 @@ class Gui:
     """Xvfb on a private display and Wireshark on a capture, run as tshark_run runs tshark
     (uid 65534, a HOME with only this plugin)."""
 
-    def __init__(self, capture, *ws_args, profile=False):
+    def __init__(self, capture, *ws_args, profile=False, launch=None):
         for tool in ("wireshark", "Xvfb", "xdotool", "xclip"):
             if not shutil.which(tool):
                 raise RuntimeError("%s is missing: tools/install-deps.sh installs it" % tool)
@@ -55,7 +57,7 @@ class Gui:
         if profile:  # the DICOM profile, as the README installs it; wireshark -C DICOM
             self.profile = os.path.join(self.home, ".config/wireshark/profiles/DICOM")
             shutil.copytree(PROFILE, self.profile)
-        self.capture = shutil.copy(capture, self.home)
+        self.capture = shutil.copy(capture, self.home) if capture else None
         subprocess.run(["chmod", "-R", "a+rwX", self.home], check=True)
         self.display = ":%d" % (50 + os.getpid() % 40)
         self.xvfb = subprocess.Popen(["Xvfb", self.display, "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
@@ -63,12 +65,21 @@ class Gui:
         time.sleep(1.5)
         self.env = {"HOME": self.home, "TZ": "UTC", "LANG": "C.UTF-8", "PATH": "/usr/bin:/bin", "DISPLAY": self.display,
                     "WIRESHARK_PLUGIN_DIR": os.path.join(self.home, "empty-global")}
-        cmd = ["wireshark", "-r", self.capture, *ws_args]
+        cmd = ["wireshark", *(["-r", self.capture] if self.capture else []), *ws_args]
         if os.geteuid() == 0:
             cmd = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *cmd]
-        self.ws = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.launched = launch is not None
+        if launch:  # Wireshark started by someone else (a live capture in a network namespace)
+            self.ws = launch(cmd, self.env)
+        else:
+            self.ws = subprocess.Popen(cmd, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def close(self):
+        if self.launched:  # the launcher's whole process group (a capture's tcpdump and peers too)
+            try:
+                os.killpg(self.ws.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
         for p in (self.ws, self.xvfb):
             p.terminate()
             try:
@@ -154,6 +165,7 @@ class Gui:
 # relative to it (right-aligned, so fixed at this size).
 MAIN_SIZE = (1400, 900)
 STATISTICS_MENU = (332, 10)
+ASSOCIATIONS_ITEM = (400, 261)
 DIAGNOSIS_ITEM = (400, 286)  # between DICOM Associations and DICOM Nodes
 DIAGNOSIS_AT, DIAGNOSIS_SIZE = (200, 150), (1000, 600)
 REFRESH, GO_TO, FILTER_BY, COPY_TEXT, SAVE_AS = (460, 576), (568, 576), (677, 576), (763, 576), (855, 576)
@@ -300,6 +312,30 @@ class DiagnosisWindow(unittest.TestCase):
         self.assertEqual(g.clipboard(copy_filter).strip(), 'dicom.assoc.id == 1 && dicom.finding == "slow_response"')
 
 
+# A live capture of a real transfer: in a private network namespace, tcpdump captures its
+# loopback and pipes the packets to Wireshark (wireshark -k -i -, as a user would pipe a remote
+# capture) and to a file (the reference for tshark); dcmtk's storescu sends two objects to
+# storescp when the test says "go", and the capture stops when it says "stop".
+LIVE_SCRIPT = r"""
+set -u
+work=$1
+ip link set lo up; ip link set lo mtu 1500
+ethtool -K lo tso off gso off gro off >/dev/null 2>&1 || true
+cd "$work"; mkdir -p rx
+storescp -aet PACS -od rx 11112 >storescp.log 2>&1 & scp=$!
+tcpdump -Z root -U -s 0 -i lo -w - 'tcp port 11112' 2>/dev/null | tee live.pcap | eval "$WS_CMD" >/dev/null 2>&1 &
+tcpd=$(pgrep -n -x tcpdump)
+touch started
+while [ ! -e go ]; do sleep 0.2; done
+storescu -aet MODALITY -aec PACS 127.0.0.1 11112 "$FILES"/CT_small.dcm "$FILES"/MR_small.dcm >storescu.log 2>&1
+touch sent
+while [ ! -e stop ]; do sleep 0.2; done
+sleep 0.5
+kill "$tcpd" "$scp"
+wait
+"""
+
+
 def column_widths(recent):
     """The column.width entry of a recent file: [(column format, width)]."""
     text = open(recent).read()
@@ -333,6 +369,93 @@ class Profile(unittest.TestCase):
         g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1", "key", "ctrl+q")
         g.ws.wait(30)
         self.assertEqual(column_widths(os.path.join(g.profile, "recent")), ours)
+
+
+class LiveCapture(unittest.TestCase):
+    """The DICOM dialogs open while a capture runs: the Diagnosis window follows it as packets
+    arrive, and once the capture stops, Refresh (and Apply in the association table) give what
+    tshark reads from the same packets."""
+
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+        if os.geteuid() != 0:
+            self.skipTest("a private network namespace needs root")
+        for tool in ("unshare", "tcpdump", "storescp", "storescu", "ip"):
+            if not shutil.which(tool):
+                raise RuntimeError("%s is missing: tools/install-deps.sh installs it" % tool)
+        if subprocess.run(["unshare", "-n", "true"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode:
+            self.skipTest("this machine does not allow a private network namespace (unshare -n)")
+
+    def test_dialogs_follow_a_live_capture_and_are_right_when_it_stops(self):
+        work = tempfile.mkdtemp(prefix="dicom-ul-live-")
+        self.addCleanup(shutil.rmtree, work, True)
+
+        def launch(cmd, env):
+            # started in its HOME: Wireshark reads files from its working folder at start (GIOP's IOR.txt)
+            ws = " ".join(["cd", shlex.quote(env["HOME"]), "&&", "env", "-i",
+                           *("%s=%s" % (k, shlex.quote(v)) for k, v in env.items()), *map(shlex.quote, cmd),
+                           "-k", "-i", "-"])
+            # a session of its own: Gui.close ends the namespace's processes together
+            return subprocess.Popen(["unshare", "-n", "bash", "-c", LIVE_SCRIPT, "live", work],
+                                    env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "WS_CMD": ws,
+                                         "FILES": "/usr/lib/python3/dist-packages/pydicom/data/test_files"},
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+
+        def wait_for(name, seconds=60):
+            deadline = time.time() + seconds
+            while not os.path.exists(os.path.join(work, name)):
+                self.assertLess(time.time(), deadline, "the live capture script did not reach %r" % name)
+                time.sleep(0.2)
+
+        g = Gui(None, launch=launch)
+        self.addCleanup(g.close)
+        self.addCleanup(lambda: open(os.path.join(work, "stop"), "w").close())
+        wait_for("started")
+        main = g.windows(".")[0]  # the only window so far; its title says what it captures from
+        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
+        g.settle(3)
+        # both dialogs open before anything is sent
+        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
+        g.settle(1)
+        g.run("xdotool", "mousemove", *map(str, DIAGNOSIS_ITEM), "click", "1")
+        diagnosis = g.windows("DICOM Diagnosis")[0]
+        g.run("xdotool", "windowmove", diagnosis, *map(str, DIAGNOSIS_AT), "windowsize", diagnosis,
+              *map(str, DIAGNOSIS_SIZE))
+        g.settle()
+        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
+        g.settle(1)
+        g.run("xdotool", "mousemove", *map(str, ASSOCIATIONS_ITEM), "click", "1")
+        table = g.dialog("DICOM Associations")
+        g.run("xdotool", "windowmove", table, "0", "0")
+        g.settle()
+        # the transfer, while the capture runs: the Diagnosis window follows it
+        open(os.path.join(work, "go"), "w").close()
+        wait_for("sent")
+        g.settle(6)  # Wireshark redraws its taps every few seconds during a capture
+        during = g.clipboard(lambda: g.click(diagnosis, COPY_TEXT))
+        self.assertIn("Association 1: MODALITY (requestor", during)
+        self.assertIn("2 of 2 objects stored", during)
+        # the capture stops; Refresh and Apply give what tshark reads from the same packets
+        open(os.path.join(work, "stop"), "w").close()
+        g.settle(5)
+        # what tcpdump piped to Wireshark, under a name of its own where tshark can read it
+        live = os.path.join(work, os.path.basename(work) + ".pcap")
+        shutil.copy(os.path.join(work, "live.pcap"), live)
+        live = tshark_run.stage(live)
+        g.click(diagnosis, REFRESH)
+        g.settle()
+        expected = tshark("-r", live, "-q", "-z", "dicom_ul,diagnose")
+        self.assertIn("2 of 2 objects stored", expected)
+        self.assertEqual(g.clipboard(lambda: g.click(diagnosis, COPY_TEXT)).strip(), expected.strip())
+        g.apply(table)
+        rows = g.rows(table)
+        assoc = [line.split(",") for line in tshark("-r", live, "-q", "-z", "dicom_ul,assoc,csv").splitlines()[1:]
+                 if line[:1].isdigit()]
+        self.assertEqual([r[0] for r in rows], [a[0] for a in assoc])
+        self.assertIn("MODALITY", rows[0])
+        self.assertIn("PACS", rows[0])
 
 
 if __name__ == "__main__":
