@@ -142,6 +142,28 @@ class Gui:
         self.run("xdotool", "key", "Return")
         self.settle()
 
+    def main_window(self, name, seconds=4):
+        """The main window (titled with `name`), moved to the corner at MAIN_SIZE, where the menu
+        positions below hold."""
+        main = self.windows(name)[0]
+        self.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
+        self.settle(seconds)
+        return main
+
+    def statistics(self, item):
+        """Statistics > the entry at `item` in the open menu."""
+        self.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
+        self.settle(1)
+        self.run("xdotool", "mousemove", *map(str, item), "click", "1")
+
+    def diagnosis_window(self):
+        """Statistics > DICOM Diagnosis, placed where its buttons are expected."""
+        self.statistics(DIAGNOSIS_ITEM)
+        win = self.windows("DICOM Diagnosis")[0]
+        self.run("xdotool", "windowmove", win, *map(str, DIAGNOSIS_AT), "windowsize", win, *map(str, DIAGNOSIS_SIZE))
+        self.settle()
+        return win
+
     def rows(self, win):
         """The dialog's rows as Copy puts them on the clipboard: each row's cells."""
         # empty the clipboard first (xclip stays to serve it: nothing to wait for)
@@ -260,16 +282,8 @@ class DiagnosisWindow(unittest.TestCase):
     def open(self, capture):
         g = Gui(pcap(capture))
         self.addCleanup(g.close)
-        main = g.windows(capture)[0]
-        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
-        g.settle(4)
-        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
-        g.settle(1)
-        g.run("xdotool", "mousemove", *map(str, DIAGNOSIS_ITEM), "click", "1")
-        win = g.windows("DICOM Diagnosis")[0]
-        g.run("xdotool", "windowmove", win, *map(str, DIAGNOSIS_AT), "windowsize", win, *map(str, DIAGNOSIS_SIZE))
-        g.settle()
-        return g, win
+        g.main_window(capture)
+        return g, g.diagnosis_window()
 
     def test_the_window_shows_what_tshark_prints_and_leads_to_the_findings_frames(self):
         expected = tshark("-r", pcap("slow-receiver.pcap"), "-q", "-z", "dicom_ul,diagnose")
@@ -363,9 +377,7 @@ class Profile(unittest.TestCase):
         self.assertIn("%Cus:dicom.dimse.status_meaning", [f for f, _ in ours])
         g = Gui(pcap("faulty-mismatch.pcap"), "-C", "DICOM", profile=True)
         self.addCleanup(g.close)
-        main = g.windows("faulty-mismatch")[0]
-        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
-        g.settle(4)
+        g.main_window("faulty-mismatch")
         g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1", "key", "ctrl+q")
         g.ws.wait(30)
         self.assertEqual(column_widths(os.path.join(g.profile, "recent")), ours)
@@ -413,20 +425,10 @@ class LiveCapture(unittest.TestCase):
         self.addCleanup(g.close)
         self.addCleanup(lambda: open(os.path.join(work, "stop"), "w").close())
         wait_for("started")
-        main = g.windows(".")[0]  # the only window so far; its title says what it captures from
-        g.run("xdotool", "windowmove", main, "0", "0", "windowsize", main, *map(str, MAIN_SIZE))
-        g.settle(3)
+        g.main_window(".", 3)  # the only window so far; its title says what it captures from
         # both dialogs open before anything is sent
-        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
-        g.settle(1)
-        g.run("xdotool", "mousemove", *map(str, DIAGNOSIS_ITEM), "click", "1")
-        diagnosis = g.windows("DICOM Diagnosis")[0]
-        g.run("xdotool", "windowmove", diagnosis, *map(str, DIAGNOSIS_AT), "windowsize", diagnosis,
-              *map(str, DIAGNOSIS_SIZE))
-        g.settle()
-        g.run("xdotool", "mousemove", *map(str, STATISTICS_MENU), "click", "1")
-        g.settle(1)
-        g.run("xdotool", "mousemove", *map(str, ASSOCIATIONS_ITEM), "click", "1")
+        diagnosis = g.diagnosis_window()
+        g.statistics(ASSOCIATIONS_ITEM)
         table = g.dialog("DICOM Associations")
         g.run("xdotool", "windowmove", table, "0", "0")
         g.settle()
