@@ -1,4 +1,5 @@
-"""The Wireshark window with the plugin, under Xvfb: the DICOM statistics dialogs fill right
+"""The Wireshark window with the plugin, under Xvfb: the Diagnosis window, the conversation
+filters, the profile's columns, a live capture; the DICOM statistics dialogs fill right
 when they open, after Apply (pressed again and again, with and without a display filter),
 after a reload, and with a second copy of the same dialog open. The rows are read the way a
 user takes them out of the window: the dialog's Copy button, then the clipboard.
@@ -142,6 +143,14 @@ class Gui:
         self.run("xdotool", "key", "Return")
         self.settle()
 
+    def display_filter(self):
+        """The text of the main window's display filter bar."""
+        def copy_filter():
+            self.run("xdotool", "mousemove", *map(str, DISPLAY_FILTER), "click", "1")
+            self.settle(0.5)
+            self.run("xdotool", "key", "ctrl+a", "ctrl+c")
+        return self.clipboard(copy_filter).strip()
+
     def main_window(self, name, seconds=4):
         """The main window (titled with `name`), moved to the corner at MAIN_SIZE, where the menu
         positions below hold."""
@@ -192,6 +201,11 @@ DIAGNOSIS_ITEM = (400, 286)  # between DICOM Associations and DICOM Nodes
 DIAGNOSIS_AT, DIAGNOSIS_SIZE = (200, 150), (1000, 600)
 REFRESH, GO_TO, FILTER_BY, COPY_TEXT, SAVE_AS = (460, 576), (568, 576), (677, 576), (763, 576), (855, 576)
 DISPLAY_FILTER = (300, 75)  # the main window's display filter bar
+# query-retrieve.pcap's frame 10 (association 1's C-FIND-RQ) in the packet list, its context
+# menu's Conversation Filter, and that submenu's two DICOM entries
+FRAME_10 = (300, 270)
+CONVERSATION_FILTER = (389, 486)
+DICOM_ASSOCIATION, DICOM_ASSOCIATION_WITH_TCP = (732, 786), (796, 811)
 TOOLBAR_GAP = (1000, 40)  # an empty part of the main toolbar: focus without changing the selection
 
 
@@ -318,12 +332,7 @@ class DiagnosisWindow(unittest.TestCase):
         # Filter 1.1: the display filter of its frames is applied in the main window
         g.click(win, FILTER_BY)
         g.answer("Filter the frames", "1.1")
-
-        def copy_filter():
-            g.run("xdotool", "mousemove", *map(str, DISPLAY_FILTER), "click", "1")
-            g.settle(0.5)
-            g.run("xdotool", "key", "ctrl+a", "ctrl+c")
-        self.assertEqual(g.clipboard(copy_filter).strip(), 'dicom.assoc.id == 1 && dicom.finding == "slow_response"')
+        self.assertEqual(g.display_filter(), 'dicom.assoc.id == 1 && dicom.finding == "slow_response"')
 
 
 # A live capture of a real transfer: in a private network namespace, tcpdump captures its
@@ -348,6 +357,42 @@ sleep 0.5
 kill "$tcpd" "$scp"
 wait
 """
+
+
+class ConversationFilter(unittest.TestCase):
+    """Right click on a packet > Conversation Filter > DICOM association (with its TCP frames)
+    applies the association's filter in the main window."""
+
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+
+    def test_both_entries_apply_the_associations_filter(self):
+        for entry, expected in ((DICOM_ASSOCIATION, "dicom.assoc.id == 1"),
+                                (DICOM_ASSOCIATION_WITH_TCP, "tcp.stream == 0")):
+            with self.subTest(expected=expected):
+                g = Gui(pcap("query-retrieve.pcap"))
+                try:
+                    g.main_window("query-retrieve")
+                    g.run("xdotool", "mousemove", *map(str, FRAME_10), "click", "1")
+                    g.settle(0.5)
+                    g.run("xdotool", "click", "3")
+                    g.settle(1)
+                    g.run("xdotool", "mousemove", *map(str, CONVERSATION_FILTER), "click", "1")
+                    g.settle(1)
+                    g.run("xdotool", "mousemove", *map(str, entry), "click", "1")
+                    g.settle(3)
+                    self.assertEqual(g.display_filter(), expected)
+                finally:
+                    g.close()
+        # the TCP entry's filter holds the association's DICOM frames and its connection's own
+        dicom = set(tshark("-r", pcap("query-retrieve.pcap"), "-Y", "dicom.assoc.id == 1", "-T", "fields",
+                           "-e", "frame.number").split())
+        tcp = set(tshark("-r", pcap("query-retrieve.pcap"), "-Y", "tcp.stream == 0", "-T", "fields",
+                         "-e", "frame.number").split())
+        self.assertLess(dicom, tcp)
+        self.assertIn("18", tcp - dicom)  # its FIN
 
 
 def column_widths(recent):
