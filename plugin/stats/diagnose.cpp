@@ -148,7 +148,7 @@ void append_text(const dicom::Association &a, DiagnosisReport &r) {
         ref.association = a.number;
         ref.index = ++k;
         ref.frame = s->first_frame;
-        ref.filter = "dicom.assoc.id == " + std::to_string(a.number) + " && dicom.finding == \"" +
+        ref.filter = dicom_assoc_filter(a.number) + " && dicom.finding == \"" +
                      dicom::diag_code_name(s->code) + "\"";
         o += "    " + std::to_string(a.number) + "." + std::to_string(k) + " [" + dicom::severity_name(dicom::finding_severity(a, *s)) + "] " +
              dicom::diag_code_name(s->code) + ", frame " + std::to_string(s->first_frame) + ": " +

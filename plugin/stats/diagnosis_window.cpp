@@ -24,7 +24,6 @@ const char kTitle[] = "DICOM Diagnosis";
 struct DiagnosisWindow : AssocCollector {
     funnel_text_window_t *window = nullptr;
     DiagnosisReport report;
-    bool live = false; /* the last draw came while the capture was still being read */
 
     bool capture_complete() const override {
         ws_info_t *info = nullptr;
@@ -36,9 +35,10 @@ struct DiagnosisWindow : AssocCollector {
 
 const funnel_ops_t *ops() { return funnel_get_funnel_ops(); }
 
-void show(DiagnosisWindow &w) {
+/* The report; drawn while a capture is still being read (`live`), said to be provisional. */
+void show(const DiagnosisWindow &w, bool live) {
     std::string text = w.report.text;
-    if (w.live)
+    if (live)
         text = "(Live capture: the associations as they stand; what still waits for its data is settled when "
                "the capture stops. Refresh then.)\n" + text;
     ops()->set_text(w.window, text.c_str());
@@ -48,10 +48,10 @@ void draw(void *tapdata) {
     auto *w = static_cast<DiagnosisWindow *>(tapdata);
     try {
         if (!w->window) return;
-        w->live = !w->capture_complete();
+        const bool live = !w->capture_complete();
         w->sort();
         w->report = dicom_diagnosis_report(w->associations);
-        show(*w);
+        show(*w, live);
     } catch (...) {
     }
 }
@@ -113,7 +113,7 @@ void filter_finding(char **input, void *data) {
     unsigned association;
     const DiagnosisFindingRef *f = find_finding(r, input ? input[0] : nullptr, association);
     if (f) plugin_if_apply_filter(f->filter.c_str(), TRUE);
-    else if (association) plugin_if_apply_filter(("dicom.assoc.id == " + std::to_string(association)).c_str(), TRUE);
+    else if (association) plugin_if_apply_filter(dicom_assoc_filter(association).c_str(), TRUE);
 }
 
 void free_ask(void *data) { delete static_cast<Ask *>(data); }
@@ -135,18 +135,6 @@ dicom_funnel_bt_result ask_filter(funnel_text_window_t *, void *data) {
     return TRUE;
 }
 
-dicom_funnel_bt_result save(funnel_text_window_t *, void *data);
-
-void add_button(DiagnosisWindow *w, const char *label, funnel_bt_cb_t fn) {
-    /* The button is the window's: 4.4 and later free it with it (free_fcn); 4.0 keeps it. */
-    funnel_bt_t *b = g_new0(funnel_bt_t, 1);
-    b->tw = w->window;
-    b->func = fn;
-    b->data = w;
-    b->free_fcn = g_free;
-    ops()->add_button(w->window, b, label);
-}
-
 void write_file(char **input, void *data) {
     const DiagnosisReport &r = static_cast<Ask *>(data)->report;
     if (!input || !input[0] || !*input[0]) return;
@@ -159,6 +147,16 @@ void write_file(char **input, void *data) {
 dicom_funnel_bt_result save(funnel_text_window_t *, void *data) {
     ask(static_cast<DiagnosisWindow *>(data), "Save the diagnosis as text", "File name", write_file);
     return TRUE;
+}
+
+void add_button(DiagnosisWindow *w, const char *label, funnel_bt_cb_t fn) {
+    /* The button is the window's: 4.4 and later free it with it (free_fcn); 4.0 keeps it. */
+    funnel_bt_t *b = g_new0(funnel_bt_t, 1);
+    b->tw = w->window;
+    b->func = fn;
+    b->data = w;
+    b->free_fcn = g_free;
+    ops()->add_button(w->window, b, label);
 }
 
 /* Statistics > DICOM Diagnosis; the menu retaps once this returns, which fills the window. */

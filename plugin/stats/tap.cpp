@@ -89,6 +89,8 @@ std::string dicom_endpoint_text(const dicom::Endpoint &e) {
     return out;
 }
 
+std::string dicom_assoc_filter(unsigned number) { return "dicom.assoc.id == " + std::to_string(number); }
+
 std::string dicom_json_escape(const std::string &in) {
     std::string o;
     for (char ch : in) {
@@ -112,7 +114,7 @@ static dicom_filter_valid_result conv_valid(packet_info *pinfo DICOM_CONV_FILTER
 
 static gchar *conv_build(packet_info *pinfo DICOM_CONV_FILTER_EXTRA_PARAM) {
     const dicom::Association *a = dicom_frame_association(pinfo->num);
-    return a ? g_strdup_printf("dicom.assoc.id == %u", a->number) : NULL;
+    return a ? g_strdup(dicom_assoc_filter(a->number).c_str()) : NULL;
 }
 
 /* The association's frames and its TCP connection's own (ACKs, window updates, FIN, RST: what a

@@ -44,6 +44,9 @@ struct AssocCollector {
 /* Registers `c` on the dicom_ul tap; false (and a message naming `what`) on failure. */
 bool dicom_register_collector(AssocCollector *c, const char *what, void (*draw)(void *), void (*finish)(void *));
 
+/* The display filter of one association's DICOM frames: "dicom.assoc.id == 3". */
+std::string dicom_assoc_filter(unsigned number);
+
 /* Text for reports: "10.0.0.1:104" ("?:104" without an address), and a JSON string's body. */
 std::string dicom_endpoint_text(const dicom::Endpoint &e);
 std::string dicom_json_escape(const std::string &in);
