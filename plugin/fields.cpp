@@ -3,6 +3,7 @@
 #include "fields.h"
 
 #include "session/connection.hpp"
+#include "conformance/rules.hpp"
 #include "session/findings.hpp"
 #include "compat.h"
 
@@ -50,7 +51,9 @@ int hf_pdv_message = -1, hf_pdv_completed_in = -1, hf_dimse = -1, hf_dimse_fragm
 int hf_tag = -1, hf_element = -1, hf_tag_vr = -1, hf_tag_vl = -1, hf_value_string = -1, hf_value_uint = -1,
     hf_value_int = -1, hf_value_float = -1, hf_value_tag = -1, hf_value_bytes = -1, hf_private_creator = -1;
 int hf_dimse_operation = -1, hf_message_command = -1, hf_message_id = -1;
-int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_finding_doubt = -1, hf_finding_text = -1, hf_explanation = -1, hf_stall_time = -1,
+int hf_finding = -1, hf_finding_party = -1, hf_finding_ae = -1, hf_finding_severity = -1, hf_finding_doubt = -1, hf_finding_text = -1, hf_explanation = -1,
+    hf_conformance = -1, hf_conformance_rule = -1, hf_conformance_class = -1, hf_conformance_severity = -1,
+    hf_conformance_party = -1, hf_conformance_ae = -1, hf_conformance_reference = -1, hf_conformance_text = -1, hf_stall_time = -1,
     hf_stall_cause = -1, hf_processing_time = -1, hf_transport_time = -1;
 int hf_assoc_id = -1, hf_assoc_setup_time = -1, hf_assoc_release_time = -1, hf_assoc_duration = -1,
     hf_response_to = -1, hf_response_in = -1, hf_response_time = -1, hf_send_time = -1, hf_move_request_in = -1, hf_cancel_in = -1, hf_move_sub_association = -1;
@@ -69,6 +72,7 @@ expert_field ei_retransmitted = EI_INIT, ei_held = EI_INIT, ei_resync_after_gap 
 expert_field ei_not_pdu = EI_INIT, ei_context_rejected = EI_INIT, ei_pdv_context_unknown = EI_INIT,
              ei_parse_failed = EI_INIT, ei_charset_raw = EI_INIT, ei_inferred = EI_INIT, ei_tls_encrypted = EI_INIT;
 expert_field ei_diag[(int)dicom::DiagCode::Count][3];
+expert_field ei_rule[(int)dicom::Rule::Count];
 
 namespace {
 
@@ -384,6 +388,22 @@ void dicom_register_fields(void) {
               "summary is its short form, at most 100 characters)"),
         FIELD(hf_explanation, "Explanation", "dicom.explanation", FT_STRING, BASE_NONE, NULL, 0,
               "Under an expert info whose summary had to be shortened to fit a column: the whole sentence"),
+        FIELD(hf_conformance, "Conformance", "dicom.conformance", FT_STRING, BASE_NONE, NULL, 0,
+              "A conformance violation shown at this frame: its title (docs/conformance.md lists every rule)"),
+        FIELD(hf_conformance_rule, "Rule", "dicom.conformance.rule", FT_STRING, BASE_NONE, NULL, 0,
+              "The rule's id, e.g. ul.pdata_after_own_release_rq, dimse.command_element_missing"),
+        FIELD(hf_conformance_class, "Class", "dicom.conformance.class", FT_STRING, BASE_NONE, NULL, 0,
+              "ul_state, pdu_field, dimse_command, encoding or iod"),
+        FIELD(hf_conformance_severity, "Severity", "dicom.conformance.severity", FT_STRING, BASE_NONE, NULL, 0,
+              "The rule's severity: error, warning or note"),
+        FIELD(hf_conformance_party, "Party", "dicom.conformance.party", FT_STRING, BASE_NONE, NULL, 0,
+              "The peer that broke the rule: requestor or acceptor (never the network or the capture)"),
+        FIELD(hf_conformance_ae, "AE Title", "dicom.conformance.ae", FT_STRING, BASE_NONE, NULL, 0,
+              "The AE title of the peer that broke the rule"),
+        FIELD(hf_conformance_reference, "Reference", "dicom.conformance.reference", FT_STRING, BASE_NONE, NULL, 0,
+              "The section of the standard that states the rule, e.g. PS3.7 9.3.1.1"),
+        FIELD(hf_conformance_text, "Text", "dicom.conformance.text", FT_STRING, BASE_NONE, NULL, 0,
+              "What the peer did, e.g. C-STORE-RQ without Affected SOP Instance UID (0000,1000)"),
         FIELD(hf_cancel_in, "Cancelled in", "dicom.dimse.cancel_in", FT_FRAMENUM, BASE_NONE, NULL, 0,
               "On a request: the C-CANCEL-RQ that named it (known once that frame was dissected)"),
         FIELD(hf_move_sub_association, "Sub-operations on association", "dicom.dimse.move_sub_association", FT_UINT32, BASE_DEC, NULL, 0,
@@ -533,12 +553,29 @@ void dicom_register_fields(void) {
         }
     }
 
+    /* One expert info per conformance rule, at the rule's severity: dicom.conformance.<rule id>. */
+    const int n_rules = (int)dicom::Rule::Count;
+    ei_register_info *ei_rules = g_new0(ei_register_info, n_rules);
+    for (int i = 0; i < n_rules; ++i) {
+        const dicom::RuleInfo &r = dicom::rule_info((dicom::Rule)i);
+        ei_rule[i] = EI_INIT;
+        ei_rules[i].ids = &ei_rule[i];
+        ei_rules[i].eiinfo.name = g_strdup_printf("dicom.conformance.%s", r.id);
+        ei_rules[i].eiinfo.group = r.rule_class == dicom::RuleClass::Encoding ? PI_MALFORMED : PI_PROTOCOL;
+        ei_rules[i].eiinfo.severity = r.severity == dicom::Severity::Error     ? PI_ERROR
+                                      : r.severity == dicom::Severity::Warning ? PI_WARN
+                                                                               : PI_NOTE;
+        ei_rules[i].eiinfo.summary = r.title;
+        HFILL_INIT(ei_rules[i].eiinfo.hf_info);
+    }
+
     proto_register_field_array(proto_dicom_ul, hf, array_length(hf));
     proto_register_subtree_array(ett, array_length(ett));
     expert_module_t *em = expert_register_protocol(proto_dicom_ul);
     expert_register_field_array(em, ei_core, n_problems);
     expert_register_field_array(em, ei, array_length(ei));
     expert_register_field_array(em, ei_findings, (int)n_findings);
+    expert_register_field_array(em, ei_rules, n_rules);
 }
 
 void dicom_expert_explained(packet_info *pinfo, tvbuff_t *tvb, proto_item *item, expert_field *ei, const char *summary,

@@ -49,7 +49,9 @@ extern int hf_pdv_message, hf_pdv_completed_in, hf_dimse, hf_dimse_fragment, hf_
 extern int hf_tag, hf_element, hf_tag_vr, hf_tag_vl, hf_value_string, hf_value_uint, hf_value_int, hf_value_float,
     hf_value_tag, hf_value_bytes, hf_private_creator;
 extern int hf_dimse_operation, hf_message_command, hf_message_id;
-extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_finding_doubt, hf_finding_text, hf_explanation, hf_stall_time, hf_stall_cause,
+extern int hf_finding, hf_finding_party, hf_finding_ae, hf_finding_severity, hf_finding_doubt, hf_finding_text, hf_explanation,
+    hf_conformance, hf_conformance_rule, hf_conformance_class, hf_conformance_severity, hf_conformance_party,
+    hf_conformance_ae, hf_conformance_reference, hf_conformance_text, hf_stall_time, hf_stall_cause,
     hf_processing_time, hf_transport_time;
 extern int hf_assoc_id, hf_assoc_setup_time, hf_assoc_release_time, hf_assoc_duration, hf_response_to,
     hf_response_in, hf_response_time, hf_send_time, hf_move_request_in, hf_cancel_in, hf_move_sub_association;
@@ -65,6 +67,7 @@ extern expert_field ei_not_pdu, ei_context_rejected, ei_pdv_context_unknown, ei_
     ei_inferred, ei_tls_encrypted, ei_retransmitted, ei_held, ei_resync_after_gap, ei_capture_starts_inside_pdu,
     ei_not_exported;
 extern expert_field ei_diag[][3]; /* per dicom::DiagCode and dicom::Severity */
+extern expert_field ei_rule[];    /* per dicom::Rule */
 
 void dicom_register_fields(void);
 

@@ -13,7 +13,8 @@
 #include "prefs.h"
 #include "stats/assoc_report.h"
 #include "stats/diagnose.h"
-#include "stats/diagnosis_window.h"
+#include "stats/report_window.h"
+#include "stats/validate.h"
 #include "stats/endpoints.h"
 #include "stats/srt.h"
 #include "stats/tap.h"
@@ -46,7 +47,8 @@ static void register_rooms(void) {
     dicom_register_srt();
     dicom_register_assoc_report();
     dicom_register_diagnose();
-    dicom_register_diagnosis_window();
+    dicom_register_validate();
+    dicom_register_report_windows();
     dicom_register_endpoints();
 }
 
@@ -119,6 +121,16 @@ static void proto_register_dicom_ul(void) {
         "segment starts with a P-DATA-TF carrying a command set (or a release, abort or "
         "A-ASSOCIATE-AC). On the DICOM ports this happens anyway.",
         &dicom_prefs.heuristic_midstream);
+    prefs_register_bool_preference(m, "validate", "Check conformance",
+        "Check each peer against the standard's rules (PS3.8 state machine and PDU fields, PS3.7 "
+        "commands, PS3.5 encoding): violations become expert infos and -z dicom_ul,validate. "
+        "Takes effect when a capture is read.",
+        &dicom_prefs.validate);
+    prefs_register_bool_preference(m, "validate_data_sets", "Check the encoding of data sets",
+        "With conformance checks on, also check the encoding of command and data sets (PS3.5) "
+        "and the IODs of stored objects (PS3.3). Off, only the Upper Layer and DIMSE rules are "
+        "checked, for speed. Takes effect when a capture is read.",
+        &dicom_prefs.validate_data_sets);
 }
 
 static void proto_reg_handoff_dicom_ul(void) {

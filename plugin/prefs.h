@@ -19,6 +19,8 @@ struct DicomPrefs {
     guint max_outstanding = 4096;       /* unanswered requests tracked per association */
     guint tls_port = 2762;              /* DICOM over TLS (PS3.15 B.1); 0: none */
     dicom_pref_bool heuristic_midstream = FALSE; /* claim late-starting streams on any port */
+    dicom_pref_bool validate = TRUE;           /* conformance rules (-z dicom_ul,validate) */
+    dicom_pref_bool validate_data_sets = TRUE; /* ... with their encoding and iod classes */
 };
 extern DicomPrefs dicom_prefs;
 

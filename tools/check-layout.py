@@ -4,8 +4,8 @@
 - no file in dissector/ or plugin/ is over 500 lines, except the field table (plugin/fields.cpp)
   and generated tables (*.inc);
 - no function is over 80 lines, except the field registration (dicom_register_fields);
-- includes go one way: the core's folders by layer (base; tcp, ul, dataset; dimse; session;
-  analysis), the plugin's rooms by role (shared headers; model; stats, export; view; entry;
+- includes go one way: the core's folders by layer (base; tcp, ul, dataset; dimse; conformance;
+  session; analysis), the plugin's rooms by role (shared headers; model; stats, export; view; entry;
   plugin.cpp), and the core never includes Wireshark;
 - no include circle between units (a unit is a .cpp with its header), which would be a call
   circle.
@@ -19,7 +19,7 @@ ROOT = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.pat
 MAX_FILE, MAX_FUNCTION = 500, 80
 FILE_EXEMPT = {"plugin/fields.cpp"}
 FUNCTION_EXEMPT = {"dicom_register_fields"}
-CORE_RANK = {"base": 0, "tcp": 1, "ul": 1, "dataset": 1, "dimse": 2, "session": 3, "analysis": 4}
+CORE_RANK = {"base": 0, "tcp": 1, "ul": 1, "dataset": 1, "dimse": 2, "conformance": 3, "session": 4, "analysis": 5}
 PLUGIN_RANK = {"": 0, "model": 1, "stats": 2, "export": 2, "view": 3, "entry": 4}
 SOURCE = re.compile(r"\.(cpp|hpp|h)$")
 INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]([^">]+)[">]', re.M)

@@ -46,6 +46,12 @@ void NodeInventory::observe(const Association &a, uint32_t number, const std::st
             if (rq && c.proposed_in) n.proposed.insert(c.abstract_syntax);
             if (!rq && c.accepted()) n.accepted.insert(c.abstract_syntax);
         }
+        uint32_t broke = 0;
+        for (const ViolationSummary &v : a.conformance.summaries)
+            if (v.party == (rq ? Party::Requestor : Party::Acceptor)) broke += v.count;
+        uint32_t &counted = n.violations_by_association[number];
+        n.violations += broke - counted; // an association observed again: only what it added
+        counted = broke;
         auto seen = n.failed_by_association.find(number);
         if (seen == n.failed_by_association.end()) {
             n.failed_by_association.emplace(number, bad);

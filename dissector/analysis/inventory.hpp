@@ -1,6 +1,6 @@
 // The DICOM nodes of a capture: each application entity seen, by AE title and address, with
 // what its associations show of it (roles, software, maximum PDU, SOP classes proposed and
-// accepted, how many associations and how many of them failed). Built incrementally: each
+// accepted, how many associations and how many of them failed, its conformance violations). Built incrementally: each
 // association is observed as often as it changes, and counted once.
 #pragma once
 #include <cstdint>
@@ -23,6 +23,8 @@ struct Node {
     std::set<std::string> proposed, accepted; // abstract syntaxes (SOP classes)
     uint32_t associations = 0, failed = 0;
     std::map<uint32_t, bool> failed_by_association; // association number -> failed
+    uint32_t violations = 0; // conformance violations it committed (session/validate.hpp)
+    std::map<uint32_t, uint32_t> violations_by_association; // association number -> its violations there
 };
 
 class NodeInventory {

@@ -17,6 +17,7 @@
 #include "base/recent_values.hpp"
 #include "dimse/message.hpp"
 #include "session/findings.hpp"
+#include "session/violations.hpp"
 #include "tcp/endpoint.hpp"
 
 namespace dicom {
@@ -143,6 +144,8 @@ public:
     bool end_checked = false;            // unanswered requests etc. looked at (release, abort or close)
     bool mirror_noted = false;           // capture_mirror_port was noted on a frame
     bool protocol_state_reported = false;
+    // Conformance (session/validate.hpp): the checks' state and the violations found.
+    ConformanceState conformance;
     uint32_t rq_frame = 0, ac_frame = 0, rj_frame = 0;
     uint32_t release_rq_frame = 0, release_rp_frame = 0, abort_frame = 0;
     // Largest P-DATA-TF each side said it can receive (0: no limit, or not seen).

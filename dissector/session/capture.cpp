@@ -15,6 +15,7 @@ Association &Capture::new_association(const Connection &conn) {
     a.number = uint32_t(associations_.size());
     a.outstanding_cap = settings_.outstanding_cap;
     a.diagnosis_settings = settings_.diagnosis;
+    a.conformance.settings = settings_.validation;
     a.tcp_stream = conn.tcp_stream();
     a.connection = &conn;
     return a;

@@ -19,6 +19,7 @@ struct CaptureSettings {
     ConnectionSettings connection;
     uint32_t outstanding_cap = 4096; // unanswered requests tracked per association
     DiagnosisSettings diagnosis;
+    ValidationSettings validation;
 };
 
 class Capture final : public ConnectionHost {

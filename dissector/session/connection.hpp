@@ -100,6 +100,8 @@ public:
     // A PDU whose last bytes are in frame `bytes_frame` (0: none), walked at this frame.
     virtual void pdu_noted(const UnitPlace &p, uint8_t type, uint32_t bytes_frame) = 0;
     virtual void findings(const UnitPlace &p, const std::vector<Diagnostic> &found) = 0;
+    // Conformance violations the walk showed at this frame (session/validate.hpp).
+    virtual void violations(const UnitPlace &p, const std::vector<Violation> &found) = 0;
     // A message that kept its data set whole (Packet::keep_for_export) ended: the data set as
     // sent, handed over.
     virtual void data_set_kept(const UnitPlace &p, const Message &m, ChunkedBytes &&bytes) = 0;
@@ -267,6 +269,8 @@ private:
     double first_deferred_time(int dir) const; // when the first segment `dir` defers was captured
     void catch_up(int dir, const Packet &now, ConnectionObserver &obs);
     void release_deferred(int dir, const Packet &now, ConnectionObserver &obs);
+    // a segment into the reassembly of `dir`, told by the SYN (when captured) where the stream begins
+    void add_segment(int dir, uint32_t seq, ByteView bytes, Origin origin, double time, Walk &walk);
     Message *walk_payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, bool copy,
                           ConnectionObserver &obs); // returns the first message a piece of it belonged to
     void note_mirror_evidence(const Packet &p, int dir, ConnectionObserver &obs);

@@ -4,6 +4,7 @@
 
 #include "dimse/dimse.hpp"
 #include "session/diagnose.hpp"
+#include "session/validate.hpp"
 #include "ul/associate.hpp"
 #include "ul/control_pdus.hpp"
 
@@ -104,10 +105,12 @@ void Connection::Walk::count_completed(Step &s) {
             c_.infer_roles(*s.a, s.pdv.message->stream);
         s.a->on_message(*s.pdv.message);
         diagnose_message(*s.a, *s.pdv.message, s.found);
+        validate_message(*s.a, *s.pdv.message, s.violations);
     }
     for (Message *m : s.closed) {
         s.a->on_message(*m);
         diagnose_message(*s.a, *m, s.found);
+        validate_message(*s.a, *m, s.violations);
     }
 }
 
@@ -140,6 +143,7 @@ void Connection::Walk::finish(Step &s, const WalkedBytes &w, uint8_t pdu_type, b
     }
     if (pdu_type && !current(w.origin)) obs_.pdu_noted(place(s), pdu_type, w.origin.frame);
     if (!s.found.empty()) obs_.findings(place(s), s.found); // after the unit that raised them
+    if (!s.violations.empty()) obs_.violations(place(s), s.violations);
     if (pdu_type == kReleaseRq && a.release_rq_frame == packet_.frame) {
         std::vector<Diagnostic> found;
         c_.host_.release_requested(a, packet_.frame, time_, found);
@@ -154,6 +158,7 @@ void Connection::Walk::finish(Step &s, const WalkedBytes &w, uint8_t pdu_type, b
 
 void Connection::Walk::apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, uint32_t length_field) {
     Association &a = *s.a;
+    validate_pdu_order(a, s.from_requestor, type, length_field, packet_.frame, time_, s.violations, s.found);
     a.on_pdu(s.from_requestor, type, w.length, time_);
     const PduFacts facts{type, s.from_requestor, length_field, packet_.frame, time_};
     if (type == kAssociateRq || type == kAssociateAc) {
@@ -162,12 +167,14 @@ void Connection::Walk::apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, ui
         if (type == kAssociateRq) a.apply_rq(pdu, packet_.frame);
         else a.apply_ac(pdu, packet_.frame);
         if (type == kAssociateAc) c_.follow_negotiated_limits(a);
+        validate_associate(a, pdu, s.from_requestor, packet_.frame, s.violations);
         diagnose_pdu(a, facts, a.messages, s.found);
         return;
     }
     ControlPdu pdu;
     parse_control_pdu(w.bytes, pdu);
     a.apply_control(pdu, packet_.frame);
+    validate_control(a, pdu, s.from_requestor, packet_.frame, s.violations);
     // The association ends: what a gap left unfinished will not finish.
     if (type == kReleaseRq || type == kAbort) s.closed = a.messages.close_damaged(packet_.frame, time_, keep());
     diagnose_pdu(a, facts, a.messages, s.found);
@@ -186,6 +193,7 @@ void Connection::Walk::pdata_header(const WalkedBytes &w, uint32_t length_field)
     Step s = begin();
     Association &a = *s.a;
     a.pdata_header_time[dir_] = time_;
+    validate_pdu_order(a, s.from_requestor, kPData, length_field, packet_.frame, time_, s.violations, s.found);
     a.on_pdu(s.from_requestor, kPData, kPduHeaderLen + uint64_t(length_field), time_);
     diagnose_pdu(a, PduFacts{kPData, s.from_requestor, length_field, packet_.frame, time_}, a.messages, s.found);
     obs_.pdata_header(place(s), w, length_field);
@@ -221,7 +229,7 @@ void Connection::Walk::apply_piece(Step &s, const WalkedBytes &w, const PdvPosit
     // the first piece of a message on a context the acceptor did not accept
     if (nc && nc->answered && !nc->accepted() && s.pdv.message && pdv.first && (pdv.flags & kPdvCommand) &&
         s.pdv.message->command_fragments == 1 && pdv.value_offset == 0)
-        diagnose_rejected_context_use(a, s.from_requestor, pdv.context_id, packet_.frame, time_, s.found);
+        validate_pdv_context(a, s.from_requestor, pdv.context_id, packet_.frame, time_, s.violations, s.found);
 }
 
 PieceOutcome Connection::Walk::outcome(const Step &s, const WalkedBytes &w, const PdvPosition &pdv, bool value) const {
@@ -270,7 +278,8 @@ void Connection::Walk::lost(const WalkedBytes &w, LostKind kind, const PdvPositi
 
 void Connection::Walk::skipped(const WalkedBytes &w, SkipReason why) {
     Step s = begin();
-    if (why != SkipReason::AfterGap) diagnose_pdv_length(*s.a, s.from_requestor, packet_.frame, time_, s.found);
+    if (why != SkipReason::AfterGap)
+        validate_pdv_length(*s.a, s.from_requestor, packet_.frame, time_, s.violations, s.found);
     obs_.skipped(place(s), w, why);
     finish(s, w, 0, true);
 }

@@ -43,6 +43,7 @@ private:
         PdvOutcome pdv;                // a PDV piece: what it led to
         std::vector<Message *> closed; // messages found to be over without their last fragment
         std::vector<Diagnostic> found; // findings the unit raised
+        std::vector<Violation> violations; // conformance violations it showed
     };
     Step begin(bool associate_rq = false, bool associate_ac = false);
     void apply_pdu(Step &s, const WalkedBytes &w, uint8_t type, uint32_t length_field);

@@ -127,17 +127,6 @@ void diagnose_pdu(Association &a, const PduFacts &p, const MessageAssembler &mes
         const uint32_t max = p.from_requestor == 1 ? a.max_pdu_acceptor : p.from_requestor == 0 ? a.max_pdu_requestor : 0;
         if (max && a.ac_frame && p.pdu_length > max)
             a.raise(Diagnostic{DiagCode::MaxPduExceeded, sender, p.frame, p.time, double(p.pdu_length), max}, out);
-        // P-DATA-TF only while established (PS3.8 9.2): not before the A-ASSOCIATE-AC, not after a
-        // rejection, and not from a side after its own A-ABORT. (A side that the other one
-        // aborted may still send what it wrote before it read the A-ABORT.)
-        const bool before_ac = a.rq_frame && !a.ac_frame && !a.rj_frame;
-        const bool after_end = a.rj_frame || (a.abort_frame && p.from_requestor >= 0 && a.abort_by_requestor == p.from_requestor);
-        if ((before_ac || after_end) && !a.protocol_state_reported) {
-            a.protocol_state_reported = true;
-            a.raise(Diagnostic{DiagCode::ProtocolViolation, sender, p.frame, p.time, double(kPData),
-                               uint32_t(ViolationKind::PduOutOfState)},
-                    out);
-        }
         break;
     }
     default: break;
@@ -219,19 +208,6 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
 void diagnose_interrupted(Association &a, const Message &m, uint32_t frame, double time, std::vector<Diagnostic> &out) {
     a.raise(Diagnostic{DiagCode::DataSetMissing, party_of(m.from_requestor, is_response(m.command.field)), frame, time, 0,
                        m.index, &m},
-            out);
-}
-
-void diagnose_rejected_context_use(Association &a, int from_requestor, uint8_t context_id, uint32_t frame, double time,
-                                   std::vector<Diagnostic> &out) {
-    a.raise(Diagnostic{DiagCode::ProtocolViolation, party_of(from_requestor, false), frame, time, double(context_id),
-                       uint32_t(ViolationKind::PdvOnRejectedContext)},
-            out);
-}
-
-void diagnose_pdv_length(Association &a, int from_requestor, uint32_t frame, double time, std::vector<Diagnostic> &out) {
-    a.raise(Diagnostic{DiagCode::ProtocolViolation, party_of(from_requestor, false), frame, time, 0,
-                       uint32_t(ViolationKind::PdvLengthInvalid)},
             out);
 }
 

@@ -28,11 +28,6 @@ void diagnose_pdu(Association &a, const PduFacts &p, const MessageAssembler &mes
 void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> &out);
 // A message whose announced data set a new command cut short.
 void diagnose_interrupted(Association &a, const Message &m, uint32_t frame, double time, std::vector<Diagnostic> &out);
-// The first PDV of a message on a context the acceptor did not accept.
-void diagnose_rejected_context_use(Association &a, int from_requestor, uint8_t context_id, uint32_t frame, double time,
-                                   std::vector<Diagnostic> &out);
-// A PDV item length that does not fit its PDU.
-void diagnose_pdv_length(Association &a, int from_requestor, uint32_t frame, double time, std::vector<Diagnostic> &out);
 // A TCP stall of the side `from_requestor` while `m` (may be null) was under way.
 // `doubt`: why the capture cannot prove that a pause was the sender's (reordering or loss of the
 // same direction around it, a gap still pending); applies to sender_stall.

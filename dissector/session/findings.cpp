@@ -57,7 +57,6 @@ const char *party_name(Party p) {
     return "network";
 }
 
-const char *severity_name(Severity s) { return s == Severity::Error ? "error" : s == Severity::Warning ? "warning" : "note"; }
 const char *diag_code_name(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].name : "unknown"; }
 Severity diag_severity(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].severity : Severity::Note; }
 const char *diag_code_title(DiagCode c) { return c < DiagCode::Count ? kCodes[size_t(c)].title : "Finding"; }

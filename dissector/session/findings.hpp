@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "base/severity.hpp"
 #include "tcp/tcp_timeline.hpp"
 
 namespace dicom {
@@ -15,9 +16,6 @@ struct Message;
 
 enum class Party : uint8_t { Requestor, Acceptor, Network, Capture };
 const char *party_name(Party p); // "requestor", "acceptor", "network", "capture"
-
-enum class Severity : uint8_t { Note, Warning, Error };
-const char *severity_name(Severity s); // "note", "warning", "error"
 
 // The value each code carries is given in brackets.
 enum class DiagCode : uint8_t {

@@ -214,6 +214,19 @@ void RecordWriter::findings(const UnitPlace &p, const std::vector<dicom::Diagnos
     }
 }
 
+/* Conformance violations shown at this frame: a note each in this frame's record. */
+void RecordWriter::violations(const UnitPlace &p, const std::vector<dicom::Violation> &found) {
+    for (const dicom::Violation &v : found) {
+        UnitRecord *n = unit(notes(p.direction), p.association);
+        n->kind = RecordKind::NoteViolation;
+        n->pdv_index = (guint16)v.rule;
+        n->reason = (guint16)v.party;
+        n->a = v.value;
+        n->ptr = v.message;
+        n->pdv_flags = v.already_shown;
+    }
+}
+
 void RecordWriter::data_set_kept(const UnitPlace &, const dicom::Message &m, dicom::ChunkedBytes &&bytes) {
     if (kept_) kept_->adopt(m, std::move(bytes));
 }

@@ -45,6 +45,7 @@ public:
     void message_noted(const dicom::UnitPlace &p, dicom::Message &m, bool closed, bool command_only) override;
     void pdu_noted(const dicom::UnitPlace &p, uint8_t type, uint32_t bytes_frame) override;
     void findings(const dicom::UnitPlace &p, const std::vector<dicom::Diagnostic> &found) override;
+    void violations(const dicom::UnitPlace &p, const std::vector<dicom::Violation> &found) override;
     void data_set_kept(const dicom::UnitPlace &p, const dicom::Message &m, dicom::ChunkedBytes &&bytes) override;
 
 private:

@@ -26,6 +26,9 @@ enum class RecordKind : guint8 {
     NoteDelivered,    /* a PDU (pdu_type) completed by bytes of another frame */
     NoteFinding,      /* a diagnosis finding raised at this frame: type = dicom::DiagCode, reason = Party,
                        * data_offset = its value (a double's bits), a = aux, ptr = the message */
+    NoteViolation,    /* a conformance violation shown at this frame: pdv_index = dicom::Rule, reason = Party,
+                       * a = its value, ptr = the message, pdv_flags = 1 when the frame shows it with
+                       * an expert info of its own (a problem of the bytes, a diagnosis finding) */
     /* a PdvHeader and the first Value right after it in the same payload, in one unit (the
      * common case: one record less per PDV); offset and length cover both */
     PdvHeaderValue = 64,

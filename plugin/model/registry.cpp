@@ -103,6 +103,8 @@ dicom::CaptureSettings settings_from_prefs() {
     s.outstanding_cap = dicom_prefs.max_outstanding;
     s.diagnosis.slow_seconds = dicom_prefs.slow_response_ms / 1000.0;
     s.diagnosis.small_pdu = dicom_prefs.small_pdu;
+    s.validation.enabled = dicom_prefs.validate;
+    s.validation.data_sets = dicom_prefs.validate_data_sets;
     return s;
 }
 
@@ -179,6 +181,7 @@ public:
     void message_noted(const dicom::UnitPlace &, dicom::Message &, bool, bool) override {}
     void pdu_noted(const dicom::UnitPlace &, uint8_t, uint32_t) override {}
     void findings(const dicom::UnitPlace &, const std::vector<dicom::Diagnostic> &) override {}
+    void violations(const dicom::UnitPlace &, const std::vector<dicom::Violation> &) override {}
     void data_set_kept(const dicom::UnitPlace &, const dicom::Message &, dicom::ChunkedBytes &&) override {}
 };
 } // namespace

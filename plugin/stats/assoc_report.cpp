@@ -63,6 +63,16 @@ static std::string operations_text(const dicom::Association &a) {
     return s;
 }
 
+std::string dicom_party_text(const dicom::Association &a, bool requestor) {
+    const std::string &ae = requestor ? a.calling_ae : a.called_ae;
+    std::string s = (ae.empty() ? std::string("?") : ae) + " (" + (requestor ? "requestor" : "acceptor");
+    if (a.requestor_known()) s += ", " + dicom_endpoint_text(requestor ? a.requestor : a.acceptor);
+    const std::string &version = requestor ? a.requestor_version : a.acceptor_version;
+    const std::string &sw = !version.empty() ? version : requestor ? a.requestor_class_uid : a.acceptor_class_uid;
+    if (!sw.empty()) s += ", " + sw;
+    return s + ")";
+}
+
 std::string dicom_assoc_label(const dicom::Association &a) {
     return (a.calling_ae.empty() ? std::string("?") : a.calling_ae) + " -> " + (a.called_ae.empty() ? "?" : a.called_ae);
 }

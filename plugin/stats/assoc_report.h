@@ -37,6 +37,9 @@ const char *dicom_assoc_began_text(const dicom::Association &a);
  * does not hold); its most severe finding over the whole association, as the diagnosis orders
  * them: "association_aborted (requestor)", "" when there is none. */
 std::string dicom_assoc_label(const dicom::Association &a);
+/* One peer of the association as the reports name it: "PACS (acceptor, 10.0.0.2:11112,
+ * OFFIS_DCMTK_367)", without what the capture does not hold. */
+std::string dicom_party_text(const dicom::Association &a, bool requestor);
 std::string dicom_assoc_worst_finding(const dicom::Association &a);
 
 void dicom_register_assoc_report(void); /* -z dicom_ul,assoc[,csv|,json] */

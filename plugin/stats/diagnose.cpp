@@ -109,17 +109,10 @@ std::string roles_text(const dicom::Association &a) {
 
 /* One association's paragraph; its findings are numbered "association.k" for the window's
  * Go to / Filter buttons, each with the display filter that shows its frames. */
-void append_text(const dicom::Association &a, DiagnosisReport &r) {
+void append_text(const dicom::Association &a, NumberedReport &r) {
     std::string &o = r.text;
-    const Party rq = party(a, true), ac = party(a, false);
-    auto who = [](const Party &p, const char *role) {
-        std::string s = (p.ae.empty() ? std::string("?") : p.ae) + " (" + role;
-        if (!p.address.empty()) s += ", " + p.address;
-        const std::string &sw = !p.version.empty() ? p.version : p.class_uid;
-        if (!sw.empty()) s += ", " + sw;
-        return s + ")";
-    };
-    o += "\nAssociation " + std::to_string(a.number) + ": " + who(rq, "requestor") + " -> " + who(ac, "acceptor") + "\n";
+    o += "\nAssociation " + std::to_string(a.number) + ": " + dicom_party_text(a, true) + " -> " + dicom_party_text(a, false) +
+         "\n";
     const dicom::TimeBudget b = dicom::time_budget(a);
     o += "  Outcome: " + a.how_it_ended() + " after " + ms_text(b.duration);
     if (a.store_requests) o += "; " + std::to_string(a.stored) + " of " + std::to_string(a.store_requests) + " objects stored";
@@ -144,7 +137,7 @@ void append_text(const dicom::Association &a, DiagnosisReport &r) {
     o += findings.empty() ? "  Findings: none\n" : "  Findings:\n";
     unsigned k = 0;
     for (const dicom::DiagnosticSummary *s : findings) {
-        DiagnosisFindingRef ref;
+        ReportEntry ref;
         ref.association = a.number;
         ref.index = ++k;
         ref.frame = s->first_frame;
@@ -154,7 +147,7 @@ void append_text(const dicom::Association &a, DiagnosisReport &r) {
              dicom::diag_code_name(s->code) + ", frame " + std::to_string(s->first_frame) + ": " +
              dicom::summary_text(a, *s) + "\n";
         o += "        filter: " + ref.filter + "\n";
-        r.findings.push_back(std::move(ref));
+        r.entries.push_back(std::move(ref));
     }
     o += "  Verdict: " + verdict(a, b) + "\n";
 }
@@ -231,8 +224,8 @@ dicom_tap_init_result diagnose_init(const char *opt_arg, void *) {
 
 } // namespace
 
-DiagnosisReport dicom_diagnosis_report(const std::vector<const dicom::Association *> &sorted) {
-    DiagnosisReport r;
+NumberedReport dicom_diagnosis_report(const std::vector<const dicom::Association *> &sorted) {
+    NumberedReport r;
     r.text = "\n===================================================================\n"
              "DICOM diagnosis: who is at fault, where the time went\n";
     for (const dicom::Association *a : sorted) append_text(*a, r);

@@ -91,11 +91,12 @@ void endpoints_draw(void *tapdata) {
                 for (guint32 p : n.listening_ports) ports += (ports.size() > 1 ? ", " : "") + std::to_string(p);
                 printf("  {\"ae\": \"%s\", \"address\": \"%s\", \"listening_ports\": %s], \"requestor\": %s, "
                        "\"acceptor\": %s, \"implementation_class_uid\": \"%s\", \"implementation_version_name\": \"%s\", "
-                       "\"max_pdu\": %u, \"proposed\": %s, \"accepted\": %s, \"associations\": %u, \"failed\": %u}%s\n",
+                       "\"max_pdu\": %u, \"proposed\": %s, \"accepted\": %s, \"associations\": %u, \"failed\": %u, "
+                       "\"violations\": %u}%s\n",
                        dicom_json_escape(n.ae).c_str(), dicom_json_escape(n.address).c_str(), ports.c_str(),
                        n.requestor ? "true" : "false", n.acceptor ? "true" : "false", dicom_json_escape(n.class_uid).c_str(),
                        dicom_json_escape(n.version).c_str(), n.max_pdu, json_list(n.proposed).c_str(),
-                       json_list(n.accepted).c_str(), n.associations, n.failed, i + 1 < nodes.size() ? "," : "");
+                       json_list(n.accepted).c_str(), n.associations, n.failed, n.violations, i + 1 < nodes.size() ? "," : "");
             }
             printf("]}\n");
             return;
@@ -107,7 +108,8 @@ void endpoints_draw(void *tapdata) {
                                                       : n->version + (n->class_uid.empty() ? "" : ", " + n->class_uid);
             printf("\n%s at %s (%s%s%s)\n", n->ae.empty() ? "?" : n->ae.c_str(), where(*n).c_str(), roles(*n).c_str(),
                    sw.empty() ? "" : "; ", sw.c_str());
-            printf("  Associations %u (%u failed)  Maximum PDU %u\n", n->associations, n->failed, n->max_pdu);
+            printf("  Associations %u (%u failed)  Maximum PDU %u  Conformance violations %u\n", n->associations, n->failed,
+                   n->max_pdu, n->violations);
             print_classes("Proposed", n->proposed);
             print_classes("Accepted", n->accepted);
         }
@@ -132,7 +134,7 @@ stat_tap_ui endpoints_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM nodes", "dicom_u
 
 /* ---- the GUI table: one row per node, rewritten when one of its associations changes -------- */
 
-enum Col { cAe, cAddress, cRoles, cVersion, cClassUid, cMaxPdu, cProposed, cAccepted, cAssocs, cFailed, cCount };
+enum Col { cAe, cAddress, cRoles, cVersion, cClassUid, cMaxPdu, cProposed, cAccepted, cAssocs, cFailed, cViolations, cCount };
 
 stat_tap_table_item node_columns[] = {
     {TABLE_ITEM_STRING, TAP_ALIGN_LEFT, "AE Title", "%s"},
@@ -145,6 +147,7 @@ stat_tap_table_item node_columns[] = {
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "SOP classes accepted", "%u"},
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Associations", "%u"},
     {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Failed", "%u"},
+    {TABLE_ITEM_UINT, TAP_ALIGN_RIGHT, "Violations", "%u"},
 };
 const char kNodesTable[] = "DICOM Nodes";
 extern stat_tap_table_ui nodes_table_ui;
@@ -188,6 +191,7 @@ tap_packet_status nodes_packet(void *tapdata, packet_info *, epan_dissect_t *, c
             stat_tap_get_field_data(t, row, cAccepted)->value.uint_value = (guint)n.accepted.size();
             stat_tap_get_field_data(t, row, cAssocs)->value.uint_value = n.associations;
             stat_tap_get_field_data(t, row, cFailed)->value.uint_value = n.failed;
+            stat_tap_get_field_data(t, row, cViolations)->value.uint_value = n.violations;
         }
     } catch (...) {
         return TAP_PACKET_DONT_REDRAW;

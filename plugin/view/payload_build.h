@@ -57,3 +57,5 @@ void build_lost(Build &b, const UnitRecord &u);
 void build_note_message(Build &b, const UnitRecord &u);
 void build_note_delivered(Build &b, const UnitRecord &u);
 void build_note_finding(Build &b, const UnitRecord &u);
+/* A conformance violation shown at this frame (RecordKind::NoteViolation). */
+void build_note_violation(Build &b, const UnitRecord &u);

@@ -346,6 +346,7 @@ void build_unit(Build &b, const UnitRecord &u) {
     case RecordKind::NoteMessage: build_note_message(b, u); break;
     case RecordKind::NoteDelivered: build_note_delivered(b, u); break;
     case RecordKind::NoteFinding: build_note_finding(b, u); break;
+    case RecordKind::NoteViolation: build_note_violation(b, u); break;
     }
 }
 

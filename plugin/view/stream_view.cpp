@@ -6,6 +6,7 @@
 #include <string>
 
 #include "analysis/finding_text.hpp"
+#include "conformance/violation_text.hpp"
 #include "dimse/dimse.hpp"
 #include "fields.h"
 #include "session/association.hpp"
@@ -243,3 +244,29 @@ void build_note_finding(Build &b, const UnitRecord &u) {
     if (!b.rec->length) set_info(b.pinfo, *b.info, text, u.ptr ? u.ptr : (const void *)&u);
 }
 
+/* A violation: its rule, class, party and reference under one item; the rule's expert info,
+ * unless the frame shows the fault with an expert info of its own (a problem of the bytes, a
+ * diagnosis finding): one expert info per fault. */
+void build_note_violation(Build &b, const UnitRecord &u) {
+    const dicom::Association *a = b.run->assoc;
+    const dicom::Rule rule = (dicom::Rule)u.pdv_index;
+    if (!a || rule >= dicom::Rule::Count) return;
+    const dicom::RuleInfo &r = dicom::rule_info(rule);
+    const dicom::RuleHit hit{rule, u.a, u.pdv_flags != 0};
+    const dicom::Party party = (dicom::Party)u.reason;
+    const std::string text = dicom::violation_text(hit), reference = dicom::violation_reference(hit);
+    if (!b.item) open_item(b, b.tvb, 0, 0, "Conformance");
+    proto_item *vi = proto_tree_add_string(b.item_tree, hf_conformance, b.tvb, 0, 0, r.title);
+    proto_item_set_generated(vi);
+    proto_tree *vt = proto_item_add_subtree(vi, ett_finding);
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_rule, b.tvb, 0, 0, r.id));
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_class, b.tvb, 0, 0, dicom::rule_class_name(r.rule_class)));
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_severity, b.tvb, 0, 0, dicom::severity_name(r.severity)));
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_party, b.tvb, 0, 0, dicom::party_name(party)));
+    const std::string &ae = party == dicom::Party::Requestor ? a->calling_ae : a->called_ae;
+    if (!ae.empty()) proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_ae, b.tvb, 0, 0, ae.c_str()));
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_reference, b.tvb, 0, 0, reference.c_str()));
+    proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_text, b.tvb, 0, 0, text.c_str()));
+    if (!u.pdv_flags)
+        dicom_expert_explained(b.pinfo, b.tvb, vi, &ei_rule[(int)rule], r.title, text.c_str());
+}

