@@ -53,6 +53,9 @@ def render():
             "Each can be filtered on by name (e.g. `dicom.expert.pctx_rejected`) and appears under",
             "Analyze > Expert Information.", "", "| Name | Summary |", "|---|---|"]
     out += sorted(experts)
+    out += ["", "Each conformance rule has an expert info of its own, `dicom.conformance.<rule id>` (e.g.",
+            "`dicom.conformance.dimse.priority`), at the rule's severity: [conformance.md](conformance.md)",
+            "lists them all."]
     return "\n".join(out) + "\n"
 
 

@@ -269,4 +269,5 @@ void build_note_violation(Build &b, const UnitRecord &u) {
     proto_item_set_generated(proto_tree_add_string(vt, hf_conformance_text, b.tvb, 0, 0, text.c_str()));
     if (!u.pdv_flags)
         dicom_expert_explained(b.pinfo, b.tvb, vi, &ei_rule[(int)rule], r.title, text.c_str());
+    dicom_tap_pdu(b.pinfo, a, NULL); /* the node inventory counts the violations anew */
 }

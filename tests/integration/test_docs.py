@@ -1,5 +1,5 @@
 """docs/fields.md must list exactly what the plugin registers; docs/diagnosis.md must quote
-what the plugin says."""
+what the plugin says; docs/conformance.md must list every rule with what the plugin reports."""
 import json
 import os
 import re
@@ -26,8 +26,24 @@ class FieldReference(unittest.TestCase):
         registered = [line.split("\t")[2] for line in tshark("-G", "fields").splitlines()
                       if line.startswith("F\t") and line.split("\t")[4] == "dicom_ul"]
         self.assertGreater(len(registered), 50)
+        rules = open(os.path.join(ROOT, "docs", "conformance.md")).read()
         for abbrev in registered:
+            if abbrev.startswith("dicom.conformance.") and "| `%s` |" % abbrev[len("dicom.conformance."):] in rules:
+                continue  # a rule's expert info: docs/conformance.md lists the rules
             self.assertIn("`%s`" % abbrev, doc)
+
+
+class ConformanceReference(unittest.TestCase):
+    def test_every_rule_is_documented_with_a_current_example(self):
+        p = subprocess.run([sys.executable, os.path.join(ROOT, "tools", "gen_conformance_doc.py"), "--check"],
+                           capture_output=True, text=True)
+        self.assertEqual(p.returncode, 0, p.stderr + p.stdout)
+        doc = open(os.path.join(ROOT, "docs", "conformance.md")).read()
+        experts = [f[2] for f in (line.split("\t") for line in tshark("-G", "fields").splitlines())
+                   if len(f) > 3 and f[2].startswith("dicom.conformance.") and f[3] == "FT_NONE"]
+        self.assertGreater(len(experts), 50)
+        for name in experts:  # dicom.conformance.<rule id>
+            self.assertIn("| `%s` |" % name[len("dicom.conformance."):], doc)
 
 
 class DiagnosisGuide(unittest.TestCase):
