@@ -13,7 +13,11 @@ Known captures (bench/run.py's names; one that is missing is made, with its impa
 ctN (N CT images), echoN (N C-ECHOs on one association), assocsN (N associations of one C-ECHO
 each), findN (one C-FIND, N pending responses); any other NAME must already be in the captures
 folder as NAME.pcap and NAME-impaired.pcap (e.g. echo10k, a cut of echo50000: docs/performance.md).
-Each run takes about 50 times as long as without valgrind."""
+Each run takes about 50 times as long as without valgrind.
+
+With --validation it measures instead what the conformance checks cost (issue 24): each clean
+capture with the checks off (-o dicom_ul.validate:FALSE), with the data set checks off
+(validate_data_sets:FALSE) and with every class on, as percentages of the first."""
 import argparse
 import os
 import re
@@ -55,14 +59,30 @@ def instructions(args, plugin):
     return int(m.group(1))
 
 
+def validation_cost(names):
+    print("%-14s | %14s | %18s %18s" % ("capture", "checks off", "ul+dimse only", "every class"))
+    for name in names:
+        dst = tshark_run.stage(os.path.join(CAPTURES, name + ".pcap"))
+        off = instructions(["-r", dst, "-o", "dicom_ul.validate:FALSE"], True)
+        light = instructions(["-r", dst, "-o", "dicom_ul.validate_data_sets:FALSE"], True)
+        full = instructions(["-r", dst], True)
+        print("%-14s | %14d | %12d %+5.2f%% %12d %+5.2f%%" % (name, off, light, 100.0 * (light - off) / off, full,
+                                                            100.0 * (full - off) / off))
+        sys.stdout.flush()
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--captures", default="ct100,echo50000",
                     help="names of bench/run.py captures (ctN, echoN, assocsN, findN, or a NAME.pcap already in "
                          "the captures folder); each is measured clean and impaired")
+    ap.add_argument("--validation", action="store_true",
+                    help="what the conformance checks cost: validation off, data set checks off, all on")
     a = ap.parse_args()
     for name in a.captures.split(","):
         ensure(name)
+    if a.validation:
+        return validation_cost(a.captures.split(","))
     # what tshark costs before the first packet (start-up, field registration): measured on
     # the first 10 packets of the first capture, and subtracted for the per-packet ratio
     first = os.path.join(CAPTURES, a.captures.split(",")[0] + ".pcap")

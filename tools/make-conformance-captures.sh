@@ -14,7 +14,8 @@ command -v tcpdump >/dev/null || "$here/tools/install-deps.sh" capture
 breaker="/usr/bin/python3 $here/tools/captures/rule_breaker.py"
 
 requestor=(ae-control uid-leading-zero pdata-after-release store-no-instance priority-7 echo-on-ct
-           two-outstanding message-id-reuse group-length ct-no-series-uid ct-empty-modality)
+           two-outstanding message-id-reuse group-length ct-no-series-uid ct-empty-modality
+           ct-bad-values ct-vr-mismatch)
 acceptor=(accept-unproposed-ts extra-negotiation echo-status-a700 release-rp-unasked)
 all=("${requestor[@]}" "${acceptor[@]}")
 [ $# -gt 0 ] && all=("$@")

@@ -107,7 +107,8 @@ void check_command_set(ByteView b, const Command &c, const Command *request, std
     const CommandTable *t = c.valid ? table_of(c.field) : nullptr;
     if (!t) return;
     const uint32_t field = uint32_t(c.field) << 16;
-    std::vector<uint16_t> present;
+    uint16_t present_at[64]; // the elements present (a command has a dozen): no allocation per message
+    size_t n_present = 0;
     size_t off = 0, group_end = 0;
     bool group_length = false;
     while (b.size - off >= 8) {
@@ -115,7 +116,7 @@ void check_command_set(ByteView b, const Command &c, const Command *request, std
         const uint32_t len = le32(b, off + 4);
         if (group != 0 || len > b.size - off - 8) break; // the parser notes what is wrong here
         const std::string_view v = b.chars(off + 8, len);
-        if (present.size() < 64) present.push_back(elem);
+        if (n_present < 64) present_at[n_present++] = elem;
         if (elem == 0x0000 && len == 4) group_length = true, group_end = off + 12 + le32(b, off + 8);
         // a response repeats its request's UIDs: a bad one is the request's fault, judged there
         const bool repeated = request && ((elem == 0x0002 && uid_value(v) == uid_value(request->sop_class())) ||
@@ -125,18 +126,20 @@ void check_command_set(ByteView b, const Command &c, const Command *request, std
         off += 8 + size_t(len);
     }
     if (group_length && group_end != off) out.push_back({Rule::GroupLength, 0x0000});
+    const uint16_t *present = present_at, *present_end = present_at + n_present;
     for (uint16_t e : t->required)
-        if (std::find(present.begin(), present.end(), e) == present.end() && !(e == 0x0000))
+        if (std::find(present, present_end, e) == present_end)
             out.push_back({Rule::CommandElementMissing, field | e});
     if (!group_length) out.push_back({Rule::CommandElementMissing, field | 0x0000});
-    for (uint16_t e : present) {
+    for (const uint16_t *p = present; p != present_end; ++p) {
+        const uint16_t e = *p;
         const bool status_related = is_response(c.field) && (e == 0x0901 || e == 0x0902 || e == 0x0903);
         if (e != 0x0000 && !listed(t->required, e) && !listed(t->optional, e) && !status_related)
             out.push_back({Rule::CommandElementNotAllowed, field | e});
     }
     if ((t->data_set == 1 && !c.has_data_set()) || (t->data_set == 0 && c.has_data_set()))
         out.push_back({Rule::DataSetType, field | uint32_t(c.has_data_set())});
-    if (listed(t->required, 0x0700) && std::find(present.begin(), present.end(), 0x0700) != present.end() && c.priority > 2)
+    if (listed(t->required, 0x0700) && std::find(present, present_end, 0x0700) != present_end && c.priority > 2)
         out.push_back({Rule::Priority, c.priority});
 }
 

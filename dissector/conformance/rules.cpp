@@ -82,6 +82,10 @@ const RuleInfo kRules[] = {
     {"enc.group_length", E, kE, "PS3.5 7.2, PS3.7 E.1", "Group length that does not match the group's bytes"},
     {"enc.ui_value", E, kE, "PS3.5 6.2 (UI), 9.1", "UI value that is not a UID"},
     {"enc.ae_value", E, kE, "PS3.5 6.2 (AE)", "AE value with a control character or backslash, too long, or all spaces"},
+    {"enc.vr_not_dictionary", E, kW, "PS3.5 6.2, 7.1.2; PS3.6 6", "Explicit VR that is not the one the data dictionary gives"},
+    {"enc.value_format", E, kE, "PS3.5 6.2 (Table 6.2-1)",
+     "Value that does not follow its VR's format (a date, time, code string, number, UID)"},
+    {"enc.value_multiplicity", E, kE, "PS3.5 6.4; PS3.6 6", "Number of values outside the data dictionary's VM"},
 
     {"iod.type1_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 1 attribute of a mandatory module"},
     {"iod.type1_empty", I, kE, "PS3.3 (the module's table)", "Stored object with a Type 1 attribute of a mandatory module empty"},

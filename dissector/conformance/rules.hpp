@@ -71,6 +71,9 @@ enum class Rule : uint16_t {
     GroupLength,
     UiValue,
     AeValue,
+    VrNotDictionary,
+    ValueFormat,
+    ValueMultiplicity,
     // iod: PS3.3, the mandatory modules of the common storage SOP classes
     IodType1Missing,
     IodType1Empty,

@@ -68,6 +68,16 @@ std::string violation_text(const RuleHit &h) {
     case Rule::UiValue:
     case Rule::AeValue:
         return std::string(rule_info(h.rule).title) + ": " + element_name(h.value);
+    case Rule::VrNotDictionary:
+    case Rule::ValueFormat:
+    case Rule::ValueMultiplicity: {
+        const DictEntry *d = find_tag(h.value);
+        if (!d) break;
+        const std::string name = element_name(h.value);
+        if (h.rule == Rule::VrNotDictionary) return name + " sent with a VR other than the dictionary's (" + d->vr_text + ")";
+        if (h.rule == Rule::ValueFormat) return name + " holds a value that is not a valid " + d->vr_text;
+        return name + " with a number of values outside its VM (" + d->vm + ")";
+    }
     case Rule::IodType1Missing:
     case Rule::IodType1Empty:
     case Rule::IodType2Missing: {

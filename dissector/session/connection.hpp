@@ -269,8 +269,8 @@ private:
     double first_deferred_time(int dir) const; // when the first segment `dir` defers was captured
     void catch_up(int dir, const Packet &now, ConnectionObserver &obs);
     void release_deferred(int dir, const Packet &now, ConnectionObserver &obs);
-    // a segment into the reassembly of `dir`, told by the SYN (when captured) where the stream begins
-    void add_segment(int dir, uint32_t seq, ByteView bytes, Origin origin, double time, Walk &walk);
+    // a segment that waited for what it acknowledges, into the reassembly of `dir`
+    void add_deferred(int dir, uint32_t seq, ByteView bytes, Origin origin, double time, Walk &walk);
     Message *walk_payload(const Packet &p, Origin origin, ByteView bytes, const uint32_t *seq, bool copy,
                           ConnectionObserver &obs); // returns the first message a piece of it belonged to
     void note_mirror_evidence(const Packet &p, int dir, ConnectionObserver &obs);

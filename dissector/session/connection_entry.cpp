@@ -200,7 +200,7 @@ void Connection::release_deferred(int dir, const Packet &now, ConnectionObserver
         if (!f.bytes.empty()) {
             Walk walk(*this, p, dir, nullptr, obs);
             walk.capture_copy = f.copy;
-            add_segment(dir, f.seq, ByteView(f.bytes.data(), f.bytes.size()), f.origin, p.time, walk);
+            add_deferred(dir, f.seq, ByteView(f.bytes.data(), f.bytes.size()), f.origin, p.time, walk);
         }
         judge_close(p, f.facts, obs);
         release_deferred(dir ^ 1, now, obs); // what this direction just showed may be what the other waits for
@@ -227,18 +227,19 @@ void Connection::give_up_waiting(int dir, uint32_t ack, const Packet &now, doubl
         Packet p = f.packet;
         p.frame = now.frame;
         Walk walk(*this, p, dir & 1, nullptr, obs);
-        add_segment(dir, f.seq, ByteView(f.bytes.data(), f.bytes.size()), f.origin, p.time, walk);
+        add_deferred(dir, f.seq, ByteView(f.bytes.data(), f.bytes.size()), f.origin, p.time, walk);
     }
     Walk walk(*this, now, dir & 1, nullptr, obs);
     d.reassembly.acknowledged_bytes_lost(ack, captured, walk, captured); // the receiver had them by then
 }
 
-// A segment's bytes into the reassembly of `dir`, which the connection's SYN (when captured)
-// has told where the stream begins: a segment walked late (it waited for what it acknowledges)
-// may be the direction's first.
-void Connection::add_segment(int dir, uint32_t seq, ByteView bytes, Origin origin, double time, Walk &walk) {
+// A segment that waited for what it acknowledges, into the reassembly of `dir`. When it is
+// the direction's first byte after its SYN (an A-ASSOCIATE-AC captured before the RQ it
+// answers), the SYN says where the stream begins; a later one goes in as any first segment
+// does, its start judged from its bytes (a late start, or set-up PDUs the capture missed).
+void Connection::add_deferred(int dir, uint32_t seq, ByteView bytes, Origin origin, double time, Walk &walk) {
     Direction &d = dir_[dir & 1];
-    if (d.syn_seen) d.reassembly.starts_at(d.syn_seq + 1);
+    if (d.syn_seen && seq == d.syn_seq + 1) d.reassembly.starts_at(seq);
     d.reassembly.add_segment(seq, bytes, origin, time, walk);
 }
 
@@ -248,8 +249,10 @@ Message *Connection::walk_payload(const Packet &p, Origin origin, ByteView bytes
     Walk walk(*this, p, dir, origin.source, obs);
     walk.capture_copy = copy;
     Direction &d = dir_[dir];
+    // the connection's SYN said where the stream begins
+    if (seq && d.syn_seen) d.reassembly.starts_at(d.syn_seq + 1);
     const uint32_t filled = d.reassembly.acked_gaps_filled();
-    if (seq) add_segment(dir, *seq, bytes, origin, p.time, walk);
+    if (seq) d.reassembly.add_segment(*seq, bytes, origin, p.time, walk);
     else d.reassembly.add_in_order(bytes, origin, p.time, walk);
     if (d.reassembly.acked_gaps_filled() != filled) note_mirror_evidence(p, dir, obs); // late bytes the receiver had
     return walk.first_message();

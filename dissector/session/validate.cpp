@@ -1,6 +1,7 @@
 #include "session/validate.hpp"
 
 #include "conformance/check_iod.hpp"
+#include "conformance/check_values.hpp"
 #include "session/association.hpp"
 #include "ul/control_pdus.hpp"
 
@@ -184,6 +185,8 @@ void validate_message(Association &a, const Message &m, std::vector<Violation> &
     validate_message_ids(a, m, hits);
     if (m.has_data && !m.syntax_inferred && m.command.field == kCStoreRq && class_enabled(a, Rule::IodType1Missing))
         check_iod(m.command.affected_sop_class, m.data_set, hits);
+    if (m.has_data && !m.syntax_inferred && class_enabled(a, Rule::ValueFormat))
+        check_data_set_values(m.data_set, m.command.field == kCStoreRq, hits);
     if (m.has_data && !m.syntax_inferred)
         for (const DataSetFinding &f : m.data_set.findings) {
             const Rule r = rule_for_problem(f.what);

@@ -44,7 +44,14 @@ bool looks_like_associate_rq(ByteView b) {
     if (h.type != kAssociateRq || h.reserved != 0) return false;
     if (h.length < kAssociateFixedLen + 4 || h.length > kMaxAssociateLength) return false;
     if ((b.be16(6) & 0x0001) == 0) return false;
-    if (b.has(10, 32)) {
+    // The DICOM application context name in its item, right after the fixed fields, is proof
+    // enough; without it the AE titles must be in their repertoire. (A peer that breaks the
+    // repertoire, a conformance violation, is still recognised when its PDU says DICOM.)
+    static constexpr char kDicomContext[] = "1.2.840.10008.3.1.1.1";
+    constexpr size_t n = sizeof kDicomContext - 1; // some stacks pad the UID with a NUL
+    const bool dicom_context = b.has(74, 4 + n) && b.u8(74) == 0x10 && b.chars(78, n) == kDicomContext &&
+                               (b.be16(76) == n || (b.be16(76) == n + 1 && b.has(78 + n, 1) && b.u8(78 + n) == 0));
+    if (b.has(10, 32) && !dicom_context) {
         if (!is_valid_ae_title(b.chars(10, 16)) || !is_valid_ae_title(b.chars(26, 16)))
             return false;
     }

@@ -48,12 +48,24 @@ void meta_element(std::string &f, uint16_t elem, const char vr[2], std::string v
     f += value;
 }
 
+/* The object's SOP class or instance UID: its command's, or where a (non-conformant) command
+ * leaves it out, its data set's (0008,0016 / 0008,0018). */
+std::string object_uid(const dicom::Message &m, bool instance) {
+    const std::string &from_command = instance ? m.command.sop_instance() : m.command.sop_class();
+    if (!from_command.empty()) return from_command;
+    const dicom::Element *e = m.data_set.find(instance ? 0x00080018 : 0x00080016);
+    if (!e || e->kind != dicom::ElementKind::Value || e->truncated) return std::string();
+    std::string v(m.data_set.value(*e));
+    while (!v.empty() && (v.back() == '\0' || v.back() == ' ')) v.pop_back();
+    return v;
+}
+
 /* Builds the file; returns false when the message has nothing to export. */
 bool part10_file(const dicom::Message &m, const dicom::ChunkedBytes &data, std::string &file) {
     std::string meta;
     meta_element(meta, 0x0001, "OB", std::string("\x00\x01", 2));
-    meta_element(meta, 0x0002, "UI", m.command.sop_class());
-    meta_element(meta, 0x0003, "UI", m.command.sop_instance());
+    meta_element(meta, 0x0002, "UI", object_uid(m, false));
+    meta_element(meta, 0x0003, "UI", object_uid(m, true));
     meta_element(meta, 0x0010, "UI", m.transfer_syntax);
     meta_element(meta, 0x0012, "UI", kImplementationUid);
     meta_element(meta, 0x0013, "SH", kImplementationVersion);
@@ -120,7 +132,7 @@ tap_packet_status export_packet(void *tapdata, packet_info *pinfo, epan_dissect_
             std::memcpy(payload, file.data(), file.size());
             payload_len = file.size();
             /* C-STORE: the SOP instance UID. Others: their command, association and message. */
-            const std::string &uid = m.command.sop_instance();
+            const std::string uid = object_uid(m, true);
             const char *tag = m.incomplete() ? "-incomplete" : "";
             if (m.command.field == dicom::kCStoreRq && !uid.empty())
                 filename = g_strdup_printf("%s%s.dcm", uid.c_str(), tag);

@@ -27,10 +27,12 @@ struct ReportKind {
     const char *title;
     NumberedReportMaker make;
     const char *entry; /* "finding", "violation" */
+    const char *save;  /* the Save As... question */
 };
 
-const ReportKind kDiagnosis = {"DICOM Diagnosis", dicom_diagnosis_report, "finding"};
-const ReportKind kValidation = {"DICOM Validation", dicom_validation_report, "violation"};
+const ReportKind kDiagnosis = {"DICOM Diagnosis", dicom_diagnosis_report, "finding", "Save the diagnosis as text"};
+const ReportKind kValidation = {"DICOM Validation", dicom_validation_report, "violation",
+                                "Save the validation report as text"};
 
 struct ReportWindow : AssocCollector {
     const ReportKind *kind = nullptr;
@@ -162,7 +164,7 @@ void write_file(char **input, void *data) {
 
 dicom_funnel_bt_result save(funnel_text_window_t *, void *data) {
     auto *w = static_cast<ReportWindow *>(data);
-    ask(w, (std::string("Save the ") + w->kind->title + " report as text").c_str(), "File name", write_file);
+    ask(w, w->kind->save, "File name", write_file);
     return TRUE;
 }
 

@@ -9,9 +9,11 @@
 
 #include "conformance/check_dimse.hpp"
 #include "conformance/check_pdus.hpp"
+#include "conformance/check_values.hpp"
 #include "conformance/violation_text.hpp"
 #include "connection_harness.hpp"
 #include "dataset/dataset.hpp"
+#include "dataset/dictionary.hpp"
 #include "pcap_reader.hpp"
 #include "ul/associate.hpp"
 #include "ul/pdu.hpp"
@@ -325,4 +327,80 @@ TEST(Conformance, TheCoreRaisesEachViolationAgainstThePeerThatBrokeTheRule) {
     EXPECT_EQ(v[0].rule, Rule::CommandElementMissing);
     EXPECT_EQ(v[0].value, uint32_t(kCStoreRq) << 16 | 0x1000);
     EXPECT_TRUE(violations_of("echo.pcap").empty());
+}
+
+TEST(Conformance, ValuesFollowTheirVr) {
+    const uint16_t DA = vr_code('D', 'A'), TM = vr_code('T', 'M'), DT = vr_code('D', 'T'), CS = vr_code('C', 'S'),
+                   DS = vr_code('D', 'S'), IS = vr_code('I', 'S'), AS = vr_code('A', 'S'), UI = vr_code('U', 'I');
+    EXPECT_TRUE(value_follows_vr(DA, "20040119"));
+    EXPECT_FALSE(value_follows_vr(DA, "2004-01-19"));
+    EXPECT_FALSE(value_follows_vr(DA, "20041319"));
+    EXPECT_TRUE(value_follows_vr(TM, "072730.123456"));
+    EXPECT_TRUE(value_follows_vr(TM, "0727 "));
+    EXPECT_FALSE(value_follows_vr(TM, "07:27:30"));
+    EXPECT_TRUE(value_follows_vr(DT, "20040119072730.5+0100"));
+    EXPECT_FALSE(value_follows_vr(DT, "2004011907273"));
+    EXPECT_TRUE(value_follows_vr(CS, "ORIGINAL"));
+    EXPECT_TRUE(value_follows_vr(CS, "MONOCHROME2 "));
+    EXPECT_FALSE(value_follows_vr(CS, "ct"));
+    EXPECT_FALSE(value_follows_vr(CS, "SEVENTEEN_LETTERS"));
+    EXPECT_TRUE(value_follows_vr(DS, " -1.5E+03"));
+    EXPECT_TRUE(value_follows_vr(DS, ".5"));
+    EXPECT_FALSE(value_follows_vr(DS, "1,5"));
+    EXPECT_TRUE(value_follows_vr(IS, "+2147483647 "));
+    EXPECT_FALSE(value_follows_vr(IS, "2147483648"));
+    EXPECT_TRUE(value_follows_vr(AS, "045Y"));
+    EXPECT_FALSE(value_follows_vr(AS, "45Y "));
+    EXPECT_TRUE(value_follows_vr(UI, std::string_view("1.2.840.10008.1.2\0", 18)));
+    EXPECT_FALSE(value_follows_vr(UI, "1.2.840.010008"));
+    EXPECT_TRUE(value_follows_vr(DA, "  ")); // empty: absent, not wrong
+}
+
+TEST(Conformance, ValueMultiplicityOfTheDictionary) {
+    EXPECT_TRUE(count_fits_vm("1", 1));
+    EXPECT_FALSE(count_fits_vm("2", 1));
+    EXPECT_TRUE(count_fits_vm("1-n", 7));
+    EXPECT_FALSE(count_fits_vm("1-n", 0));
+    EXPECT_TRUE(count_fits_vm("2-2n", 4));
+    EXPECT_FALSE(count_fits_vm("2-2n", 3));
+    EXPECT_TRUE(count_fits_vm("1-3", 3));
+    EXPECT_FALSE(count_fits_vm("1-3", 4));
+    EXPECT_TRUE(count_fits_vm("odd", 4)); // a VM it cannot read judges nothing
+}
+
+namespace {
+
+// The data set of the first C-STORE-RQ of a capture, parsed as the plugin parses it.
+DataSet first_data_set(const char *capture) {
+    ChunkedBytes bytes;
+    for (const auto &pdu : pdus_of(capture, 0)) {
+        if (pdu[0] != kPData || pdu.size() < 12) continue;
+        const uint32_t len = uint32_t(pdu[6]) << 24 | uint32_t(pdu[7]) << 16 | uint32_t(pdu[8]) << 8 | pdu[9];
+        if (!(pdu[11] & 1) && 10 + len <= pdu.size()) bytes.append(pdu.data() + 12, len - 2);
+    }
+    DataSet ds;
+    parse_dataset(bytes, syntax_for("1.2.840.10008.1.2.1"), ds);
+    return ds;
+}
+
+} // namespace
+
+TEST(Conformance, DataSetValuesOfARealObjectAndOfBrokenOnes) {
+    std::vector<RuleHit> hits;
+    check_data_set_values(first_data_set("conformance-priority-7.pcap"), true, hits); // pydicom's CT_small, whole
+    EXPECT_TRUE(hits.empty()) << (hits.empty() ? "" : violation_text(hits[0]));
+    check_data_set_values(first_data_set("conformance-ct-bad-values.pcap"), true, hits);
+    EXPECT_TRUE(has(hits, Rule::ValueFormat, 0x00080020));       // Study Date 2004-01-19
+    EXPECT_TRUE(has(hits, Rule::ValueFormat, 0x00080060));       // Modality ct
+    EXPECT_TRUE(has(hits, Rule::ValueMultiplicity, 0x00280030)); // Pixel Spacing, one value
+    EXPECT_EQ(hits.size(), 3u);
+    hits.clear();
+    const DataSet mismatch = first_data_set("conformance-ct-vr-mismatch.pcap");
+    check_data_set_values(mismatch, true, hits);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_TRUE(has(hits, Rule::VrNotDictionary, 0x00081030));
+    EXPECT_EQ(violation_text(hits[0]), "Study Description (0008,1030) sent with a VR other than the dictionary's (LO)");
+    hits.clear();
+    check_data_set_values(first_data_set("conformance-ct-bad-values.pcap"), false, hits); // a query: VRs only
+    EXPECT_TRUE(hits.empty());
 }

@@ -90,7 +90,9 @@ TEST(Heuristic, RejectsLookalikes) {
     std::vector<uint8_t> rq(streams[0].bytes.begin(), streams[0].bytes.begin() + 211);
     ASSERT_TRUE(looks_like_associate_rq(ByteView(rq.data(), rq.size())));
     auto broken = rq;
-    broken[12] = 0x07; // control character in the called AE title
+    broken[12] = 0x07; // control character in the called AE title: still DICOM, by its application context
+    EXPECT_TRUE(looks_like_associate_rq(ByteView(broken.data(), broken.size())));
+    broken[90] = '9'; // ... and another application context name: no longer convincing
     EXPECT_FALSE(looks_like_associate_rq(ByteView(broken.data(), broken.size())));
     broken = rq;
     broken[7] = 0x00; // protocol version 0

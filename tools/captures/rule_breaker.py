@@ -21,6 +21,9 @@ Requestor scenarios:
   group-length        a C-ECHO-RQ whose Command Group Length is 2 too large  enc.group_length
   ct-no-series-uid    a CT image without Series Instance UID (General Series, Type 1)  iod.type1_missing
   ct-empty-modality   a CT image whose Modality is empty (General Series, Type 1)      iod.type1_empty
+  ct-bad-values       a CT image with Study Date 2004-01-19, Modality "ct" and one Pixel Spacing value
+                                                                 enc.value_format, enc.value_multiplicity
+  ct-vr-mismatch      a CT image whose Study Description (LO) is sent as CS  enc.vr_not_dictionary
 Acceptor scenarios:
   accept-unproposed-ts  the A-ASSOCIATE-AC accepts JPEG Baseline, which was not proposed
                                                                              pdu.transfer_syntax_not_proposed
@@ -45,10 +48,11 @@ IMPLICIT_LE = "1.2.840.10008.1.2"
 APPLICATION_CONTEXT = "1.2.840.10008.3.1.1.1"
 
 
-def ct_data_set(instance, drop=(), empty=()):
+def ct_data_set(instance, drop=(), empty=(), change=()):
     """A whole CT image (pydicom's CT_small.dcm, which follows the CT Image IOD) in Explicit VR
     Little Endian, with `instance` as its SOP Instance UID: only the broken rule is broken. The
-    attributes named in `drop` are left out, those in `empty` sent empty."""
+    attributes named in `drop` are left out, those in `empty` sent empty; `change` is a list of
+    (keyword, value, VR or None) set as given, however wrong."""
     import warnings
     import pydicom
     from pydicom.filebase import DicomBytesIO
@@ -61,6 +65,12 @@ def ct_data_set(instance, drop=(), empty=()):
         delattr(ds, keyword)
     for keyword in empty:
         setattr(ds, keyword, "")
+    for keyword, value, vr in change:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            setattr(ds, keyword, value)
+            if vr:
+                ds[keyword].VR = vr
     fp = DicomBytesIO()
     fp.is_little_endian, fp.is_implicit_VR = True, False
     write_dataset(fp, ds)
@@ -134,13 +144,15 @@ def requestor(host, port, scenario):
             associate_rq(s)
             s.sendall(pdata(1, 0x03, store_rq(1, "2.25.900102", priority=7)))
             send_data_set(s, 1, ct_data_set("2.25.900102"))
-        elif scenario in ("ct-no-series-uid", "ct-empty-modality"):
+        elif scenario in ("ct-no-series-uid", "ct-empty-modality", "ct-bad-values", "ct-vr-mismatch"):
             associate_rq(s)
             s.sendall(pdata(1, 0x03, store_rq(1, "2.25.900103")))
-            if scenario == "ct-no-series-uid":
-                send_data_set(s, 1, ct_data_set("2.25.900103", drop=["SeriesInstanceUID"]))
-            else:
-                send_data_set(s, 1, ct_data_set("2.25.900103", empty=["Modality"]))
+            broken = {"ct-no-series-uid": {"drop": ["SeriesInstanceUID"]},
+                      "ct-empty-modality": {"empty": ["Modality"]},
+                      "ct-bad-values": {"change": [("StudyDate", "2004-01-19", None), ("Modality", "ct", None),
+                                                   ("PixelSpacing", ["0.661468"], None)]},
+                      "ct-vr-mismatch": {"change": [("StudyDescription", "HEAD", "CS")]}}[scenario]
+            send_data_set(s, 1, ct_data_set("2.25.900103", **broken))
         elif scenario == "echo-on-ct":
             associate_rq(s)
             s.sendall(pdata(1, 0x03, echo_rq(1)))
