@@ -165,10 +165,11 @@ class Gui:
         self.settle(1)
         self.run("xdotool", "mousemove", *map(str, item), "click", "1")
 
-    def diagnosis_window(self):
-        """Statistics > DICOM Diagnosis, placed where its buttons are expected."""
-        self.statistics(DIAGNOSIS_ITEM)
-        win = self.windows("DICOM Diagnosis")[0]
+    def diagnosis_window(self, item=None, title="DICOM Diagnosis"):
+        """Statistics > DICOM Diagnosis (or the report window at `item`, titled `title`), placed
+        where its buttons are expected."""
+        self.statistics(item or DIAGNOSIS_ITEM)
+        win = self.windows(title)[0]
         self.run("xdotool", "windowmove", win, *map(str, DIAGNOSIS_AT), "windowsize", win, *map(str, DIAGNOSIS_SIZE))
         self.settle()
         return win
@@ -198,6 +199,9 @@ MAIN_SIZE = (1400, 900)
 STATISTICS_MENU = (332, 10)
 ASSOCIATIONS_ITEM = (400, 261)
 DIAGNOSIS_ITEM = (400, 286)  # between DICOM Associations and DICOM Nodes
+VALIDATION_ITEM = (400, 335)  # after DICOM Nodes
+# its "Go to violation..." is wider than "Go to finding...": the buttons left of Filter move
+VALIDATION_REFRESH, VALIDATION_GO_TO = (449, 576), (563, 576)
 DIAGNOSIS_AT, DIAGNOSIS_SIZE = (200, 150), (1000, 600)
 REFRESH, GO_TO, FILTER_BY, COPY_TEXT, SAVE_AS = (460, 576), (568, 576), (677, 576), (763, 576), (855, 576)
 DISPLAY_FILTER = (300, 75)  # the main window's display filter bar
@@ -333,6 +337,40 @@ class DiagnosisWindow(unittest.TestCase):
         g.click(win, FILTER_BY)
         g.answer("Filter the frames", "1.1")
         self.assertEqual(g.display_filter(), 'dicom.assoc.id == 1 && dicom.finding == "slow_response"')
+
+
+class ValidationWindow(unittest.TestCase):
+    """Statistics > DICOM Validation: the text of -z dicom_ul,validate, and its way from a
+    violation to its frame and to a filter for its frames."""
+
+    def setUp(self):
+        reason = skip_reason()
+        if reason:
+            self.skipTest(reason)
+
+    def test_the_window_shows_what_tshark_prints_and_leads_to_the_violations_frame(self):
+        name = "conformance-store-no-instance.pcap"
+        expected = tshark("-r", pcap(name), "-q", "-z", "dicom_ul,validate")
+        self.assertIn("1.1 [error] dimse.command_element_missing x1, first in frame 42", expected)
+        g = Gui(pcap(name))
+        self.addCleanup(g.close)
+        g.main_window(name)
+        win = g.diagnosis_window(VALIDATION_ITEM, "DICOM Validation")
+        self.assertEqual(g.clipboard(lambda: g.click(win, COPY_TEXT)).strip(), expected.strip())
+        g.click(win, VALIDATION_REFRESH)
+        g.settle()
+        self.assertEqual(g.clipboard(lambda: g.click(win, COPY_TEXT)).strip(), expected.strip())
+        g.click(win, VALIDATION_GO_TO)
+        g.answer("Go to the frame of a violation", "1.1")
+
+        def copy_details():
+            g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1")
+            g.settle(0.5)
+            g.run("xdotool", "key", "ctrl+alt+shift+a")
+        self.assertTrue(g.clipboard(copy_details).startswith("Frame 42:"))
+        g.click(win, FILTER_BY)
+        g.answer("Filter the frames", "1.1")
+        self.assertEqual(g.display_filter(), 'dicom.assoc.id == 1 && dicom.conformance.rule == "dimse.command_element_missing"')
 
 
 # A live capture of a real transfer: in a private network namespace, tcpdump captures its
