@@ -18,13 +18,10 @@
 #include "dimse/dimse.hpp"
 #include "session/association.hpp"
 #include "stats/assoc_report.h"
+#include "stats/report_tap.h"
 #include "stats/tap.h"
 
 namespace {
-
-struct Diagnose : AssocCollector {
-    bool json = false;
-};
 
 std::string ms_text(double seconds) {
     char b[48];
@@ -194,34 +191,6 @@ void print_json(const dicom::Association &a, bool last) {
     printf("%s%s\n", o.c_str(), last ? "" : ",");
 }
 
-void diagnose_draw(void *tapdata) {
-    auto *d = static_cast<Diagnose *>(tapdata);
-    try {
-        d->sort();
-        if (d->json) {
-            printf("{\"associations\": [\n");
-            for (size_t i = 0; i < d->associations.size(); ++i)
-                print_json(*d->associations[i], i + 1 == d->associations.size());
-            printf("]}\n");
-            return;
-        }
-        printf("%s", dicom_diagnosis_report(d->associations).text.c_str());
-    } catch (...) {
-    }
-}
-
-void diagnose_finish(void *tapdata) { delete static_cast<Diagnose *>(tapdata); }
-
-dicom_tap_init_result diagnose_init(const char *opt_arg, void *) {
-    auto *d = new Diagnose();
-    d->json = opt_arg && g_str_has_suffix(opt_arg, ",json");
-    if (!dicom_register_collector(d, "dicom_ul,diagnose", diagnose_draw, diagnose_finish)) {
-        delete d;
-        DICOM_TAP_INIT_RETURN(false);
-    }
-    DICOM_TAP_INIT_RETURN(true);
-}
-
 } // namespace
 
 NumberedReport dicom_diagnosis_report(const std::vector<const dicom::Association *> &sorted) {
@@ -235,8 +204,10 @@ NumberedReport dicom_diagnosis_report(const std::vector<const dicom::Association
 
 namespace {
 
-stat_tap_ui diagnose_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM diagnosis", "dicom_ul,diagnose", diagnose_init, 0, NULL};
+const ReportTapKind kDiagnose = {"dicom_ul,diagnose", dicom_diagnosis_report, print_json};
+stat_tap_ui diagnose_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM diagnosis", "dicom_ul,diagnose", dicom_report_tap_init, 0,
+                           NULL};
 
 } // namespace
 
-void dicom_register_diagnose(void) { register_stat_tap_ui(&diagnose_ui, NULL); }
+void dicom_register_diagnose(void) { register_stat_tap_ui(&diagnose_ui, const_cast<ReportTapKind *>(&kDiagnose)); }

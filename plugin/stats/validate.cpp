@@ -8,19 +8,13 @@
 #include <cstdio>
 #include <string>
 
-#include <epan/stat_tap_ui.h>
-
-#include "compat.h"
 #include "conformance/violation_text.hpp"
 #include "session/association.hpp"
 #include "stats/assoc_report.h"
+#include "stats/report_tap.h"
 #include "stats/tap.h"
 
 namespace {
-
-struct Validate : AssocCollector {
-    bool json = false;
-};
 
 std::string json_string(const std::string &s) { return "\"" + dicom_json_escape(s) + "\""; }
 
@@ -107,36 +101,6 @@ void print_json(const dicom::Association &a, bool last) {
     printf("%s%s\n", o.c_str(), last ? "" : ",");
 }
 
-void validate_draw(void *tapdata) {
-    auto *d = static_cast<Validate *>(tapdata);
-    try {
-        d->sort();
-        if (d->json) {
-            printf("{\"associations\": [\n");
-            for (size_t i = 0; i < d->associations.size(); ++i)
-                print_json(*d->associations[i], i + 1 == d->associations.size());
-            printf("]}\n");
-            return;
-        }
-        printf("%s", dicom_validation_report(d->associations).text.c_str());
-    } catch (...) {
-    }
-}
-
-void validate_finish(void *tapdata) { delete static_cast<Validate *>(tapdata); }
-
-dicom_tap_init_result validate_init(const char *opt_arg, void *) {
-    auto *d = new Validate();
-    d->json = opt_arg && g_str_has_suffix(opt_arg, ",json");
-    if (!dicom_register_collector(d, "dicom_ul,validate", validate_draw, validate_finish)) {
-        delete d;
-        DICOM_TAP_INIT_RETURN(false);
-    }
-    DICOM_TAP_INIT_RETURN(true);
-}
-
-stat_tap_ui validate_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM conformance", "dicom_ul,validate", validate_init, 0, NULL};
-
 } // namespace
 
 NumberedReport dicom_validation_report(const std::vector<const dicom::Association *> &sorted) {
@@ -148,4 +112,12 @@ NumberedReport dicom_validation_report(const std::vector<const dicom::Associatio
     return r;
 }
 
-void dicom_register_validate(void) { register_stat_tap_ui(&validate_ui, NULL); }
+namespace {
+
+const ReportTapKind kValidate = {"dicom_ul,validate", dicom_validation_report, print_json};
+stat_tap_ui validate_ui = {REGISTER_STAT_GROUP_GENERIC, "DICOM conformance", "dicom_ul,validate", dicom_report_tap_init, 0,
+                           NULL};
+
+} // namespace
+
+void dicom_register_validate(void) { register_stat_tap_ui(&validate_ui, const_cast<ReportTapKind *>(&kValidate)); }
