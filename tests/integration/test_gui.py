@@ -151,6 +151,14 @@ class Gui:
             self.run("xdotool", "key", "ctrl+a", "ctrl+c")
         return self.clipboard(copy_filter).strip()
 
+    def selected_details(self):
+        """The main window's details pane of the selected frame, as Copy > All Visible Items gives it."""
+        def copy_details():
+            self.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1")
+            self.settle(0.5)
+            self.run("xdotool", "key", "ctrl+alt+shift+a")
+        return self.clipboard(copy_details)
+
     def main_window(self, name, seconds=4):
         """The main window (titled with `name`), moved to the corner at MAIN_SIZE, where the menu
         positions below hold."""
@@ -328,11 +336,7 @@ class DiagnosisWindow(unittest.TestCase):
         g.click(win, GO_TO)
         g.answer("Go to the frame of a finding", "1.2")
 
-        def copy_details():
-            g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1")
-            g.settle(0.5)
-            g.run("xdotool", "key", "ctrl+alt+shift+a")
-        self.assertTrue(g.clipboard(copy_details).startswith("Frame 94:"))
+        self.assertTrue(g.selected_details().startswith("Frame 94:"))
         # Filter 1.1: the display filter of its frames is applied in the main window
         g.click(win, FILTER_BY)
         g.answer("Filter the frames", "1.1")
@@ -363,11 +367,7 @@ class ValidationWindow(unittest.TestCase):
         g.click(win, VALIDATION_GO_TO)
         g.answer("Go to the frame of a violation", "1.1")
 
-        def copy_details():
-            g.run("xdotool", "mousemove", *map(str, TOOLBAR_GAP), "click", "1")
-            g.settle(0.5)
-            g.run("xdotool", "key", "ctrl+alt+shift+a")
-        self.assertTrue(g.clipboard(copy_details).startswith("Frame 42:"))
+        self.assertTrue(g.selected_details().startswith("Frame 42:"))
         g.click(win, FILTER_BY)
         g.answer("Filter the frames", "1.1")
         self.assertEqual(g.display_filter(), 'dicom.assoc.id == 1 && dicom.conformance.rule == "dimse.command_element_missing"')
