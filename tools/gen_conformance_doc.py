@@ -24,7 +24,7 @@ SEVERITIES = {"E": "error", "W": "warning", "N": "note"}
 # Captures whose violations are the examples, in order of preference (the rule breaker's first).
 CAPTURES = sorted(glob.glob(os.path.join(root, "sample-pcaps", "conformance-*.pcap"))) + [
     os.path.join(root, "sample-pcaps", n) for n in
-    ("oversized-pdu.pcap", "malformed-dataset.pcap", "faulty-rejected-context.pcap")]
+    ("oversized-pdu.pcap", "malformed-dataset.pcap", "faulty-rejected-context.pcap", "charsets-all.pcap")]
 # What would break a rule that no sample capture breaks.
 WOULD = {
     "ul.pdata_before_associate_ac": "a requestor that sends its C-ECHO-RQ right after its A-ASSOCIATE-RQ, "

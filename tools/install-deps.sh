@@ -2,14 +2,15 @@
 # Installs the Debian 12 packages a task needs, and no more; skips apt entirely when they are
 # already there. Usage: tools/install-deps.sh [demo|test|fuzz|capture]   (default: test)
 #   demo: build the plugin and run tshark with it
-#   test: the whole test suite (unit tests, tshark integration tests with dcmtk's file checkers, packaging,
-#         the GUI's dialogs under Xvfb, a live capture with tcpdump in a network namespace)
+#   test: the whole test suite (unit tests, tshark integration tests with dcmtk's file checkers and
+#         dicom3tools' dciodvfy, packaging, the GUI's dialogs under Xvfb, a live capture with
+#         tcpdump in a network namespace)
 #   fuzz: the sanitizer build and libFuzzer (clang)
 #   capture: making captures (bench/make_capture.sh): tcpdump and the network tools, with dcmtk
 set -euo pipefail
 what=${1:-test}
 demo=(cmake make g++ pkg-config libglib2.0-dev libwireshark-dev wireshark-dev libwiretap-dev tshark zlib1g-dev)
-test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dcmtk dpkg-dev file wireshark-qt xvfb xdotool xclip fonts-dejavu-core
+test=("${demo[@]}" libgtest-dev googletest python3 python3-pydicom dcmtk dicom3tools dpkg-dev file wireshark-qt xvfb xdotool xclip fonts-dejavu-core
       tcpdump iproute2)
 capture=(tcpdump iproute2 ethtool)
 case $what in

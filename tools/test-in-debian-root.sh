@@ -46,4 +46,4 @@ tar -C "$here" --exclude=./build --exclude='./build-*' --exclude=./.git -cf - . 
 # the differential check of test_trust walks half the sample captures in each root (all of
 # them on the host's 4.0): the core is the same, the glue's differences show on any half
 case "$suite" in trixie) half='[a-i]*.pcap' ;; *) half='[j-z]*.pcap' ;; esac
-chroot "$root" env DICOM_DIFFERENTIAL_CAPTURES="$half" DICOM_NO_GUI=1 bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest -j2 --output-on-failure"
+chroot "$root" env DICOM_DIFFERENTIAL_CAPTURES="$half" DICOM_NO_GUI=1 DICOM_NO_DCIODVFY=1 bash -c "cd /src && cmake -S . -B build-$suite -DCMAKE_BUILD_TYPE=RelWithDebInfo ${DICOM_CMAKE_ARGS:-} >/dev/null && cmake --build build-$suite -j2 && cd build-$suite && ctest -j2 --output-on-failure"

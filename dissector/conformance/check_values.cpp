@@ -1,9 +1,11 @@
 #include "conformance/check_values.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 
 #include "base/bytes.hpp"
+#include "dataset/charset.hpp"
 #include "dataset/dictionary.hpp"
 
 namespace dicom {
@@ -87,6 +89,17 @@ bool is_integer(std::string_view v) { // [+-]digits, within 32 bits
     return v.size() - i <= 10 && n >= -2147483648LL && n <= 2147483647LL;
 }
 
+// Each value of (0008,0005) a defined term for its position
+bool character_set_terms_defined(std::string_view v) {
+    unsigned index = 0;
+    for (size_t from = 0;; ++index) {
+        const size_t end = std::min(v.find('\\', from), v.size());
+        if (!is_defined_character_set_term(trim_spaces(v.substr(from, end - from)), index)) return false;
+        if (end == v.size()) return true;
+        from = end + 1;
+    }
+}
+
 bool chars_in(std::string_view v, bool (*ok)(char)) {
     for (char c : v)
         if (!ok(c)) return false;
@@ -133,8 +146,17 @@ bool count_fits_vm(const char *vm, unsigned count) {
 }
 
 void check_data_set_values(const DataSet &ds, bool stored, std::vector<RuleHit> &out) {
+    CharsetScope charsets;
     for (const Element &e : ds.elements) {
         if (out.size() >= 64) return; // enough to say what is wrong
+        const SpecificCharacterSet &charset = charsets.apply(ds, e); // every element, to follow items
+        if (e.kind == ElementKind::Value && !e.truncated && e.length != kUndefinedLength) {
+            if (e.tag == 0x00080005 && !character_set_terms_defined(ds.value(e)))
+                out.push_back({Rule::CharacterSetTerm, e.tag});
+            else if (vr_uses_specific_character_set(e.vr) && !(e.tag >> 16 & 1) &&
+                     !text_in_character_set(e, ds.value(e), charset))
+                out.push_back({Rule::CharacterRepertoire, e.tag});
+        }
         const uint16_t group = uint16_t(e.tag >> 16), elem = uint16_t(e.tag);
         if ((group & 1) || elem == 0 || group == 0xFFFE || e.kind == ElementKind::Item) continue; // private, lengths, items
         const DictEntry *d = find_tag(e.tag);

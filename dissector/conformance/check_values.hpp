@@ -2,7 +2,8 @@
 // data sets, each element's VR against the dictionary's; in stored objects, each value's format
 // for its VR (dates, times, code strings, numbers as text, UIDs ...) and the number of values
 // against the dictionary's value multiplicity. Query identifiers (C-FIND, C-MOVE, C-GET) may
-// hold wildcards, ranges and empty keys, so only their VRs are judged.
+// hold wildcards, ranges and empty keys, so only their VRs are judged. In both, text against
+// the Specific Character Set that applies to it (PS3.5 6.1) and the terms of (0008,0005).
 #pragma once
 #include <string_view>
 #include <vector>

@@ -86,6 +86,9 @@ const RuleInfo kRules[] = {
     {"enc.value_format", E, kE, "PS3.5 6.2 (Table 6.2-1)",
      "Value that does not follow its VR's format (a date, time, code string, number, UID)"},
     {"enc.value_multiplicity", E, kE, "PS3.5 6.4; PS3.6 6", "Number of values outside the data dictionary's VM"},
+    {"enc.character_set_term", E, kE, "PS3.3 C.12.1.1.2", "Specific Character Set with a term the standard does not define"},
+    {"enc.character_repertoire", E, kE, "PS3.5 6.1, 6.1.2",
+     "Text with bytes that its Specific Character Set does not define"},
 
     {"iod.type1_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 1 attribute of a mandatory module"},
     {"iod.type1_empty", I, kE, "PS3.3 (the module's table)", "Stored object with a Type 1 attribute of a mandatory module empty"},

@@ -74,6 +74,8 @@ enum class Rule : uint16_t {
     VrNotDictionary,
     ValueFormat,
     ValueMultiplicity,
+    CharacterSetTerm,
+    CharacterRepertoire,
     // iod: PS3.3, the mandatory modules of the common storage SOP classes
     IodType1Missing,
     IodType1Empty,

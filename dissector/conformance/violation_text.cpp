@@ -78,6 +78,9 @@ std::string violation_text(const RuleHit &h) {
         if (h.rule == Rule::ValueFormat) return name + " holds a value that is not a valid " + d->vr_text;
         return name + " with a number of values outside its VM (" + d->vm + ")";
     }
+    case Rule::CharacterSetTerm: return "Specific Character Set (0008,0005) with a term PS3.3 C.12.1.1.2 does not define";
+    case Rule::CharacterRepertoire:
+        return element_name(h.value) + " holds bytes that its Specific Character Set does not define";
     case Rule::IodType1Missing:
     case Rule::IodType1Empty:
     case Rule::IodType2Missing: {

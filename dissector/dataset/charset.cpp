@@ -431,23 +431,47 @@ const SpecificCharacterSet &CharsetScope::apply(const DataSet &ds, const Element
     return at_depth_[d];
 }
 
-uint32_t first_undecodable_text(const DataSet &ds) {
+bool text_in_character_set(const Element &e, std::string_view raw, const SpecificCharacterSet &cs) {
     static const SpecificCharacterSet kDefault;
+    const SpecificCharacterSet &applies = vr_uses_specific_character_set(e.vr) ? cs : kDefault;
+    if (&applies == &kDefault || (applies.g0 == CodedSet::Ascii && applies.g1 == CodedSet::None && !applies.unknown_term)) {
+        bool plain = true; // the common case, without a conversion
+        for (char c : raw) plain &= (uint8_t(c) >= 0x20 && uint8_t(c) < 0x7F) || line_control(uint8_t(c));
+        if (plain) return true;
+    }
+    bool bad = false;
+    decode_values(e.vr, raw, applies, &bad);
+    return !bad;
+}
+
+bool is_defined_character_set_term(std::string_view term, unsigned index) {
+    // PS3.3 Tables C.12-2 (single-byte, no code extensions), C.12-3 (with code extensions),
+    // C.12-4 (multi-byte with code extensions) and C.12-5 (multi-byte without)
+    static const char *const kSingle[] = {"ISO_IR 100", "ISO_IR 101", "ISO_IR 109", "ISO_IR 110", "ISO_IR 144",
+                                          "ISO_IR 127", "ISO_IR 126", "ISO_IR 138", "ISO_IR 148", "ISO_IR 203",
+                                          "ISO_IR 13",  "ISO_IR 166", "ISO_IR 192", "GB18030",    "GBK",
+                                          "ISO_IR 6"}; // ISO_IR 6: not in the tables, but what many write for none
+    static const char *const kExtension[] = {"ISO 2022 IR 6",   "ISO 2022 IR 100", "ISO 2022 IR 101", "ISO 2022 IR 109",
+                                             "ISO 2022 IR 110", "ISO 2022 IR 144", "ISO 2022 IR 127", "ISO 2022 IR 126",
+                                             "ISO 2022 IR 138", "ISO 2022 IR 148", "ISO 2022 IR 203", "ISO 2022 IR 13",
+                                             "ISO 2022 IR 166", "ISO 2022 IR 87",  "ISO 2022 IR 159", "ISO 2022 IR 149",
+                                             "ISO 2022 IR 58"};
+    if (term.empty()) return index == 0; // value 1 empty: the default repertoire, then extensions
+    for (const char *t : kExtension)
+        if (term == t) return true;
+    if (index == 0)
+        for (const char *t : kSingle)
+            if (term == t) return true;
+    return false;
+}
+
+uint32_t first_undecodable_text(const DataSet &ds) {
     CharsetScope scope;
     for (size_t i = 0; i < ds.elements.size(); ++i) {
         const Element &e = ds.elements[i];
         const SpecificCharacterSet &applies = scope.apply(ds, e);
         if (e.kind != ElementKind::Value || !vr_is_text(e.vr) || e.vr == vr_code('U', 'I')) continue;
-        const std::string_view raw = ds.value(e);
-        const SpecificCharacterSet &cs = vr_uses_specific_character_set(e.vr) ? applies : kDefault;
-        if (&cs == &kDefault || (cs.g0 == CodedSet::Ascii && cs.g1 == CodedSet::None && !cs.unknown_term)) {
-            bool plain = true; // the common case, without a conversion
-            for (char c : raw) plain &= (uint8_t(c) >= 0x20 && uint8_t(c) < 0x7F) || line_control(uint8_t(c));
-            if (plain) continue;
-        }
-        bool bad = false;
-        decode_values(e.vr, raw, cs, &bad);
-        if (bad) return uint32_t(i);
+        if (!text_in_character_set(e, ds.value(e), applies)) return uint32_t(i);
     }
     return kNoElement;
 }

@@ -79,6 +79,15 @@ private:
     SpecificCharacterSet at_depth_[kDepths]; // the set for elements at each depth
 };
 
+// Whether the character set explains every byte of a text element's value (`cs`: the set
+// CharsetScope gives for the element; VRs that do not use it are read in the default
+// repertoire). Values of plain ASCII are judged without a conversion.
+bool text_in_character_set(const Element &e, std::string_view raw, const SpecificCharacterSet &cs);
+
+// Whether `term` (one value of (0008,0005), padding removed) is a defined term of PS3.3
+// C.12.1.1.2 for value `index` (0: value 1); the empty value 1 (the default repertoire) is one.
+bool is_defined_character_set_term(std::string_view term, unsigned index);
+
 // The first element whose text the character set does not explain (kNoElement: none): for
 // an expert info when the values themselves are not shown.
 uint32_t first_undecodable_text(const DataSet &ds);

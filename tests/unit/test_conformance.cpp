@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstring>
 #include <set>
+#include <tuple>
 #include <utility>
 
 #include "conformance/check_dimse.hpp"
@@ -12,6 +13,7 @@
 #include "conformance/check_values.hpp"
 #include "conformance/violation_text.hpp"
 #include "connection_harness.hpp"
+#include "dataset/charset.hpp"
 #include "dataset/dataset.hpp"
 #include "dataset/dictionary.hpp"
 #include "pcap_reader.hpp"
@@ -384,6 +386,57 @@ DataSet first_data_set(const char *capture) {
 }
 
 } // namespace
+
+namespace {
+
+// An explicit VR little endian data set of short text elements: (tag, VR, value) in order
+DataSet text_data_set(std::initializer_list<std::tuple<uint32_t, const char *, std::string>> elements) {
+    std::vector<uint8_t> b;
+    for (const auto &[tag, vr, value] : elements) {
+        const std::string v = value.size() % 2 ? value + " " : value;
+        const uint8_t head[8] = {uint8_t(tag >> 16), uint8_t(tag >> 24), uint8_t(tag), uint8_t(tag >> 8),
+                                 uint8_t(vr[0]), uint8_t(vr[1]), uint8_t(v.size()), uint8_t(v.size() >> 8)};
+        b.insert(b.end(), head, head + 8);
+        b.insert(b.end(), v.begin(), v.end());
+    }
+    ChunkedBytes bytes;
+    bytes.append(b.data(), b.size());
+    DataSet ds;
+    parse_dataset(bytes, syntax_for("1.2.840.10008.1.2.1"), ds);
+    return ds;
+}
+
+} // namespace
+
+TEST(Conformance, TextAgainstItsSpecificCharacterSet) {
+    std::vector<RuleHit> hits;
+    check_data_set_values(text_data_set({{0x00080005, "CS", "ISO_IR 100"}, {0x00100010, "PN", "M\xfcller"}}), true, hits);
+    EXPECT_TRUE(hits.empty());
+    check_data_set_values(text_data_set({{0x00080005, "CS", "\\ISO 2022 IR 87"},
+                                         {0x00100010, "PN", "Mori=\x1b$B?9\x1b(B"}}), false, hits);
+    EXPECT_TRUE(hits.empty()) << violation_text(hits[0]);
+    // no Specific Character Set: the default repertoire, where 0xFC is no character
+    check_data_set_values(text_data_set({{0x00100010, "PN", "M\xfcller"}}), true, hits);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_TRUE(has(hits, Rule::CharacterRepertoire, 0x00100010));
+    EXPECT_EQ(violation_text(hits[0]), "Patient's Name (0010,0010) holds bytes that its Specific Character Set does not define");
+    hits.clear();
+    // a term PS3.3 does not define, and text that no known repertoire explains
+    check_data_set_values(text_data_set({{0x00080005, "CS", "ISO_IR 999"}, {0x00100010, "PN", "M\xfcller"}}), true, hits);
+    EXPECT_TRUE(has(hits, Rule::CharacterSetTerm, 0x00080005));
+    EXPECT_TRUE(has(hits, Rule::CharacterRepertoire, 0x00100010));
+    EXPECT_EQ(hits.size(), 2u);
+    hits.clear();
+    // UTF-8 declared, Latin-1 bytes sent; and UTF-8 may not be a code extension's value 2
+    check_data_set_values(text_data_set({{0x00080005, "CS", "ISO_IR 192"}, {0x00100010, "PN", "J\xf6rg"}}), true, hits);
+    EXPECT_TRUE(has(hits, Rule::CharacterRepertoire, 0x00100010));
+    hits.clear();
+    check_data_set_values(text_data_set({{0x00080005, "CS", "ISO 2022 IR 6\\ISO_IR 192"}}), true, hits);
+    EXPECT_TRUE(has(hits, Rule::CharacterSetTerm, 0x00080005));
+    EXPECT_TRUE(is_defined_character_set_term("GB18030", 0));
+    EXPECT_FALSE(is_defined_character_set_term("GB18030", 1));
+    EXPECT_TRUE(is_defined_character_set_term("", 0));
+}
 
 TEST(Conformance, DataSetValuesOfARealObjectAndOfBrokenOnes) {
     std::vector<RuleHit> hits;
