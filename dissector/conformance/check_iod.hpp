@@ -1,8 +1,9 @@
 // Conformance of stored objects to their IOD (PS3.3): the Type 1 and Type 2 attributes of the
-// modules the IOD makes mandatory, at the top level of a C-STORE data set, for the common
-// storage SOP classes. The tables are generated from a machine-readable rendering of PS3.3
-// (tools/gen_iod_tables.py -> iod_table.inc). Conditional modules and attributes (1C, 2C) are
-// not judged.
+// IOD's modules, at the top level of a C-STORE data set, for the common storage SOP classes:
+// those of mandatory modules always, those of conditional and user-optional modules when the
+// data set holds the module (one of the attributes only that module has is there). The tables
+// are generated from a machine-readable rendering of PS3.3 (tools/gen_iod_tables.py ->
+// iod_table.inc). Modules' conditions and conditional attributes (1C, 2C) are not judged.
 #pragma once
 #include <cstdint>
 #include <string_view>
@@ -19,14 +20,20 @@ struct IodModule {
 };
 struct IodAttribute {
     uint32_t tag;
-    uint8_t type;    // 1 or 2
-    uint16_t module; // index of its IodModule
+    uint8_t type;      // 1 or 2
+    uint16_t module;   // index of its IodModule
+    bool when_present; // of a C or U module: judged only when the data set holds the module
+};
+struct IodMarker { // a top-level attribute that only this module of the IOD has
+    uint32_t tag;
+    uint16_t module;
 };
 struct IodClass {
     const char *sop_class;
-    const char *name;      // the IOD's: "CT Image"
-    const char *reference; // "PS3.3 A.3.3 (Table A.3-1)"
-    uint16_t first, count; // its attributes
+    const char *name;                    // the IOD's: "CT Image"
+    const char *reference;               // "PS3.3 A.3.3 (Table A.3-1)"
+    uint16_t first, count;               // its attributes
+    uint16_t first_marker, marker_count; // the markers of its C and U modules
 };
 
 // The IOD of a storage SOP class the tables cover, or null.

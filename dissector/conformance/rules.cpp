@@ -90,9 +90,9 @@ const RuleInfo kRules[] = {
     {"enc.character_repertoire", E, kE, "PS3.5 6.1, 6.1.2",
      "Text with bytes that its Specific Character Set does not define"},
 
-    {"iod.type1_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 1 attribute of a mandatory module"},
-    {"iod.type1_empty", I, kE, "PS3.3 (the module's table)", "Stored object with a Type 1 attribute of a mandatory module empty"},
-    {"iod.type2_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 2 attribute of a mandatory module"},
+    {"iod.type1_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 1 attribute of a module its IOD requires or that it holds"},
+    {"iod.type1_empty", I, kE, "PS3.3 (the module's table)", "Stored object with a Type 1 attribute of a module its IOD requires or that it holds empty"},
+    {"iod.type2_missing", I, kE, "PS3.3 (the module's table)", "Stored object without a Type 2 attribute of a module its IOD requires or that it holds"},
 };
 static_assert(sizeof kRules / sizeof kRules[0] == size_t(Rule::Count), "one entry per rule");
 

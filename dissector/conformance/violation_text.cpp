@@ -89,7 +89,7 @@ std::string violation_text(const RuleHit &h) {
         if (!a || !c) break;
         return std::string(c->name) + (h.rule == Rule::IodType1Empty ? " with " : " without ") + element_name(a->tag) +
                (h.rule == Rule::IodType1Empty ? " empty" : "") + ", Type " + std::to_string(a->type) + " in the " +
-               iod_module(*a).name + " module";
+               iod_module(*a).name + " module" + (a->when_present ? ", which it holds" : "");
     }
     default: break;
     }

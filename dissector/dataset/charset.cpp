@@ -434,8 +434,8 @@ const SpecificCharacterSet &CharsetScope::apply(const DataSet &ds, const Element
 bool text_in_character_set(const Element &e, std::string_view raw, const SpecificCharacterSet &cs) {
     static const SpecificCharacterSet kDefault;
     const SpecificCharacterSet &applies = vr_uses_specific_character_set(e.vr) ? cs : kDefault;
-    if (&applies == &kDefault || (applies.g0 == CodedSet::Ascii && applies.g1 == CodedSet::None && !applies.unknown_term)) {
-        bool plain = true; // the common case, without a conversion
+    if (!two_byte(applies.g0)) { // printable ASCII means itself in every set whose G0 is one byte
+        bool plain = true;       // the common case, without a conversion
         for (char c : raw) plain &= (uint8_t(c) >= 0x20 && uint8_t(c) < 0x7F) || line_control(uint8_t(c));
         if (plain) return true;
     }

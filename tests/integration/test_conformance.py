@@ -56,7 +56,7 @@ DELIBERATE = {"charsets-all.pcap": ["enc.character_repertoire", "enc.character_s
               "faulty-rejected-context.pcap": ["pdu.pdv_context_not_accepted"] + MINIMAL,
               "malformed-dataset.pcap": ["enc.value_length_odd", "enc.vr_not_dictionary"] + MINIMAL,
               "oversized-pdu.pcap": ["pdu.max_length_exceeded", "dimse.command_element_not_allowed"],
-              "heuristic-port.pcap": ["enc.value_format", "iod.type2_missing"],
+              "heuristic-port.pcap": ["enc.value_format", "iod.type1_missing", "iod.type2_missing"],
               "odil-store.pcap": ["enc.value_format"]}
 for _name in ("faulty-encapsulated.pcap", "faulty-mismatch.pcap", "faulty-native-on-jpeg.pcap",
               "faulty-pause.pcap", "requestor-closes.pcap", "unlimited-pdu.pcap.gz"):

@@ -57,7 +57,16 @@ EXPLAINED = {
         "2024e; dciodvfy requires it",
     ("heuristic-port.pcap", "1.2.826.0.1.3680043.8.498.2010020400001", "dciodvfy", "iod.type1_missing", 0x30060016):
         "Contour Image Sequence is inside a sequence item; the plugin judges top-level attributes only",
+    # pydicom's CR test images (chrJapMulti, chrKoreanMulti) hold Contrast/Bolus Volume and Total
+    # Dose: contrast was used, the Contrast/Bolus module (usage C) is there, and its Type 2
+    # Contrast/Bolus Agent is missing
+    ("charsets-all.pcap", "1.3.51.0.7.11267079384.54094.16836.47802.41082.29308.17461", "plugin",
+     "iod.type2_missing", 0x00180010): "dciodvfy takes the Contrast/Bolus module as present only with its Agent",
+    ("charsets-all.pcap", "1.3.51.0.7.11267079384.54094.16836.47802.41082.29308.17462", "plugin",
+     "iod.type2_missing", 0x00180010): "dciodvfy takes the Contrast/Bolus module as present only with its Agent",
     # dciodvfy stops where it cannot read on
+    ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "iod.type1_missing", 0x00280008):
+        "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything",
     ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "enc.value_format", 0x00081155):
         "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything",
     ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "iod.type2_missing", 0x00081070):

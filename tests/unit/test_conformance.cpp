@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "conformance/check_dimse.hpp"
+#include "conformance/check_iod.hpp"
 #include "conformance/check_pdus.hpp"
 #include "conformance/check_values.hpp"
 #include "conformance/violation_text.hpp"
@@ -436,6 +437,40 @@ TEST(Conformance, TextAgainstItsSpecificCharacterSet) {
     EXPECT_TRUE(is_defined_character_set_term("GB18030", 0));
     EXPECT_FALSE(is_defined_character_set_term("GB18030", 1));
     EXPECT_TRUE(is_defined_character_set_term("", 0));
+}
+
+namespace {
+
+bool iod_hit(const std::vector<RuleHit> &hits, Rule rule, uint32_t tag) {
+    return std::any_of(hits.begin(), hits.end(), [&](const RuleHit &h) {
+        return h.rule == rule && iod_attribute(h.value) && iod_attribute(h.value)->tag == tag;
+    });
+}
+
+} // namespace
+
+TEST(Conformance, IodModulesMandatoryAlwaysOptionalWhenHeld) {
+    const char *ct = "1.2.840.10008.5.1.4.1.1.2";
+    std::vector<RuleHit> hits;
+    check_iod(ct, first_data_set("conformance-priority-7.pcap"), hits); // pydicom's CT_small, whole
+    EXPECT_TRUE(hits.empty()) << (hits.empty() ? "" : violation_text(hits[0]));
+    check_iod(ct, first_data_set("conformance-ct-no-series-uid.pcap"), hits);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_TRUE(iod_hit(hits, Rule::IodType1Missing, 0x0020000E));
+    EXPECT_EQ(violation_text(hits[0]), "CT Image without Series Instance UID (0020,000E), Type 1 in the General Series module");
+    // Contrast/Bolus (usage C): not judged while the data set does not hold it ...
+    hits.clear();
+    check_iod(ct, text_data_set({{0x00080016, "UI", ct}}), hits);
+    EXPECT_TRUE(iod_hit(hits, Rule::IodType1Missing, 0x00080018)); // SOP Common, mandatory
+    EXPECT_FALSE(iod_hit(hits, Rule::IodType2Missing, 0x00180010));
+    // ... and whole once it does: Contrast/Bolus Volume says contrast was used, the Agent is missing
+    hits.clear();
+    check_iod(ct, text_data_set({{0x00080016, "UI", ct}, {0x00181041, "DS", "20"}}), hits);
+    ASSERT_TRUE(iod_hit(hits, Rule::IodType2Missing, 0x00180010));
+    for (const RuleHit &h : hits)
+        if (iod_attribute(h.value)->tag == 0x00180010)
+            EXPECT_EQ(violation_text(h), "CT Image without Contrast/Bolus Agent (0018,0010), Type 2 in the Contrast/Bolus "
+                                         "module, which it holds");
 }
 
 TEST(Conformance, DataSetValuesOfARealObjectAndOfBrokenOnes) {
