@@ -56,6 +56,37 @@ def section(link):
     return "PS3.3 %s" % m.group(1) + (" (Table %s)" % m.group(2) if m.group(2) else "")
 
 
+# Modules that include their macros on conditions the JSON flattens away: inside their
+# sequences (the functional group macros of the Multi-frame Functional Groups modules, each
+# required only for some IODs or frames), only the top level is judged.
+FLATTENED_MACROS = ("multi-frame-functional-groups",)
+
+
+def judged(node):
+    """Whether a node or anything inside it is judged (Type 1 or 2)."""
+    return node["type"] or any(judged(c) for c in node["children"].values())
+
+
+def emit(root, attributes):
+    """Appends the tree breadth first, so that each sequence's item attributes are contiguous;
+    returns how many top-level entries come first. Subtrees with nothing judged are left out."""
+    level = [(None, n) for n in [(t, c) for t, c in root["children"].items() if judged(c)]]
+    top = len(level)
+    while level:
+        base = len(attributes)
+        for _, (tag, node) in level:
+            attributes.append([tag, node["type"], node["module"], node["optional"], 0, 0, node["name"]])
+        following = []
+        for i, (_, (tag, node)) in enumerate(level):
+            kids = [(t, c) for t, c in node["children"].items() if judged(c)]
+            if kids:
+                attributes[base + i][4] = base + len(level) + len(following)
+                attributes[base + i][5] = len(kids)
+                following += [(base + i, k) for k in kids]
+        level = following
+    return top
+
+
 def top_tag(a):
     return int(a["tag"].strip("()").replace(",", ""), 16)
 
@@ -83,7 +114,7 @@ def main():
     modules, module_index, attributes, markers, classes, missing = [], {}, [], [], [], set()
     for uid in SOP_CLASSES:
         ciod = ciods[sops[uid]["ciod"]]
-        first, first_marker = len(attributes), len(markers)
+        first_marker = len(markers)
         mine = [u for u in usage if u["ciodId"] == ciod["id"] and u["moduleId"] not in CONDITIONAL_MACROS]
         # mandatory modules first, so that an attribute they share with an optional one is always judged
         mine.sort(key=lambda u: u["usage"] != "M")
@@ -94,29 +125,39 @@ def main():
             for a in mod["attributes"]:
                 if a["path"].count(":") == 1 and "x" not in a["tag"].lower():
                     owners.setdefault(top_tag(a), set()).add(mod["id"])
-        seen = {}
+        # the attributes as a tree: the top level, and in each sequence the attributes of its items
+        root = {"children": {}}
         for u, mod in loaded:
             optional = u["usage"] != "M"
             if mod["id"] not in module_index:
                 module_index[mod["id"]] = len(modules)
                 modules.append((mod["name"], section(mod.get("linkToStandard"))))
             m = module_index[mod["id"]]
+            flat = mod["id"].endswith(FLATTENED_MACROS)
             for a in mod["attributes"]:
-                if a["path"].count(":") != 1 or "x" in a["tag"].lower() or a.get("retired"):
-                    continue  # nested in a sequence, a repeating group or retired
+                steps = a["path"].split(":")[1:]
+                if "x" in a["tag"].lower() or a.get("retired") or (flat and len(steps) > 1):
+                    continue  # a repeating group, retired, or inside macros included on conditions
                 tag = top_tag(a)
-                if optional and owners[tag] == {mod["id"]}:
+                if len(steps) == 1 and optional and owners[tag] == {mod["id"]}:
                     markers.append((tag, m, a["name"]))
-                if a["type"] not in ("1", "2"):
-                    continue  # conditional or optional
-                if tag in seen:  # the same attribute in two modules: the stricter type, judged always if either is
-                    i = seen[tag]
-                    t, typ, mm, opt, name = attributes[i]
-                    attributes[i] = (t, min(typ, int(a["type"])), mm, opt and optional, name)
+                node = root
+                for step in steps:
+                    node = node["children"].setdefault(int(step, 16), {"children": {}, "type": 0, "module": m,
+                                                                       "optional": optional, "name": ""})
+                node["name"] = node["name"] or a.get("name", "")
+                typ = int(a["type"]) if a["type"] in ("1", "2") else 0  # 0: not judged (1C, 2C, 3)
+                if not typ:
                     continue
-                seen[tag] = len(attributes)
-                attributes.append((tag, int(a["type"]), m, optional, a["name"]))
-        classes.append((uid, ciod["name"], section(ciod.get("linkToStandard")), first, len(attributes) - first,
+                if not node["type"]:
+                    node.update(type=typ, module=m, optional=optional)
+                else:  # the same attribute judged in two modules: the stricter type, always if either is M
+                    node["type"] = min(node["type"], typ)
+                    if node["optional"] and not optional:
+                        node.update(module=m, optional=False)
+        first = len(attributes)
+        top = emit(root, attributes)
+        classes.append((uid, ciod["name"], section(ciod.get("linkToStandard")), first, len(attributes) - first, top,
                         first_marker, len(markers) - first_marker))
     with open(out, "w") as f:
         f.write("// Generated by tools/gen_iod_tables.py from Innolitics' JSON rendering of PS3.3 (2024e) and the\n"
@@ -127,18 +168,20 @@ def main():
         f.write("const IodModule kIodModules[] = {\n")
         for name, sect in modules:
             f.write('    {"%s", "%s"},\n' % (name, sect))
-        f.write("};\n\n// tag, type, module, judged only when the module is present (usage C or U)\n"
+        f.write("};\n\n// tag, type (0: not judged, the sequence of judged ones), module, judged only when the module\n"
+                "// is present (usage C or U), the attributes of its items (first, count)\n"
                 "const IodAttribute kIodAttributes[] = {\n")
-        for tag, typ, mod, optional, name in attributes:
-            f.write("    {0x%08X, %d, %d, %s}, // %s\n" % (tag, typ, mod, "true" if optional else "false", name))
+        for tag, typ, mod, optional, first_child, children, name in attributes:
+            f.write("    {0x%08X, %d, %d, %s, %d, %d}, // %s\n" % (tag, typ, mod, "true" if optional else "false",
+                                                               first_child, children, name))
         f.write("};\n\n// The attributes that show a C or U module is present: its own, at the top level\n"
                 "const IodMarker kIodMarkers[] = {\n")
         for tag, mod, name in markers:
             f.write("    {0x%08X, %d}, // %s\n" % (tag, mod, name))
         f.write("};\n\nconst IodClass kIodClasses[] = {\n")
-        for uid, name, sect, first, count, first_marker, marker_count in classes:
-            f.write('    {"%s", "%s", "%s", %d, %d, %d, %d},\n' % (uid, name, sect, first, count, first_marker,
-                                                                  marker_count))
+        for uid, name, sect, first, count, top, first_marker, marker_count in classes:
+            f.write('    {"%s", "%s", "%s", %d, %d, %d, %d, %d},\n' % (uid, name, sect, first, count, top,
+                                                                      first_marker, marker_count))
         f.write("};\n")
     print("%d SOP classes, %d modules, %d attributes, %d markers -> %s" % (len(classes), len(modules), len(attributes),
                                                                          len(markers), out))

@@ -87,9 +87,12 @@ std::string violation_text(const RuleHit &h) {
         const IodAttribute *a = iod_attribute(h.value);
         const IodClass *c = iod_class_of(h.value);
         if (!a || !c) break;
+        const IodAttribute *sequence = iod_parent(h.value);
         return std::string(c->name) + (h.rule == Rule::IodType1Empty ? " with " : " without ") + element_name(a->tag) +
-               (h.rule == Rule::IodType1Empty ? " empty" : "") + ", Type " + std::to_string(a->type) + " in the " +
-               iod_module(*a).name + " module" + (a->when_present ? ", which it holds" : "");
+               (h.rule == Rule::IodType1Empty ? " empty" : "") +
+               (sequence ? " in an item of " + element_name(sequence->tag) : std::string()) + ", Type " +
+               std::to_string(a->type) + " in the " + iod_module(*a).name + " module" +
+               (a->when_present ? ", which it holds" : "");
     }
     default: break;
     }

@@ -473,6 +473,43 @@ TEST(Conformance, IodModulesMandatoryAlwaysOptionalWhenHeld) {
                                          "module, which it holds");
 }
 
+TEST(Conformance, IodAttributesInsideSequenceItems) {
+    // CT: Referenced Image Sequence (0008,1140, Type 3) with two items of undefined length, each
+    // with Referenced SOP Class UID but without Referenced SOP Instance UID (Type 1 in its items)
+    const char *ct = "1.2.840.10008.5.1.4.1.1.2";
+    std::vector<uint8_t> b = {0x08, 0x00, 0x16, 0x00, 'U', 'I', 26, 0};
+    b.insert(b.end(), ct, ct + 25);
+    b.push_back(0);
+    const uint8_t sequence[] = {0x08, 0x00, 0x40, 0x11, 'S', 'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};
+    const uint8_t item[] = {0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF};
+    const uint8_t class_uid[] = {0x08, 0x00, 0x50, 0x11, 'U', 'I', 2, 0, '1', 0};
+    const uint8_t item_end[] = {0xFE, 0xFF, 0x0D, 0xE0, 0, 0, 0, 0};
+    const uint8_t sequence_end[] = {0xFE, 0xFF, 0xDD, 0xE0, 0, 0, 0, 0};
+    b.insert(b.end(), sequence, sequence + sizeof sequence);
+    for (int i = 0; i < 2; ++i) {
+        b.insert(b.end(), item, item + sizeof item);
+        b.insert(b.end(), class_uid, class_uid + sizeof class_uid);
+        b.insert(b.end(), item_end, item_end + sizeof item_end);
+    }
+    b.insert(b.end(), sequence_end, sequence_end + sizeof sequence_end);
+    ChunkedBytes bytes;
+    bytes.append(b.data(), b.size());
+    DataSet ds;
+    parse_dataset(bytes, syntax_for("1.2.840.10008.1.2.1"), ds);
+    std::vector<RuleHit> hits;
+    check_iod(ct, ds, hits);
+    ASSERT_TRUE(iod_hit(hits, Rule::IodType1Missing, 0x00081155));
+    EXPECT_FALSE(iod_hit(hits, Rule::IodType1Missing, 0x00081150));
+    size_t reported = 0; // once per object, not once per item
+    for (const RuleHit &h : hits)
+        if (iod_attribute(h.value)->tag == 0x00081155) {
+            ++reported;
+            EXPECT_EQ(violation_text(h), "CT Image without Referenced SOP Instance UID (0008,1155) in an item of Referenced "
+                                         "Image Sequence (0008,1140), Type 1 in the General Reference module, which it holds");
+        }
+    EXPECT_EQ(reported, 1u);
+}
+
 TEST(Conformance, DataSetValuesOfARealObjectAndOfBrokenOnes) {
     std::vector<RuleHit> hits;
     check_data_set_values(first_data_set("conformance-priority-7.pcap"), true, hits); // pydicom's CT_small, whole
