@@ -8,7 +8,7 @@ enum class UidKind { TransferSyntax, SopClass, ApplicationContext, WellKnownInst
                      ServiceClass, Other };
 
 struct UidInfo {
-    const char *uid;
+    std::string_view uid; // its length known at compile time: a lookup compares without measuring
     const char *name;
     UidKind kind;
     bool retired;

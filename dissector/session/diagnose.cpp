@@ -155,14 +155,14 @@ void diagnose_message(Association &a, const Message &m, std::vector<Diagnostic> 
         const double t = m.complete_time - from;
         if (t >= 0) {
             RecentValues<double, 64> &recent = a.recent_response_times;
-            double typical = -1;
-            if (recent.size() >= 5) {
-                std::vector<double> v;
-                for (size_t i = 0; i < recent.size(); ++i) v.push_back(recent[i]);
-                std::nth_element(v.begin(), v.begin() + long(v.size() / 2), v.end());
-                typical = v[v.size() / 2];
+            bool slow = t > a.diagnosis_settings.slow_seconds;
+            if (!slow && t > 0.1 && recent.size() >= 5) { // the typical time (a median) only when it can matter
+                double v[64];
+                const size_t n = std::min<size_t>(recent.size(), 64);
+                for (size_t i = 0; i < n; ++i) v[i] = recent[i];
+                std::nth_element(v, v + n / 2, v + n);
+                slow = t > 4 * v[n / 2];
             }
-            const bool slow = t > a.diagnosis_settings.slow_seconds || (typical >= 0 && t > 0.1 && t > 4 * typical);
             if (slow) {
                 // the responder's fault when its processing was most of it; TCP's otherwise
                 const bool processing = m.processing < 0 || m.processing >= t / 2;

@@ -55,9 +55,15 @@ proto_tree *open_item(Build &b, tvbuff_t *tvb, guint32 off, guint32 len, const c
     return b.item_tree;
 }
 
-/* The P-DATA item's Info: its PDVs, by context. */
-static const char *pdata_info_text(Build &b) {
-    wmem_strbuf_t *s = wmem_strbuf_new(b.pinfo->pool, "");
+/* The P-DATA item's Info: "P-DATA", how many PDVs when the header says more than one, its PDVs
+ * by context. Built in one buffer: half the frames of many small messages carry it. */
+static const char *pdata_info_text(Build &b, bool count_pdvs) {
+    wmem_strbuf_t *s = wmem_strbuf_new(b.pinfo->pool, "P-DATA");
+    if (count_pdvs) {
+        char count[32] = " ";
+        memcpy(put_decimal(count + 1, b.pdv_count), " PDVs", 6);
+        wmem_strbuf_append(s, count);
+    }
     int last_ctx = -1;
     for (unsigned i = 0; i < b.n_pdv_info; ++i) {
         const guint8 ctx = (guint8)(b.pdv_info[i] >> 8), flags = (guint8)b.pdv_info[i];
@@ -109,11 +115,7 @@ void close_item(Build &b) {
     if (b.pdata_open && b.pdata_info && !b.info_message && b.pdv_count == 1 && b.pdata_continues) {
         set_info(b.pinfo, *b.info, b.pdata_continues, kContinued);
     } else if (b.pdata_open && b.pdata_info && !b.info_message) {
-        const char *pdvs = pdata_info_text(b);
-        set_info(b.pinfo, *b.info,
-                 b.pdv_count == 1 || !b.pdata_header
-                     ? wmem_strdup_printf(b.pinfo->pool, "P-DATA%s", pdvs)
-                     : wmem_strdup_printf(b.pinfo->pool, "P-DATA %u PDVs%s", b.pdv_count, pdvs));
+        set_info(b.pinfo, *b.info, pdata_info_text(b, b.pdv_count != 1 && b.pdata_header));
     }
     b.item = NULL;
     b.item_tree = NULL;

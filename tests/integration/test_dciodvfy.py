@@ -24,6 +24,13 @@ import unittest
 sys.path.insert(0, os.path.dirname(__file__))
 from tshark_run import PCAPS, home, stage, tshark  # noqa: E402
 
+SC_MODALITY = "Modality is Type 1 in the General Series module; dciodvfy makes it conditional for Secondary Capture"
+DCIODVFY_ABORTS = "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything"
+CONTRAST_AGENT = "dciodvfy takes the Contrast/Bolus module as present only with its Agent"
+RTSS_FRAME_OF_REFERENCE = ("Frame of Reference is a user-optional (U) module of the RT Structure Set IOD in PS3.3 "
+                           "2024e; dciodvfy requires it")
+ODD_LENGTH = "the same odd length: the plugin reports it where it parses the data set, without a tag"
+
 # (capture, SOP Instance UID, who alone finds it, rule, tag): why the two differ
 EXPLAINED = {
     # dicom3tools (Debian's 2022 build) lacks some character sets the standard defines
@@ -39,42 +46,37 @@ EXPLAINED = {
         "ISO_IR 192 with Latin-1 bytes: not UTF-8, which dciodvfy does not check",
     # dciodvfy's module tables differ from PS3.3 2024e, from which the plugin's are generated
     ("charsets-all.pcap", "2.25.424242424242424242513", "plugin", "iod.type1_missing", 0x00080060):
-        "Modality is Type 1 in the General Series module; dciodvfy makes it conditional for "
-        "Secondary Capture",
+        SC_MODALITY,
     ("charsets-all.pcap", "2.25.424242424242424242514", "plugin", "iod.type1_missing", 0x00080060):
-        "Modality is Type 1 in the General Series module; dciodvfy makes it conditional for "
-        "Secondary Capture",
+        SC_MODALITY,
     ("malformed-dataset.pcap", "2.25.1234567890123456789", "plugin", "iod.type1_missing", 0x00080060):
-        "Modality is Type 1 in the General Series module; dciodvfy makes it conditional for "
-        "Secondary Capture",
+        SC_MODALITY,
     ("conformance-ct-empty-modality.pcap", "2.25.900103", "plugin", "iod.type1_empty", 0x00080060):
         "the same empty Modality: dciodvfy reports it as Type 1C",
     ("heuristic-port.pcap", "1.2.826.0.1.3680043.8.498.2010020400001", "dciodvfy", "iod.type1_missing", 0x00200052):
-        "Frame of Reference is a user-optional (U) module of the RT Structure Set IOD in PS3.3 "
-        "2024e; dciodvfy requires it",
+        RTSS_FRAME_OF_REFERENCE,
     ("heuristic-port.pcap", "1.2.826.0.1.3680043.8.498.2010020400001", "dciodvfy", "iod.type2_missing", 0x00201040):
-        "Frame of Reference is a user-optional (U) module of the RT Structure Set IOD in PS3.3 "
-        "2024e; dciodvfy requires it",
+        RTSS_FRAME_OF_REFERENCE,
     # pydicom's CR test images (chrJapMulti, chrKoreanMulti) hold Contrast/Bolus Volume and Total
     # Dose: contrast was used, the Contrast/Bolus module (usage C) is there, and its Type 2
     # Contrast/Bolus Agent is missing
     ("charsets-all.pcap", "1.3.51.0.7.11267079384.54094.16836.47802.41082.29308.17461", "plugin",
-     "iod.type2_missing", 0x00180010): "dciodvfy takes the Contrast/Bolus module as present only with its Agent",
+     "iod.type2_missing", 0x00180010): CONTRAST_AGENT,
     ("charsets-all.pcap", "1.3.51.0.7.11267079384.54094.16836.47802.41082.29308.17462", "plugin",
-     "iod.type2_missing", 0x00180010): "dciodvfy takes the Contrast/Bolus module as present only with its Agent",
+     "iod.type2_missing", 0x00180010): CONTRAST_AGENT,
     # dciodvfy stops where it cannot read on
     ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "iod.type1_missing", 0x00280008):
-        "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything",
+        DCIODVFY_ABORTS,
     ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "enc.value_format", 0x00081155):
-        "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything",
+        DCIODVFY_ABORTS,
     ("heuristic-port.pcap", "1.9.999.999.99.9.9999.9999.20030818153516", "plugin", "iod.type2_missing", 0x00081070):
-        "dciodvfy aborts on this RT Dose (an assertion on Bits Allocated) before it reports anything",
+        DCIODVFY_ABORTS,
     ("malformed-dataset.pcap", "2.25.1234567890123456789", "dciodvfy", "iod.type2_missing", 0x00100020):
         "dciodvfy stops reading at the element with the unknown VR QQ, so it does not see Patient ID",
     ("malformed-dataset.pcap", "2.25.1234567890123456789", "dciodvfy", "enc.value_length_odd", 0x00100010):
-        "the same odd length: the plugin reports it where it parses the data set, without a tag",
+        ODD_LENGTH,
     ("malformed-dataset.pcap", "2.25.1234567890123456789", "plugin", "enc.value_length_odd", None):
-        "the same odd length: the plugin reports it where it parses the data set, without a tag",
+        ODD_LENGTH,
 }
 
 MISSING = re.compile(r"Error - Missing attribute Type ([12]) Required Element=<(\w+)>")
