@@ -467,19 +467,21 @@ TEST(Conformance, IodModulesMandatoryAlwaysOptionalWhenHeld) {
     hits.clear();
     check_iod(ct, text_data_set({{0x00080016, "UI", ct}, {0x00181041, "DS", "20"}}), hits);
     ASSERT_TRUE(iod_hit(hits, Rule::IodType2Missing, 0x00180010));
-    for (const RuleHit &h : hits)
-        if (iod_attribute(h.value)->tag == 0x00180010)
+    for (const RuleHit &h : hits) {
+        if (iod_attribute(h.value)->tag == 0x00180010) {
             EXPECT_EQ(violation_text(h), "CT Image without Contrast/Bolus Agent (0018,0010), Type 2 in the Contrast/Bolus "
                                          "module, which it holds");
+        }
+    }
 }
 
 TEST(Conformance, IodAttributesInsideSequenceItems) {
     // CT: Referenced Image Sequence (0008,1140, Type 3) with two items of undefined length, each
     // with Referenced SOP Class UID but without Referenced SOP Instance UID (Type 1 in its items)
     const char *ct = "1.2.840.10008.5.1.4.1.1.2";
-    std::vector<uint8_t> b = {0x08, 0x00, 0x16, 0x00, 'U', 'I', 26, 0};
-    b.insert(b.end(), ct, ct + 25);
-    b.push_back(0);
+    const std::string sop_class = std::string(ct) + '\0'; // padded to an even length
+    std::vector<uint8_t> b = {0x08, 0x00, 0x16, 0x00, 'U', 'I', uint8_t(sop_class.size()), 0};
+    b.insert(b.end(), sop_class.begin(), sop_class.end());
     const uint8_t sequence[] = {0x08, 0x00, 0x40, 0x11, 'S', 'Q', 0, 0, 0xFF, 0xFF, 0xFF, 0xFF};
     const uint8_t item[] = {0xFE, 0xFF, 0x00, 0xE0, 0xFF, 0xFF, 0xFF, 0xFF};
     const uint8_t class_uid[] = {0x08, 0x00, 0x50, 0x11, 'U', 'I', 2, 0, '1', 0};
@@ -501,12 +503,13 @@ TEST(Conformance, IodAttributesInsideSequenceItems) {
     ASSERT_TRUE(iod_hit(hits, Rule::IodType1Missing, 0x00081155));
     EXPECT_FALSE(iod_hit(hits, Rule::IodType1Missing, 0x00081150));
     size_t reported = 0; // once per object, not once per item
-    for (const RuleHit &h : hits)
+    for (const RuleHit &h : hits) {
         if (iod_attribute(h.value)->tag == 0x00081155) {
             ++reported;
             EXPECT_EQ(violation_text(h), "CT Image without Referenced SOP Instance UID (0008,1155) in an item of Referenced "
                                          "Image Sequence (0008,1140), Type 1 in the General Reference module, which it holds");
         }
+    }
     EXPECT_EQ(reported, 1u);
 }
 
