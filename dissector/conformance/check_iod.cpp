@@ -48,8 +48,8 @@ struct Judge {
     std::vector<RuleHit> &out;
     std::vector<uint32_t> reported; // each attribute once per data set, however many items lack it
 
-    void required(uint32_t first, uint32_t count, Held &held) {
-        std::sort(held.begin(), held.end());
+    // `held` sorted by tag
+    void required(uint32_t first, uint32_t count, const Held &held) {
         for (uint32_t i = first; i < first + count; ++i) {
             const IodAttribute &a = kIodAttributes[i];
             if (!a.type) continue;
@@ -105,6 +105,7 @@ void check_iod(std::string_view sop_class, const DataSet &ds, std::vector<RuleHi
     auto close_to = [&](unsigned depth) {    // items at `depth` or deeper are complete
         while (!open.empty() && open.back().depth >= depth) {
             const IodAttribute &s = kIodAttributes[open.back().sequence];
+            std::sort(open.back().held.begin(), open.back().held.end());
             judge.required(s.first_child, s.child_count, open.back().held);
             open.pop_back();
         }
